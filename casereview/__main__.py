@@ -1,0 +1,73 @@
+"""The command line: ``python -m casereview COMMAND``. The same services as the desktop app, no Qt.
+
+Exit codes: 0 done, 2 bad input or usage, 1 the operation failed for another reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m casereview", description="CaseReview on the command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    screen = sub.add_parser("screen", help="screen a case (.json) or many cases (.jsonl) against a policy")
+    screen.add_argument("file", help="a case as JSON, a .jsonl file with one case per line, or - for standard input")
+    screen.add_argument("--policy", default=None, help="policy profile id (default fjp-model-2025)")
+    screen.add_argument("--no-presumptive", action="store_true", help="state declines without 'presumptively'")
+    screen.add_argument("--format", choices=("json", "text"), default="json")
+
+    sub.add_parser("policies", help="list the policy profiles")
+
+    case = sub.add_parser("case", help="store or print cases in a case file")
+    case_sub = case.add_subparsers(dest="case_command", required=True, parser_class=_Parser)
+    imp = case_sub.add_parser("import", help="store a case given in the screening input format")
+    imp.add_argument("db", type=Path)
+    imp.add_argument("file", type=Path, help="a case as JSON, or a .jsonl file with one case per line")
+    exp = case_sub.add_parser("export", help="print a stored case in the screening input format")
+    exp.add_argument("db", type=Path)
+    exp.add_argument("case_number")
+
+    demo = sub.add_parser("demo", help="create a demo case file with realistic cases")
+    demo.add_argument("db", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "screen":
+            from casereview.cli_screen import run_screen
+
+            return run_screen(args.file, policy_id=args.policy, presumptive=not args.no_presumptive,
+                              fmt=args.format)
+        if args.command == "policies":
+            from casereview.cli_screen import run_policies
+
+            return run_policies()
+        from casereview.cli_store import run_store
+
+        return run_store(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

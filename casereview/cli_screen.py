@@ -1,0 +1,93 @@
+"""`screen` and `policies`: screening from files, no case file involved (nothing is written anywhere)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from casereview.policy.case import CaseInputError
+from casereview.policy.engine import screen_case
+from casereview.policy.profile import DEFAULT_POLICY_ID, PolicyFileError, builtin_policy_ids, load_builtin
+from casereview.policy.screening_io import decode_case, format_text, iter_jsonl, to_json_line
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _read(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseInputError(file, "no such file") from None
+    except IsADirectoryError:
+        raise CaseInputError(file, "is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise CaseInputError(file, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise CaseInputError(file, f"cannot be read ({exc.strerror})") from None
+
+
+def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str) -> int:
+    policy_id = policy_id or DEFAULT_POLICY_ID
+    try:
+        profile = load_builtin(policy_id)
+    except KeyError:
+        print(f"--policy: unknown policy {policy_id!r} (available: {', '.join(builtin_policy_ids())})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PolicyFileError as exc:
+        print(f"The policy file is damaged: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        text = _read(file)
+    except CaseInputError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    if file.endswith(".jsonl"):
+        return _screen_lines(text, file, profile, presumptive, fmt)
+    try:
+        case = decode_case(text, file)
+    except CaseInputError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    screening = screen_case(case, profile, presumptive=presumptive)
+    if fmt == "text":
+        sys.stdout.write(format_text(case, screening, profile))
+    else:
+        sys.stdout.write(json.dumps(screening.to_json(), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _screen_lines(text: str, name: str, profile: object, presumptive: bool, fmt: str) -> int:
+    from casereview.policy.profile import PolicyProfile
+
+    assert isinstance(profile, PolicyProfile)
+    failed = False
+    out: list[str] = []
+    write = sys.stdout.write
+    for line in iter_jsonl(text, name):
+        if line.case is None:
+            failed = True
+            print(line.error, file=sys.stderr)
+            out.append(to_json_line({"line": line.number, "error": line.error}) if fmt == "json"
+                       else f"Line {line.number}: {line.error}\n")
+        else:
+            screening = screen_case(line.case, profile, presumptive=presumptive)
+            out.append(to_json_line(screening.to_json()) if fmt == "json"
+                       else format_text(line.case, screening, profile))
+        if len(out) >= 1000:
+            write("\n".join(out) + "\n" if fmt == "json" else "\n".join(out))
+            out.clear()
+    if out:
+        write("\n".join(out) + "\n" if fmt == "json" else "\n".join(out))
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def run_policies() -> int:
+    for policy_id in builtin_policy_ids():
+        profile = load_builtin(policy_id)
+        print(f"{profile.id}\t{profile.title}\tversion {profile.version}\t{profile.source}")
+    return EXIT_OK

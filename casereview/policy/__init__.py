@@ -1,0 +1,1 @@
+"""Policy profiles as data and the engine that screens a case against one."""

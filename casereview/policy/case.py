@@ -1,0 +1,393 @@
+"""The case as screening sees it, and the strict reader that builds it from the spec's JSON input.
+
+Every problem with the input raises `CaseInputError` naming the field (``people[1].date_of_birth``) and what is
+wrong with it. A typo is never silently ignored: unknown keys and unknown values are errors too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+from casereview.policy.ages import AgeRange, age_on
+
+ROLES: Final = ("seller", "buyer", "third_party", "other")
+OFFENSES: Final = (
+    "selling_sex", "buying_sex", "solicitation",
+    "promoting",
+    "loitering_for_prostitution", "vagrancy", "trespass", "obscenity", "drug_possession", "public_nuisance",
+    "unlicensed_massage",
+    "assault", "sexual_assault", "robbery", "homicide",
+    "trafficking", "buying_sex_from_minor",
+    "other",
+)
+STATUSES: Final = ("pending", "filed", "convicted", "dismissed", "arrest_only")
+PAST_STATUSES: Final = frozenset({"convicted", "dismissed", "arrest_only"})
+VICTIM_FACTS: Final = ("physical_assault", "sexual_assault", "condom_refusal", "non_consensual_act", "refused_to_pay")
+FACT_TYPES: Final = (
+    *VICTIM_FACTS, "trafficking", "knowingly_purchased_from_trafficked", "sought_minor", "force", "theft", "coercion",
+)
+# Facts that only make sense with a victim named.
+FACTS_NEEDING_VICTIM: Final = frozenset({*VICTIM_FACTS, "trafficking"})
+EXCEPTION_STATUSES: Final = ("draft", "submitted", "approved", "denied")
+GROUNDS: Final = ("prevent_trafficking", "protect_victim", "other")
+
+CASE_KEYS: Final = frozenset({
+    "case_number", "incident_date", "people", "facts", "charges", "exceptions", "county", "agency", "court", "notes",
+})
+PERSON_KEYS: Final = frozenset({
+    "id", "name", "date_of_birth", "age", "role", "trafficking_victim", "person_key", "race_ethnicity",
+    "gender_identity", "notes",
+})
+FACT_KEYS: Final = frozenset({"type", "by", "against"})
+CHARGE_KEYS: Final = frozenset({
+    "id", "person", "offense", "with", "statute", "status", "offense_date", "arose_from_exchange", "court",
+    "docket_number", "disposition_date", "notes",
+})
+EXCEPTION_KEYS: Final = frozenset({"charge", "status", "ground"})
+MAX_AGE: Final = 130
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class CaseInputError(ValueError):
+    """The input is not a valid case. The message names the field and the problem."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.where = where
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    role: str
+    name: str | None = None
+    date_of_birth: date | None = None
+    age: int | None = None
+    trafficking_victim: bool = False
+    person_key: str | None = None
+    race_ethnicity: str | None = None
+    gender_identity: str | None = None
+    notes: str | None = None
+
+    def label(self) -> str:
+        """How reasons name this person: "Dana Roe (A)", or the id alone when no name is recorded."""
+        return f"{self.name} ({self.id})" if self.name else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    type: str
+    by: str
+    against: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    id: str
+    person: str
+    offense: str
+    with_: str | None = None
+    statute: str | None = None
+    status: str = "pending"
+    offense_date: date | None = None
+    arose_from_exchange: bool = False
+    court: str | None = None
+    docket_number: str | None = None
+    disposition_date: date | None = None
+    notes: str | None = None
+
+    @property
+    def is_past_record(self) -> bool:
+        return self.status in PAST_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionEntry:
+    charge: str
+    status: str
+    ground: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    case_number: str
+    incident_date: date
+    people: tuple[Person, ...]
+    charges: tuple[Charge, ...]
+    facts: tuple[Fact, ...] = ()
+    exceptions: tuple[ExceptionEntry, ...] = ()
+    county: str | None = None
+    agency: str | None = None
+    court: str | None = None
+    notes: str | None = None
+    _people_by_id: dict[str, Person] = field(default_factory=dict, compare=False, repr=False)
+
+    def person(self, person_id: str) -> Person:
+        if not self._people_by_id:
+            self._people_by_id.update((p.id, p) for p in self.people)
+        return self._people_by_id[person_id]
+
+    def age_range(self, person: Person, on: date) -> AgeRange | None:
+        """The person's possible age on a date, or None when neither date of birth nor age is known."""
+        if person.date_of_birth is not None:
+            years = age_on(person.date_of_birth, on)
+            return AgeRange(years, years)
+        if person.age is not None:
+            return AgeRange.from_age_on(person.age, self.incident_date, on)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def _object(value: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CaseInputError(where, f"must be a JSON object, not {_kind(value)}")
+    for key in value:
+        if key not in allowed:
+            raise CaseInputError(_join(where, key), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _text(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise CaseInputError(_join(where, key), "is required")
+        return None
+    if not isinstance(value, str):
+        raise CaseInputError(_join(where, key), f"must be text, not {_kind(value)}")
+    if required and not value.strip():
+        raise CaseInputError(_join(where, key), "must not be empty")
+    return value
+
+
+def _required_text(obj: dict[str, Any], key: str, where: str) -> str:
+    value = _text(obj, key, where, required=True)
+    assert value is not None
+    return value
+
+
+def _choice(obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...], default: str | None = None) -> str:
+    value = obj.get(key)
+    if value is None:
+        if default is None:
+            raise CaseInputError(_join(where, key), f"is required (one of: {', '.join(choices)})")
+        return default
+    if not isinstance(value, str) or value not in choices:
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise CaseInputError(_join(where, key), f"unknown value {shown} (one of: {', '.join(choices)})")
+    return value
+
+
+def _flag(obj: dict[str, Any], key: str, where: str) -> bool:
+    value = obj.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise CaseInputError(_join(where, key), f"must be true or false, not {_kind(value)}")
+    return value
+
+
+def parse_date(value: Any, where: str) -> date:
+    """A real calendar date written as ISO 8601 YYYY-MM-DD."""
+    if not isinstance(value, str):
+        raise CaseInputError(where, f"must be a date written YYYY-MM-DD, not {_kind(value)}")
+    if not _ISO_DATE.fullmatch(value):
+        raise CaseInputError(where, f"{value!r} is not a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CaseInputError(where, f"{value!r} is not a real calendar date") from None
+
+
+def _optional_date(obj: dict[str, Any], key: str, where: str) -> date | None:
+    value = obj.get(key)
+    return None if value is None else parse_date(value, _join(where, key))
+
+
+def _list(obj: dict[str, Any], key: str, where: str, *, required: bool) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise CaseInputError(_join(where, key), "is required")
+        return []
+    if not isinstance(value, list):
+        raise CaseInputError(_join(where, key), f"must be a list, not {_kind(value)}")
+    return value
+
+
+def _person(raw: Any, where: str, incident: date) -> Person:
+    obj = _object(raw, where, PERSON_KEYS)
+    pid = _required_text(obj, "id", where)
+    dob = _optional_date(obj, "date_of_birth", where)
+    age = obj.get("age")
+    if age is not None:
+        if isinstance(age, bool) or not isinstance(age, int):
+            raise CaseInputError(_join(where, "age"), f"must be a whole number of years, not {_kind(age)}")
+        if not 0 <= age <= MAX_AGE:
+            raise CaseInputError(_join(where, "age"), f"{age} is not a possible age (0 to {MAX_AGE})")
+    if dob is not None:
+        if dob > incident:
+            raise CaseInputError(
+                _join(where, "date_of_birth"), f"{dob.isoformat()} is after the incident date {incident.isoformat()}"
+            )
+        if age is not None and age_on(dob, incident) != age:
+            raise CaseInputError(
+                _join(where, "age"),
+                f"says {age} but date_of_birth {dob.isoformat()} makes the person {age_on(dob, incident)} "
+                f"on the incident date {incident.isoformat()}",
+            )
+    return Person(
+        id=pid,
+        role=_choice(obj, "role", where, ROLES),
+        name=_text(obj, "name", where),
+        date_of_birth=dob,
+        age=age,
+        trafficking_victim=_flag(obj, "trafficking_victim", where),
+        person_key=_text(obj, "person_key", where),
+        race_ethnicity=_text(obj, "race_ethnicity", where),
+        gender_identity=_text(obj, "gender_identity", where),
+        notes=_text(obj, "notes", where),
+    )
+
+
+def _reference(obj: dict[str, Any], key: str, where: str, known: set[str], what: str, *,
+               required: bool) -> str | None:
+    value = _text(obj, key, where, required=required)
+    if value is not None and value not in known:
+        raise CaseInputError(_join(where, key), f"names {what} {value!r}, which is not in the case")
+    return value
+
+
+def parse_case(raw: Any) -> Case:
+    """Build a `Case` from decoded JSON, or raise `CaseInputError` naming the first problem found."""
+    obj = _object(raw, "", CASE_KEYS)
+    case_number = _required_text(obj, "case_number", "")
+    if "incident_date" not in obj or obj["incident_date"] is None:
+        raise CaseInputError("incident_date", "is required")
+    incident = parse_date(obj["incident_date"], "incident_date")
+
+    people: list[Person] = []
+    person_ids: set[str] = set()
+    raw_people = _list(obj, "people", "", required=True)
+    if not raw_people:
+        raise CaseInputError("people", "must name at least one person")
+    for i, raw_person in enumerate(raw_people):
+        person = _person(raw_person, f"people[{i}]", incident)
+        if person.id in person_ids:
+            raise CaseInputError(f"people[{i}].id", f"duplicate person id {person.id!r}")
+        person_ids.add(person.id)
+        people.append(person)
+
+    facts: list[Fact] = []
+    for i, raw_fact in enumerate(_list(obj, "facts", "", required=False)):
+        where = f"facts[{i}]"
+        fobj = _object(raw_fact, where, FACT_KEYS)
+        ftype = _choice(fobj, "type", where, FACT_TYPES)
+        by = _reference(fobj, "by", where, person_ids, "person", required=True)
+        against = _reference(fobj, "against", where, person_ids, "person", required=ftype in FACTS_NEEDING_VICTIM)
+        assert by is not None
+        if against is not None and against == by:
+            raise CaseInputError(_join(where, "against"), f"is the same person as 'by' ({by!r})")
+        facts.append(Fact(ftype, by, against))
+
+    charges: list[Charge] = []
+    charge_ids: set[str] = set()
+    raw_charges = _list(obj, "charges", "", required=True)
+    if not raw_charges:
+        raise CaseInputError("charges", "must list at least one charge")
+    for i, raw_charge in enumerate(raw_charges):
+        where = f"charges[{i}]"
+        cobj = _object(raw_charge, where, CHARGE_KEYS)
+        cid = _required_text(cobj, "id", where)
+        if cid in charge_ids:
+            raise CaseInputError(f"{where}.id", f"duplicate charge id {cid!r}")
+        charge_ids.add(cid)
+        holder = _reference(cobj, "person", where, person_ids, "person", required=True)
+        assert holder is not None
+        other = _reference(cobj, "with", where, person_ids, "person", required=False)
+        if other is not None and other == holder:
+            raise CaseInputError(f"{where}.with", f"is the person charged ({holder!r}); name the other side")
+        charges.append(Charge(
+            id=cid,
+            person=holder,
+            offense=_choice(cobj, "offense", where, OFFENSES),
+            with_=other,
+            statute=_text(cobj, "statute", where),
+            status=_choice(cobj, "status", where, STATUSES, default="pending"),
+            offense_date=_optional_date(cobj, "offense_date", where),
+            arose_from_exchange=_flag(cobj, "arose_from_exchange", where),
+            court=_text(cobj, "court", where),
+            docket_number=_text(cobj, "docket_number", where),
+            disposition_date=_optional_date(cobj, "disposition_date", where),
+            notes=_text(cobj, "notes", where),
+        ))
+
+    exceptions: list[ExceptionEntry] = []
+    for i, raw_exc in enumerate(_list(obj, "exceptions", "", required=False)):
+        where = f"exceptions[{i}]"
+        eobj = _object(raw_exc, where, EXCEPTION_KEYS)
+        charge = _reference(eobj, "charge", where, charge_ids, "charge", required=True)
+        assert charge is not None
+        status = _choice(eobj, "status", where, EXCEPTION_STATUSES)
+        ground = None if eobj.get("ground") is None else _choice(eobj, "ground", where, GROUNDS)
+        if status == "approved" and ground is None:
+            raise CaseInputError(f"{where}.ground", "is required for an approved exception (section 8)")
+        exceptions.append(ExceptionEntry(charge, status, ground))
+
+    return Case(
+        case_number=case_number,
+        incident_date=incident,
+        people=tuple(people),
+        charges=tuple(charges),
+        facts=tuple(facts),
+        exceptions=tuple(exceptions),
+        county=_text(obj, "county", ""),
+        agency=_text(obj, "agency", ""),
+        court=_text(obj, "court", ""),
+        notes=_text(obj, "notes", ""),
+    )
+
+
+def case_to_json(case: Case) -> dict[str, Any]:
+    """The case in the spec's input format, with only the fields that are set (the inverse of `parse_case`)."""
+
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if v is not None and v is not False}
+
+    out: dict[str, Any] = {"case_number": case.case_number, "incident_date": case.incident_date.isoformat()}
+    out.update(clean({"county": case.county, "agency": case.agency, "court": case.court, "notes": case.notes}))
+    out["people"] = [clean({
+        "id": p.id, "name": p.name, "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "age": p.age, "role": p.role, "trafficking_victim": p.trafficking_victim, "person_key": p.person_key,
+        "race_ethnicity": p.race_ethnicity, "gender_identity": p.gender_identity, "notes": p.notes,
+    }) for p in case.people]
+    out["facts"] = [clean({"type": f.type, "by": f.by, "against": f.against}) for f in case.facts]
+    out["charges"] = [clean({
+        "id": c.id, "person": c.person, "offense": c.offense, "with": c.with_, "statute": c.statute,
+        "status": c.status, "offense_date": c.offense_date.isoformat() if c.offense_date else None,
+        "arose_from_exchange": c.arose_from_exchange, "court": c.court, "docket_number": c.docket_number,
+        "disposition_date": c.disposition_date.isoformat() if c.disposition_date else None, "notes": c.notes,
+    }) for c in case.charges]
+    out["exceptions"] = [clean({"charge": e.charge, "status": e.status, "ground": e.ground}) for e in case.exceptions]
+    return out

@@ -1,0 +1,1 @@
+"""Shipped data: policy profiles, templates, fonts, icons (loaded with importlib.resources)."""
