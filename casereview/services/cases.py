@@ -1,0 +1,215 @@
+"""Storing, reading, searching and screening cases.
+
+Cases come in and go out in the screening input format (`casereview.policy.case.Case`), so ``case import`` and
+``case export`` round-trip a whole case, and the engine screens what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from casereview.policy import case as spec
+from casereview.policy.engine import Screening, screen_case
+from casereview.policy.profile import PolicyProfile
+from casereview.store import models as m
+from casereview.store.search import fold, fts_query
+
+
+class CaseServiceError(Exception):
+    """An expected problem (a duplicate case number, an unknown case): the message says what to do."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _search_text(case: spec.Case) -> str:
+    parts = [case.case_number, case.county or "", case.court or "", case.agency or ""]
+    parts += [p.name or "" for p in case.people]
+    parts += [f"{c.offense.replace('_', ' ')} {c.statute or ''} {c.docket_number or ''}" for c in case.charges]
+    return fold(" ".join(parts))
+
+
+def _find_person(session: Session, person: spec.Person) -> m.Person:
+    if person.person_key is not None:
+        found = session.scalars(select(m.Person).where(m.Person.person_key == person.person_key)).first()
+        if found is not None:
+            return found
+    entity = m.Person(person_key=person.person_key, name=person.name, date_of_birth=person.date_of_birth,
+                      race_ethnicity=person.race_ethnicity, gender_identity=person.gender_identity)
+    session.add(entity)
+    return entity
+
+
+def import_case(session: Session, case: spec.Case) -> m.Case:
+    """Store a new case. Refuses a case number that is already stored; the caller commits."""
+    if session.scalars(select(m.Case.id).where(m.Case.case_number == case.case_number)).first() is not None:
+        raise CaseServiceError(
+            f"Case {case.case_number} is already in this case file. Open it to edit it, or give the new case "
+            "another number.")
+    now = _now()
+    row = m.Case(case_number=case.case_number, incident_date=case.incident_date, county=case.county,
+                 agency=case.agency, court=case.court, notes=case.notes, search_text=_search_text(case),
+                 created_at=now, updated_at=now)
+    parties: dict[str, m.CaseParty] = {}
+    for pos, p in enumerate(case.people):
+        party = m.CaseParty(person=_find_person(session, p), position=pos, local_id=p.id, role=p.role,
+                            trafficking_victim=p.trafficking_victim, name=p.name, date_of_birth=p.date_of_birth,
+                            age=p.age, race_ethnicity=p.race_ethnicity, gender_identity=p.gender_identity,
+                            notes=p.notes)
+        parties[p.id] = party
+        row.parties.append(party)
+    charges: dict[str, m.Charge] = {}
+    for pos, c in enumerate(case.charges):
+        charge = m.Charge(position=pos, local_id=c.id, party=parties[c.person],
+                          with_party=parties[c.with_] if c.with_ else None, offense=c.offense, statute=c.statute,
+                          status=c.status, offense_date=c.offense_date, arose_from_exchange=c.arose_from_exchange,
+                          court=c.court, docket_number=c.docket_number, disposition_date=c.disposition_date,
+                          notes=c.notes)
+        charges[c.id] = charge
+        row.charges.append(charge)
+    for pos, f in enumerate(case.facts):
+        row.facts.append(m.Fact(position=pos, type=f.type, by_party=parties[f.by],
+                                against_party=parties[f.against] if f.against else None))
+    for pos, e in enumerate(case.exceptions):
+        row.exception_requests.append(m.ExceptionRequest(position=pos, status=e.status, ground=e.ground,
+                                                         charges=[charges[e.charge]]))
+    session.add(row)
+    session.flush()
+    _index(session, row.id, row.search_text)
+    return row
+
+
+def _index(session: Session, case_id: int, search_text: str) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), {"id": case_id})
+        session.execute(text("INSERT INTO case_search(rowid, search_text) VALUES (:id, :t)"),
+                        {"id": case_id, "t": search_text})
+
+
+def _load(session: Session, case_number: str) -> m.Case:
+    row = session.scalars(
+        select(m.Case).where(m.Case.case_number == case_number).options(
+            selectinload(m.Case.parties), selectinload(m.Case.charges), selectinload(m.Case.facts),
+            selectinload(m.Case.exception_requests).selectinload(m.ExceptionRequest.charges))
+    ).first()
+    if row is None:
+        raise CaseServiceError(f"There is no case {case_number} in this case file. Check the case number.")
+    return row
+
+
+def to_spec(row: m.Case) -> spec.Case:
+    """A stored case in the screening input format."""
+    people = tuple(spec.Person(
+        id=p.local_id, role=p.role, name=p.name, date_of_birth=p.date_of_birth, age=p.age,
+        trafficking_victim=p.trafficking_victim, person_key=p.person.person_key, race_ethnicity=p.race_ethnicity,
+        gender_identity=p.gender_identity, notes=p.notes) for p in row.parties)
+    charges = tuple(spec.Charge(
+        id=c.local_id, person=c.party.local_id, offense=c.offense,
+        with_=c.with_party.local_id if c.with_party else None, statute=c.statute, status=c.status,
+        offense_date=c.offense_date, arose_from_exchange=c.arose_from_exchange, court=c.court,
+        docket_number=c.docket_number, disposition_date=c.disposition_date, notes=c.notes) for c in row.charges)
+    facts = tuple(spec.Fact(f.type, f.by_party.local_id, f.against_party.local_id if f.against_party else None)
+                  for f in row.facts)
+    exceptions = tuple(spec.ExceptionEntry(c.local_id, e.status, e.ground)
+                       for e in row.exception_requests for c in e.charges)
+    return spec.Case(case_number=row.case_number, incident_date=row.incident_date, people=people, charges=charges,
+                     facts=facts, exceptions=exceptions, county=row.county, agency=row.agency, court=row.court,
+                     notes=row.notes)
+
+
+def export_case(session: Session, case_number: str) -> spec.Case:
+    return to_spec(_load(session, case_number))
+
+
+def store_policy(session: Session, profile: PolicyProfile) -> m.PolicyText:
+    """The profile's exact text, stored once by content hash."""
+    found = session.get(m.PolicyText, profile.content_hash)
+    if found is None:
+        found = m.PolicyText(content_hash=profile.content_hash, policy_id=profile.id, version=profile.version,
+                             title=profile.title, text=profile.raw_text, stored_at=_now())
+        session.add(found)
+    return found
+
+
+def screen_and_save(session: Session, case_number: str, profile: PolicyProfile, *,
+                    presumptive: bool | None = None) -> Screening:
+    """Screen a stored case, keep the screening with the policy text it used, update the charges' decisions."""
+    row = _load(session, case_number)
+    result = screen_case(to_spec(row), profile, presumptive=presumptive)
+    store_policy(session, profile)
+    saved = m.Screening(case=row, policy_hash=profile.content_hash, policy_id=profile.id,
+                        policy_version=profile.version, presumptive=result.presumptive, case_version=row.version,
+                        screened_at=_now())
+    charges = {c.local_id: c for c in row.charges}
+    for d in result.charges:
+        charge = charges[d.charge]
+        saved.decisions.append(m.ScreeningDecision(
+            charge_id=charge.id, decision=d.decision, sections=list(d.sections),
+            reasoning=[r.to_json() for r in d.reasoning], quote=d.quote, exception_allowed=d.exception_allowed,
+            record_relief=d.record_relief, missing=[n.to_json() for n in d.missing]))
+        charge.decision = d.decision
+        charge.record_relief = d.record_relief
+    session.add(saved)
+    session.flush()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One line of the case list."""
+
+    id: int
+    case_number: str
+    incident_date: str
+    county: str
+    people: str
+    charges: int
+    decisions: str
+
+
+def search_case_ids(session: Session, query: str = "", *, decision: str | None = None,
+                    limit: int | None = None) -> list[int]:
+    """Ids of the cases matching a search (accent- and case-insensitive) and filter, newest incident first."""
+    stmt = select(m.Case.id).order_by(m.Case.incident_date.desc(), m.Case.id.desc())
+    folded = fold(query)
+    if folded:
+        if session.get_bind().dialect.name == "sqlite" and all(len(w) >= 3 for w in folded.split()):
+            stmt = stmt.where(m.Case.id.in_(
+                select(text("rowid")).select_from(text("case_search")).where(
+                    text("case_search MATCH :q")).params(q=fts_query(folded))))
+        else:
+            for word in folded.split():
+                stmt = stmt.where(m.Case.search_text.contains(word, autoescape=True))
+    if decision:
+        stmt = stmt.where(m.Case.id.in_(select(m.Charge.case_id).where(m.Charge.decision == decision)))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def case_rows(session: Session, ids: Sequence[int]) -> list[CaseRow]:
+    """The list lines for some case ids, in the order given."""
+    if not ids:
+        return []
+    rows = session.scalars(select(m.Case).where(m.Case.id.in_(ids)).options(
+        selectinload(m.Case.parties), selectinload(m.Case.charges))).all()
+    by_id = {r.id: r for r in rows}
+    out = []
+    for case_id in ids:
+        r = by_id[case_id]
+        decisions = sorted({c.decision for c in r.charges if c.decision})
+        out.append(CaseRow(
+            id=r.id, case_number=r.case_number, incident_date=r.incident_date.isoformat(), county=r.county or "",
+            people=", ".join(p.name or p.local_id for p in r.parties), charges=len(r.charges),
+            decisions=", ".join(decisions) if decisions else "not screened"))
+    return out
+
+
+def count_cases(session: Session) -> int:
+    return session.scalar(select(func.count(m.Case.id))) or 0

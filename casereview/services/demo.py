@@ -1,0 +1,98 @@
+"""The demo case file: realistic, invented cases that between them reach every decision of both profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casereview.policy.case import Case, parse_case
+
+
+def _p(pid: str, name: str, role: str, dob: str | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": pid, "name": name, "role": role}
+    if dob:
+        out["date_of_birth"] = dob
+    out.update(extra)
+    return out
+
+
+DEMO_CASES: list[dict[str, Any]] = [
+    {"case_number": "26-CR-0101", "incident_date": "2026-03-02", "county": "Lane County", "agency": "City PD",
+     "court": "Lane County District Court",
+     "people": [_p("A", "Dana Roe", "seller", "1996-05-02", person_key="SID-100231"),
+                _p("B", "John Poe", "buyer", "1971-11-30")],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex", "statute": "PC 647(b)"},
+                 {"id": "2", "person": "B", "offense": "solicitation", "statute": "PC 647(b)"}],
+     "notes": "Street stop; both adults; no other facts."},
+    {"case_number": "26-CR-0102", "incident_date": "2026-03-05", "county": "Lane County", "agency": "County Sheriff",
+     "people": [_p("A", "Zoë Martín", "seller", "2008-09-14"), _p("B", "Gary Lund", "buyer", "1980-01-20")],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"},
+                 {"id": "2", "person": "B", "offense": "buying_sex"}]},
+    {"case_number": "26-CR-0103", "incident_date": "2026-03-09", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Thị Lan Nguyễn", "seller", "1990-02-28", person_key="SID-100487",
+                   gender_identity="transgender woman"),
+                _p("B", "Mark Ellis", "buyer", "1985-07-07")],
+     "facts": [{"type": "refused_to_pay", "by": "B", "against": "A"}],
+     "charges": [{"id": "1", "person": "B", "offense": "sexual_assault"},
+                 {"id": "2", "person": "A", "offense": "drug_possession", "statute": "HS 11350"}]},
+    {"case_number": "26-CR-0104", "incident_date": "2026-03-11", "county": "Lane County", "agency": "State Police",
+     "people": [_p("A", "Łukasz Wójcik", "seller", "1999-12-01", trafficking_victim=True),
+                _p("B", "Ray Tomlin", "third_party", "1975-04-16")],
+     "facts": [{"type": "trafficking", "by": "B", "against": "A"}],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"},
+                 {"id": "2", "person": "B", "offense": "trafficking"}]},
+    {"case_number": "26-CR-0105", "incident_date": "2026-03-15", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Maria Solís", "seller", "1994-06-30"), _p("M", "Victor Kane", "third_party", "1970-02-02")],
+     "facts": [{"type": "coercion", "by": "M", "against": "A"}],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"},
+                 {"id": "2", "person": "M", "offense": "promoting"}]},
+    {"case_number": "26-CR-0106", "incident_date": "2026-03-18", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Jordan Blake", "seller"), _p("B", "Tom Reyes", "buyer", "1968-10-10")],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"},
+                 {"id": "2", "person": "B", "offense": "solicitation"}],
+     "notes": "Seller's date of birth not in the arrest report."},
+    {"case_number": "26-CR-0107", "incident_date": "2026-03-20", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Keisha Morgan", "seller", "1992-03-03"), _p("D", "Sam Ortiz", "third_party", "1988-08-08")],
+     "charges": [{"id": "1", "person": "D", "offense": "promoting", "statute": "PC 266h"},
+                 {"id": "2", "person": "A", "offense": "loitering_for_prostitution", "statute": "PC 653.22"}],
+     "notes": "Driver; no force, theft or coercion."},
+    {"case_number": "26-CR-0108", "incident_date": "2026-03-22", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Amara Okafor", "seller", "1997-07-21"), _p("B", "Neil Hart", "buyer", "1979-05-05")],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"}],
+     "exceptions": [{"charge": "1", "status": "approved", "ground": "protect_victim"}],
+     "notes": "Exception approved to keep the person in protective custody (section 8)."},
+    {"case_number": "26-CR-0109", "incident_date": "2026-03-25", "county": "Lane County", "agency": "Vice Unit",
+     "people": [_p("B", "Carl Dorsey", "buyer", "1966-12-12"), _p("X", "Decoy officer", "seller", "1995-01-01")],
+     "facts": [{"type": "sought_minor", "by": "B"}],
+     "charges": [{"id": "1", "person": "B", "offense": "buying_sex_from_minor"}]},
+    {"case_number": "26-CR-0110", "incident_date": "2026-03-28", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Mei Chen", "seller", "1989-09-09"), _p("B", "Rob Vance", "buyer", "1983-03-13")],
+     "facts": [{"type": "physical_assault", "by": "A", "against": "B"},
+               {"type": "physical_assault", "by": "B", "against": "A"}],
+     "charges": [{"id": "1", "person": "A", "offense": "assault"},
+                 {"id": "2", "person": "A", "offense": "trespass"},
+                 {"id": "3", "person": "B", "offense": "assault"}],
+     "notes": "Both say the other struck first."},
+    {"case_number": "15-CR-2231", "incident_date": "2015-06-12", "county": "Lane County", "agency": "City PD",
+     "court": "Lane County District Court",
+     "people": [_p("A", "Dana Roe", "seller", "1996-05-02", person_key="SID-100231")],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex", "status": "convicted",
+                  "statute": "PC 647(b)", "docket_number": "CR-15-2231", "disposition_date": "2015-09-01"}]},
+    {"case_number": "17-CR-0934", "incident_date": "2017-02-03", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Thị Lan Nguyễn", "seller", "1990-02-28", person_key="SID-100487")],
+     "charges": [{"id": "1", "person": "A", "offense": "trespass", "status": "convicted", "arose_from_exchange": True,
+                  "docket_number": "CR-17-0934", "disposition_date": "2017-05-19",
+                  "notes": "Prostitution arrest pled down to trespass."}]},
+    {"case_number": "19-CR-4410", "incident_date": "2019-08-30", "county": "Lane County", "agency": "County Sheriff",
+     "people": [_p("A", "Ana Cruz", "seller"), _p("B", "Phil Grant", "buyer", "1960-01-01")],
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex", "status": "dismissed",
+                  "docket_number": "CR-19-4410", "disposition_date": "2019-11-02"},
+                 {"id": "2", "person": "B", "offense": "solicitation", "status": "convicted",
+                  "docket_number": "CR-19-4411", "disposition_date": "2019-12-12"}]},
+    {"case_number": "20-CR-0077", "incident_date": "2020-01-17", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Priya Raman", "other", "1991-04-04")],
+     "charges": [{"id": "1", "person": "A", "offense": "unlicensed_massage", "status": "arrest_only"}]},
+]
+
+
+def demo_cases() -> list[Case]:
+    return [parse_case(raw) for raw in DEMO_CASES]

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, the engine factory (a case file, later encrypted or a PostgreSQL server) and migrations."""

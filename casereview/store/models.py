@@ -1,0 +1,198 @@
+"""The case store's tables, as typed SQLAlchemy 2 models.
+
+A `Person` lives across cases (``person_key`` ties one person's records together, for record relief and outcome
+tracking); `CaseParty` is that person in one case, with their role and the details as recorded in that case, so
+that a case round-trips exactly. Screenings are kept whole: the policy text they used (`PolicyText`, by content
+hash), the time, and every decision with its reasons.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    race_ethnicity: Mapped[str | None] = mapped_column(Text)
+    gender_identity: Mapped[str | None] = mapped_column(Text)
+
+    parties: Mapped[list[CaseParty]] = relationship(back_populates="person")
+
+
+class Case(Base):
+    __tablename__ = "case_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(200), unique=True)
+    incident_date: Mapped[date] = mapped_column(Date, index=True)
+    county: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(Text)
+    court: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Folded (accent- and case-free) text of the case number, names, statutes and offenses, for search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    parties: Mapped[list[CaseParty]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseParty.position")
+    charges: Mapped[list[Charge]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Charge.position")
+    facts: Mapped[list[Fact]] = relationship(cascade="all, delete-orphan", order_by="Fact.position")
+    exception_requests: Mapped[list[ExceptionRequest]] = relationship(
+        cascade="all, delete-orphan", order_by="ExceptionRequest.position")
+    screenings: Mapped[list[Screening]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Screening.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseParty(Base):
+    """A person in one case: their id in the case (the spec's ``people[].id``), role, and details as recorded."""
+
+    __tablename__ = "case_party"
+    __table_args__ = (UniqueConstraint("case_id", "local_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    local_id: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    trafficking_victim: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    age: Mapped[int | None] = mapped_column(Integer)
+    race_ethnicity: Mapped[str | None] = mapped_column(Text)
+    gender_identity: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+    person: Mapped[Person] = relationship(back_populates="parties")
+
+
+class Charge(Base):
+    __tablename__ = "charge"
+    __table_args__ = (UniqueConstraint("case_id", "local_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    local_id: Mapped[str] = mapped_column(String(200))
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_party.id"))
+    with_party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
+    offense: Mapped[str] = mapped_column(String(40), index=True)
+    statute: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    offense_date: Mapped[date | None] = mapped_column(Date)
+    arose_from_exchange: Mapped[bool] = mapped_column(Boolean, default=False)
+    court: Mapped[str | None] = mapped_column(Text)
+    docket_number: Mapped[str | None] = mapped_column(Text)
+    disposition_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # The latest saved screening's outcome, for filtering the case list.
+    decision: Mapped[str | None] = mapped_column(String(20), index=True)
+    record_relief: Mapped[str | None] = mapped_column(String(20), index=True)
+
+    case: Mapped[Case] = relationship(back_populates="charges")
+    party: Mapped[CaseParty] = relationship(foreign_keys=[party_id])
+    with_party: Mapped[CaseParty | None] = relationship(foreign_keys=[with_party_id])
+
+
+class Fact(Base):
+    """Who did what to whom, in the policy's fact types."""
+
+    __tablename__ = "fact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(60))
+    by_party_id: Mapped[int] = mapped_column(ForeignKey("case_party.id"))
+    against_party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
+
+    by_party: Mapped[CaseParty] = relationship(foreign_keys=[by_party_id])
+    against_party: Mapped[CaseParty | None] = relationship(foreign_keys=[against_party_id])
+
+
+class ExceptionRequest(Base):
+    """A section 8 exception request covering one or more charges (the signed workflow comes later)."""
+
+    __tablename__ = "exception_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    ground: Mapped[str | None] = mapped_column(String(40))
+
+    charges: Mapped[list[Charge]] = relationship(secondary="exception_charge", order_by="Charge.position")
+
+
+class ExceptionCharge(Base):
+    __tablename__ = "exception_charge"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("exception_request.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True)
+
+
+class PolicyText(Base):
+    """A policy profile exactly as used, stored once by the SHA-256 of its text."""
+
+    __tablename__ = "policy_text"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Screening(Base):
+    __tablename__ = "screening"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    policy_hash: Mapped[str] = mapped_column(ForeignKey("policy_text.content_hash"))
+    policy_id: Mapped[str] = mapped_column(String(100))
+    policy_version: Mapped[str] = mapped_column(String(100))
+    presumptive: Mapped[bool] = mapped_column(Boolean)
+    case_version: Mapped[int] = mapped_column(Integer)
+    screened_at: Mapped[datetime] = mapped_column(DateTime)
+
+    case: Mapped[Case] = relationship(back_populates="screenings")
+    policy: Mapped[PolicyText] = relationship()
+    decisions: Mapped[list[ScreeningDecision]] = relationship(
+        cascade="all, delete-orphan", order_by="ScreeningDecision.id")
+
+
+class ScreeningDecision(Base):
+    __tablename__ = "screening_decision"
+    __table_args__ = (Index("ix_screening_decision_decision", "decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screening.id", ondelete="CASCADE"), index=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    sections: Mapped[list[str]] = mapped_column(JSON)
+    reasoning: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    quote: Mapped[str] = mapped_column(Text)
+    exception_allowed: Mapped[bool] = mapped_column(Boolean)
+    record_relief: Mapped[str | None] = mapped_column(String(20), index=True)
+    missing: Mapped[list[dict[str, str]]] = mapped_column(JSON)

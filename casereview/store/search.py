@@ -1,0 +1,23 @@
+"""Accent- and case-insensitive search text.
+
+Text is folded in Python before it is indexed and before it is searched: `anyascii` transliterates letters that
+are not a base letter plus an accent (Ł, Ø, ß, Æ) as well as those that are, so "lukasz" finds "Łukasz" and
+"nguyen" finds "Nguyễn" on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from anyascii import anyascii
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    return _SPACES.sub(" ", anyascii(text).lower()).strip()
+
+
+def fts_query(folded: str) -> str:
+    """An FTS5 query matching every word of the folded text (each quoted, so no word is read as an operator)."""
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in folded.split())
