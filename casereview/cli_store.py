@@ -11,7 +11,7 @@ from casereview.policy.case import Case, CaseInputError, case_to_json
 from casereview.policy.profile import load_builtin
 from casereview.policy.screening_io import decode_case, iter_jsonl
 from casereview.services import cases
-from casereview.services.demo import demo_cases
+from casereview.services.demo import create_demo_file
 from casereview.store.database import CaseFileError, open_case_file
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -94,7 +94,6 @@ def create_demo(db: Path) -> int:
     if db.exists():
         print(f"{db} already exists. Choose a new file name for the demo case file.", file=sys.stderr)
         return EXIT_BAD_INPUT
-    code = _store(db, demo_cases())
-    if code == EXIT_OK:
-        print(f"Created the demo case file {db} with {len(demo_cases())} cases.", file=sys.stderr)
-    return code
+    count = create_demo_file(db)
+    print(f"Created the demo case file {db} with {count} cases.", file=sys.stderr)
+    return EXIT_OK

@@ -14,24 +14,30 @@ from datetime import date, timedelta
 ADULT_AGE = 18
 
 
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _birthday_md(year: int, month: int, day: int) -> tuple[int, int]:
+    """Month and day of the birthday, in `year`, of someone born on `month`/`day`."""
+    if (month, day) == (2, 29) and not _is_leap(year):
+        return (3, 1)
+    return (month, day)
+
+
 def birthday_in(year: int, born: date) -> date:
     """The person's birthday in a given year (29 February falls on 1 March in a common year)."""
-    try:
-        return born.replace(year=year)
-    except ValueError:  # 29 February in a common year
-        return date(year, 3, 1)
+    return date(year, *_birthday_md(year, born.month, born.day))
 
 
 def age_on(born: date, on: date) -> int:
     """Whole years of age on a date."""
-    return on.year - born.year - (on < birthday_in(on.year, born))
+    return _age(born.year, born.month, born.day, on)
 
 
-def _shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return date(day.year + years, 3, 1)
+def _age(year: int, month: int, day: int, on: date) -> int:
+    """Whole years of age on `on` of someone born on year-month-day (the year may lie outside `date`'s range)."""
+    return on.year - year - ((on.month, on.day) < _birthday_md(on.year, month, day))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +52,7 @@ class AgeRange:
         """Given `age` whole years on `known_on`, the possible ages on `on`."""
         if on == known_on:
             return cls(age, age)
-        latest_birth = _boundary_birth(age, known_on, latest=True)
-        earliest_birth = _boundary_birth(age, known_on, latest=False)
-        return cls(age_on(latest_birth, on), age_on(earliest_birth, on))
+        return cls(_age(*_latest_birth(age, known_on), on), _age(*_earliest_birth(age, known_on), on))
 
     @property
     def minor(self) -> bool:
@@ -64,19 +68,32 @@ class AgeRange:
         return str(self.youngest) if self.youngest == self.oldest else f"{self.youngest} or {self.oldest}"
 
 
-def _boundary_birth(age: int, known_on: date, *, latest: bool) -> date:
-    """The latest (or earliest) date of birth that gives `age` years on `known_on`."""
-    guess = _shift_years(known_on, -age) if latest else _shift_years(known_on, -(age + 1))
-    step = timedelta(days=1)
-    day = guess - 4 * step
-    found: date | None = None
-    for _ in range(9):
-        if day <= known_on and age_on(day, known_on) == age:
-            if latest:
-                found = day
-            elif found is None:
-                found = day
-        day += step
-    if found is None:  # pragma: no cover - the window around the guess always holds the boundary
-        raise ValueError(f"no date of birth gives age {age} on {known_on}")
-    return found
+# Birth dates are (year, month, day) triples here: an age of 130 on 1 January 0050 puts the birth before year 1,
+# which `date` cannot hold. Month and day arithmetic is done in a stand-in year of the same kind (leap or common).
+_LEAP_STAND_IN, _COMMON_STAND_IN = 2000, 2001
+
+
+def _latest_birth(age: int, known_on: date) -> tuple[int, int, int]:
+    """The latest date of birth that gives `age` years on `known_on`: the birthday falls on or before it."""
+    year = known_on.year - age
+    month, day = known_on.month, known_on.day
+    if (month, day) == (2, 29) and not _is_leap(year):
+        return (year, 2, 28)  # born 29 February in a leap year: the birthday in a common year is 1 March, too late
+    return (year, month, day)
+
+
+def _earliest_birth(age: int, known_on: date) -> tuple[int, int, int]:
+    """The earliest date of birth that gives `age` years on `known_on`: born the year before, with a birthday
+    still to come on `known_on` (or, when no such day exists, 1 January of the following year)."""
+    year = known_on.year - age - 1
+    stand_in = _LEAP_STAND_IN if _is_leap(year) else _COMMON_STAND_IN
+    month, day = known_on.month, known_on.day
+    if (month, day) == (2, 29) and stand_in == _COMMON_STAND_IN:
+        day = 28
+    candidate = date(stand_in, month, day)
+    while True:
+        candidate += timedelta(days=1)
+        if candidate.year != stand_in:
+            return (year + 1, 1, 1)
+        if _birthday_md(known_on.year, candidate.month, candidate.day) > (known_on.month, known_on.day):
+            return (year, candidate.month, candidate.day)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pathlib import Path
+
 from casereview.policy.case import Case, parse_case
+from casereview.policy.profile import load_builtin
+from casereview.services.cases import import_case, screen_and_save
+from casereview.store.database import open_case_file
 
 
 def _p(pid: str, name: str, role: str, dob: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -96,3 +101,22 @@ DEMO_CASES: list[dict[str, Any]] = [
 
 def demo_cases() -> list[Case]:
     return [parse_case(raw) for raw in DEMO_CASES]
+
+
+def create_demo_file(path: Path) -> int:
+    """Create the demo case file at `path` (which must not exist yet), every case screened; returns the count."""
+    if path.exists():
+        raise FileExistsError(path)
+    case_file = open_case_file(path)
+    profile = load_builtin()
+    try:
+        with case_file.session() as session, session.begin():
+            for case in demo_cases():
+                import_case(session, case)
+                screen_and_save(session, case.case_number, profile)
+    except BaseException:
+        case_file.close()
+        path.unlink(missing_ok=True)
+        raise
+    case_file.close()
+    return len(DEMO_CASES)

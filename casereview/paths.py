@@ -1,0 +1,24 @@
+"""Where CaseReview keeps its files: the user's data folder (platformdirs), unless CASEREVIEW_DATA_DIR says
+otherwise (tests point it at a temporary folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "CaseReview"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("CASEREVIEW_DATA_DIR")
+    return Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+
+
+def default_case_file() -> Path:
+    return data_dir() / "casereview.db"
+
+
+def demo_case_file() -> Path:
+    return data_dir() / "demo.db"

@@ -1,0 +1,59 @@
+"""Starts the CaseReview desktop application: arguments, QApplication, main window. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from casereview import paths
+from casereview.services.demo import create_demo_file
+from casereview.store.database import CaseFileError, open_case_file
+from ui.main_window import MainWindow
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """A bug: show what happened so it can be reported; the case file is left as it was."""
+    details = "".join(traceback.format_exception(kind, value, tb))
+    sys.stderr.write(details)
+    if QApplication.instance() is not None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "CaseReview hit a problem",
+                          "Something went wrong inside CaseReview. Your case file was not changed by this error.\n"
+                          "Copy the details below into a report for your support contact.")
+        box.setDetailedText(details)
+        box.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.excepthook = _excepthook
+    parser = argparse.ArgumentParser(prog="main.py", description="CaseReview desktop application")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--demo", action="store_true", help="open the demo case file (created if it does not exist)")
+    group.add_argument("--db", type=Path, help="open this case file (created if it does not exist)")
+    args = parser.parse_args(argv)
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(paths.APP_NAME)
+    app.setApplicationDisplayName(paths.APP_NAME)
+
+    path = paths.demo_case_file() if args.demo else (args.db or paths.default_case_file())
+    try:
+        if args.demo and not path.exists():
+            create_demo_file(path)
+        case_file = open_case_file(path)
+    except CaseFileError as exc:
+        QMessageBox.critical(None, "CaseReview cannot open the case file", str(exc))
+        return 1
+    window = MainWindow(case_file, title_path=path)
+    window.show()
+    code = app.exec()
+    case_file.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
