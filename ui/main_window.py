@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMainWindow, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from casereview.services import cases
 from casereview.services.cases import CaseRow

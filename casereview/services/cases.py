@@ -35,14 +35,21 @@ def _search_text(case: spec.Case) -> str:
     return fold(" ".join(parts))
 
 
-def _find_person(session: Session, person: spec.Person) -> m.Person:
-    if person.person_key is not None:
-        found = session.scalars(select(m.Person).where(m.Person.person_key == person.person_key)).first()
+def _find_person(session: Session, person: spec.Person, seen: dict[str, m.Person]) -> m.Person:
+    """The stored person with this person_key, or a new person (the first record's details become theirs)."""
+    key = person.person_key
+    if key is not None:
+        if key in seen:
+            return seen[key]
+        with session.no_autoflush:
+            found = session.scalars(select(m.Person).where(m.Person.person_key == key)).first()
         if found is not None:
+            seen[key] = found
             return found
-    entity = m.Person(person_key=person.person_key, name=person.name, date_of_birth=person.date_of_birth,
+    entity = m.Person(person_key=key, name=person.name, date_of_birth=person.date_of_birth,
                       race_ethnicity=person.race_ethnicity, gender_identity=person.gender_identity)
-    session.add(entity)
+    if key is not None:
+        seen[key] = entity
     return entity
 
 
@@ -57,8 +64,9 @@ def import_case(session: Session, case: spec.Case) -> m.Case:
                  agency=case.agency, court=case.court, notes=case.notes, search_text=_search_text(case),
                  created_at=now, updated_at=now)
     parties: dict[str, m.CaseParty] = {}
+    seen: dict[str, m.Person] = {}
     for pos, p in enumerate(case.people):
-        party = m.CaseParty(person=_find_person(session, p), position=pos, local_id=p.id, role=p.role,
+        party = m.CaseParty(person=_find_person(session, p, seen), position=pos, local_id=p.id, role=p.role,
                             trafficking_victim=p.trafficking_victim, name=p.name, date_of_birth=p.date_of_birth,
                             age=p.age, race_ethnicity=p.race_ethnicity, gender_identity=p.gender_identity,
                             notes=p.notes)

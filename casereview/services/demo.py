@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
@@ -93,6 +92,13 @@ DEMO_CASES: list[dict[str, Any]] = [
                   "docket_number": "CR-19-4410", "disposition_date": "2019-11-02"},
                  {"id": "2", "person": "B", "offense": "solicitation", "status": "convicted",
                   "docket_number": "CR-19-4411", "disposition_date": "2019-12-12"}]},
+    {"case_number": "18-CR-1502", "incident_date": "2018-10-06", "county": "Lane County", "agency": "City PD",
+     "people": [_p("A", "Ines Duarte", "seller", "1993-11-11"), _p("B", "Walt Pierce", "buyer", "1958-06-06")],
+     "facts": [{"type": "physical_assault", "by": "B", "against": "A"}],
+     "charges": [{"id": "1", "person": "B", "offense": "assault", "status": "convicted",
+                  "docket_number": "CR-18-1502", "disposition_date": "2019-03-08"},
+                 {"id": "2", "person": "B", "offense": "solicitation", "status": "convicted",
+                  "docket_number": "CR-18-1503", "disposition_date": "2019-03-08"}]},
     {"case_number": "20-CR-0077", "incident_date": "2020-01-17", "county": "Lane County", "agency": "City PD",
      "people": [_p("A", "Priya Raman", "other", "1991-04-04")],
      "charges": [{"id": "1", "person": "A", "offense": "unlicensed_massage", "status": "arrest_only"}]},

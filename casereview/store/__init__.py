@@ -1,1 +1,2 @@
-"""Storage: SQLAlchemy models, the engine factory (a case file, later encrypted or a PostgreSQL server) and migrations."""
+"""Storage: SQLAlchemy models, the engine factory (a case file, later encrypted, or a PostgreSQL server),
+migrations."""

@@ -22,7 +22,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, QueuePool, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -70,7 +70,7 @@ def make_engine(target: Path | str) -> Engine:
     if isinstance(target, str) and "://" in target:
         return create_engine(target, hide_parameters=True)
     path = Path(target)
-    engine = create_engine("sqlite://", creator=_connect_sqlite(path), hide_parameters=True)
+    engine = create_engine("sqlite://", creator=_connect_sqlite(path), poolclass=QueuePool, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -83,7 +83,7 @@ def make_engine(target: Path | str) -> Engine:
     # pysqlite's own transaction handling is off (isolation_level=None): SQLAlchemy emits BEGIN itself.
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -1,7 +1,7 @@
 """first schema: people, cases, charges, facts, exceptions, screenings
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-21 23:01:10.035307
 """
 

@@ -1,0 +1,69 @@
+"""`case import`, `case export` and `demo` through the real command line, on real case files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from casereview.policy.case import parse_case
+from casereview.policy.engine import screen_case
+from casereview.policy.profile import builtin_policy_ids, load_builtin
+from casereview.services.demo import DEMO_CASES
+from tests.conftest import ROOT
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "casereview", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+
+
+def test_import_then_export_round_trips(tmp_path: Path) -> None:
+    db = tmp_path / "office.db"
+    source = tmp_path / "case.json"
+    source.write_text(json.dumps(DEMO_CASES[2], ensure_ascii=False), encoding="utf-8")
+    result = run("case", "import", db, source)
+    assert result.returncode == 0, result.stderr
+    exported = run("case", "export", db, DEMO_CASES[2]["case_number"])
+    assert exported.returncode == 0, exported.stderr
+    assert parse_case(json.loads(exported.stdout)) == parse_case(DEMO_CASES[2])
+
+
+def test_bad_import_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "office.db"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(DEMO_CASES[0]))
+    assert run("case", "import", db, good).returncode == 0
+    before = db.read_bytes()
+    lines = [json.dumps(DEMO_CASES[1]), json.dumps({**DEMO_CASES[3], "incident_date": "2026-02-30"})]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(lines) + "\n")
+    result = run("case", "import", db, batch)
+    assert result.returncode == 2
+    assert "line 2" in result.stderr and "incident_date" in result.stderr and "Nothing was stored" in result.stderr
+    assert run("case", "export", db, DEMO_CASES[1]["case_number"]).returncode == 2
+    again = run("case", "import", db, good)
+    assert again.returncode == 2 and "already in this case file" in again.stderr
+    assert db.read_bytes() == before or run("case", "export", db, DEMO_CASES[0]["case_number"]).returncode == 0
+
+
+def test_export_of_unknown_case_or_file(tmp_path: Path) -> None:
+    result = run("case", "export", tmp_path / "none.db", "26-CR-0001")
+    assert result.returncode == 1 and "no case file" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_demo_covers_every_decision_of_both_profiles(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = run("demo", db)
+    assert result.returncode == 0, result.stderr
+    assert run("demo", db).returncode == 2  # never overwrites
+    for policy_id in builtin_policy_ids():
+        profile = load_builtin(policy_id)
+        seen = {d.decision for raw in DEMO_CASES for d in screen_case(parse_case(raw), profile).charges}
+        assert seen == {"decline", "protect", "charge", "discretion", "review"}, policy_id
+        relief = {d.record_relief for raw in DEMO_CASES for d in screen_case(parse_case(raw), profile).charges}
+        assert {"do_not_contest", "not_eligible", None} <= relief, policy_id
+    exported = run("case", "export", db, "26-CR-0103")
+    assert "Nguyễn" in exported.stdout

@@ -1,0 +1,129 @@
+"""Case import/export round trip, screenings saved with their policy text, search, optimistic locking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from casereview.policy.case import case_to_json, parse_case
+from casereview.policy.profile import load_builtin
+from casereview.services import cases
+from casereview.services.demo import DEMO_CASES
+from casereview.store import models as m
+from casereview.store.database import CaseFile, open_case_file
+from tests.strategies import case_dicts
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> Any:
+    cf = open_case_file(tmp_path / "cases.db")
+    yield cf
+    cf.close()
+
+
+def test_round_trip_is_lossless(tmp_path_factory: pytest.TempPathFactory) -> None:
+    cf = open_case_file(tmp_path_factory.mktemp("rt") / "rt.db")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case_dicts())
+    def check(raw: dict[str, Any]) -> None:
+        case = parse_case(raw)
+        with cf.session() as session, session.begin():
+            session.execute(m.Case.__table__.delete())
+            cases.import_case(session, case)
+        with cf.session() as session:
+            back = cases.export_case(session, case.case_number)
+        assert back == case
+        assert parse_case(case_to_json(back)) == case
+
+    try:
+        check()
+    finally:
+        cf.close()
+
+
+def test_duplicate_case_number_is_refused_and_nothing_written(case_file: CaseFile) -> None:
+    case = parse_case(DEMO_CASES[0])
+    with case_file.session() as session, session.begin():
+        cases.import_case(session, case)
+    with pytest.raises(cases.CaseServiceError, match="already in this case file"), \
+            case_file.session() as session, session.begin():
+        cases.import_case(session, case)
+    with case_file.session() as session:
+        assert cases.count_cases(session) == 1
+
+
+def test_same_person_key_is_one_person_across_cases(case_file: CaseFile) -> None:
+    with case_file.session() as session, session.begin():
+        for raw in DEMO_CASES:
+            cases.import_case(session, parse_case(raw))
+    with case_file.session() as session:
+        person = session.scalars(select(m.Person).where(m.Person.person_key == "SID-100231")).one()
+        numbers = sorted(p.case.case_number for p in person.parties)
+    assert numbers == ["15-CR-2231", "26-CR-0101"]
+
+
+def test_screening_is_saved_with_the_policy_text_it_used(case_file: CaseFile) -> None:
+    profile = load_builtin()
+    with case_file.session() as session, session.begin():
+        cases.import_case(session, parse_case(DEMO_CASES[0]))
+        cases.screen_and_save(session, "26-CR-0101", profile)
+        cases.screen_and_save(session, "26-CR-0101", profile, presumptive=False)
+    with case_file.session() as session:
+        texts = session.scalars(select(m.PolicyText)).all()
+        assert len(texts) == 1 and texts[0].text == profile.raw_text
+        screenings = session.scalars(select(m.Screening)).all()
+        assert [s.presumptive for s in screenings] == [True, False]
+        decisions = session.scalars(select(m.ScreeningDecision)).all()
+        assert {d.decision for d in decisions} == {"decline"}
+        assert decisions[0].sections == ["1(a)"]
+        assert any("presumptively" in r["text"] for r in decisions[0].reasoning)
+        assert cases.search_case_ids(session, decision="decline") == [screenings[0].case_id]
+        assert cases.search_case_ids(session, decision="protect") == []
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("nguyen", {"26-CR-0103", "17-CR-0934"}),
+    ("NGUYỄN", {"26-CR-0103", "17-CR-0934"}),
+    ("lukasz", {"26-CR-0104"}),
+    ("zoe mart", {"26-CR-0102"}),
+    ("solis", {"26-CR-0105"}),
+    ("647(b)", {"26-CR-0101", "15-CR-2231", "19-CR-4410"} - {"19-CR-4410"}),
+    ("roe", {"26-CR-0101", "15-CR-2231"}),
+    ("15-cr", {"15-CR-2231"}),
+    ("nobody-here", set()),
+])
+def test_search_folds_accents_and_case(case_file: CaseFile, query: str, expected: set[str]) -> None:
+    with case_file.session() as session, session.begin():
+        for raw in DEMO_CASES:
+            cases.import_case(session, parse_case(raw))
+    with case_file.session() as session:
+        found = {r.case_number for r in cases.case_rows(session, cases.search_case_ids(session, query))}
+    assert found == expected
+
+
+def test_conflicting_edits_are_refused_not_overwritten(case_file: CaseFile) -> None:
+    with case_file.session() as session, session.begin():
+        cases.import_case(session, parse_case(DEMO_CASES[0]))
+    first, second = case_file.session(), case_file.session()
+    try:
+        a = first.scalars(select(m.Case)).one()
+        b = second.scalars(select(m.Case)).one()
+        second.commit()  # the second user has loaded the case; their read is over, the edit form stays open
+        a.notes = "first edit"
+        first.commit()
+        b.notes = "second edit"
+        with pytest.raises(StaleDataError):
+            second.commit()
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    with case_file.session() as session:
+        row = session.scalars(select(m.Case)).one()
+        assert row.notes == "first edit" and row.version == 2
