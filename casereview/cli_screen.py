@@ -14,9 +14,28 @@ from casereview.policy.screening_io import decode_case, format_text, iter_jsonl,
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+def _safe(message: str) -> str:
+    """The message on one line, with anything UTF-8 cannot encode (a file name's undecodable bytes) and any
+    line break (a file name may hold one) shown escaped."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in message)
+
+
+def _say(message: str) -> None:
+    """One message on standard error."""
+    print(_safe(message), file=sys.stderr)
+
+
 def _read(file: str) -> str:
     if file == "-":
-        return sys.stdin.read()
+        try:
+            if hasattr(sys.stdin, "buffer"):
+                return bytes(sys.stdin.buffer.read()).decode("utf-8")
+            return str(sys.stdin.read())
+        except UnicodeError:
+            raise CaseInputError("standard input", "is not UTF-8 text") from None
+        except OSError as exc:
+            raise CaseInputError("standard input", f"cannot be read ({exc.strerror})") from None
     try:
         return Path(file).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -34,16 +53,15 @@ def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str)
     try:
         profile = load_builtin(policy_id)
     except KeyError:
-        print(f"--policy: unknown policy {policy_id!r} (available: {', '.join(builtin_policy_ids())})",
-              file=sys.stderr)
+        _say(f"--policy: unknown policy {policy_id!r} (available: {', '.join(builtin_policy_ids())})")
         return EXIT_BAD_INPUT
     except PolicyFileError as exc:
-        print(f"The policy file is damaged: {exc}", file=sys.stderr)
+        _say(f"The policy file is damaged: {exc}")
         return EXIT_FAILED
     try:
         text = _read(file)
     except CaseInputError as exc:
-        print(str(exc), file=sys.stderr)
+        _say(str(exc))
         return EXIT_BAD_INPUT
 
     if file.endswith(".jsonl"):
@@ -51,7 +69,7 @@ def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str)
     try:
         case = decode_case(text, file)
     except CaseInputError as exc:
-        print(str(exc), file=sys.stderr)
+        _say(str(exc))
         return EXIT_BAD_INPUT
     screening = screen_case(case, profile, presumptive=presumptive)
     if fmt == "text":
@@ -71,9 +89,10 @@ def _screen_lines(text: str, name: str, profile: object, presumptive: bool, fmt:
     for line in iter_jsonl(text, name):
         if line.case is None:
             failed = True
-            print(line.error, file=sys.stderr)
-            out.append(to_json_line({"line": line.number, "error": line.error}) if fmt == "json"
-                       else f"Line {line.number}: {line.error}\n")
+            error = _safe(str(line.error))
+            _say(error)
+            out.append(to_json_line({"line": line.number, "error": error}) if fmt == "json"
+                       else f"Line {line.number}: {error}\n")
         else:
             screening = screen_case(line.case, profile, presumptive=presumptive)
             out.append(to_json_line(screening.to_json()) if fmt == "json"

@@ -1,9 +1,9 @@
 """Ages as the policy counts them.
 
 A person is an adult from the first moment of their 18th birthday; someone born on 29 February has their
-birthday on 1 March in a common year. When only an age in whole years on the incident date is known, the age on
-another date can be uncertain: `AgeRange` keeps the youngest and oldest possible age, and a question such as
-"under 18?" is answered only when every possible age gives the same answer.
+birthday on 1 March in a common year. When only an age in whole years on the incident date is known, the age
+on another date can be uncertain: `AgeRange` keeps the youngest and oldest possible age, and a question such
+as "under 18?" is answered only when every possible age gives the same answer.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def age_on(born: date, on: date) -> int:
 
 
 def _age(year: int, month: int, day: int, on: date) -> int:
-    """Whole years of age on `on` of someone born on year-month-day (the year may lie outside `date`'s range)."""
+    """Whole years of age on `on` of someone born year-month-day (the year may be out of `date`'s range)."""
     return on.year - year - ((on.month, on.day) < _birthday_md(on.year, month, day))
 
 
@@ -68,8 +68,9 @@ class AgeRange:
         return str(self.youngest) if self.youngest == self.oldest else f"{self.youngest} or {self.oldest}"
 
 
-# Birth dates are (year, month, day) triples here: an age of 130 on 1 January 0050 puts the birth before year 1,
-# which `date` cannot hold. Month and day arithmetic is done in a stand-in year of the same kind (leap or common).
+# Birth dates are (year, month, day) triples here: an age of 130 on 1 January 0050 puts the birth before
+# year 1, which `date` cannot hold. Day arithmetic is done in a stand-in year of the same kind (leap or
+# common).
 _LEAP_STAND_IN, _COMMON_STAND_IN = 2000, 2001
 
 
@@ -78,7 +79,7 @@ def _latest_birth(age: int, known_on: date) -> tuple[int, int, int]:
     year = known_on.year - age
     month, day = known_on.month, known_on.day
     if (month, day) == (2, 29) and not _is_leap(year):
-        return (year, 2, 28)  # born 29 February in a leap year: the birthday in a common year is 1 March, too late
+        return (year, 2, 28)  # someone born 29 February has their birthday on 1 March: too late
     return (year, month, day)
 
 

@@ -1,7 +1,7 @@
 """The case as screening sees it, and the strict reader that builds it from the spec's JSON input.
 
-Every problem with the input raises `CaseInputError` naming the field (``people[1].date_of_birth``) and what is
-wrong with it. A typo is never silently ignored: unknown keys and unknown values are errors too.
+Every problem with the input raises `CaseInputError` naming the field (``people[1].date_of_birth``) and what
+is wrong with it. A typo is never silently ignored: unknown keys and unknown values are errors too.
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ OFFENSES: Final = (
 )
 STATUSES: Final = ("pending", "filed", "convicted", "dismissed", "arrest_only")
 PAST_STATUSES: Final = frozenset({"convicted", "dismissed", "arrest_only"})
-VICTIM_FACTS: Final = ("physical_assault", "sexual_assault", "condom_refusal", "non_consensual_act", "refused_to_pay")
+VICTIM_FACTS: Final = (
+    "physical_assault", "sexual_assault", "condom_refusal", "non_consensual_act", "refused_to_pay",
+)
 FACT_TYPES: Final = (
-    *VICTIM_FACTS, "trafficking", "knowingly_purchased_from_trafficked", "sought_minor", "force", "theft", "coercion",
+    *VICTIM_FACTS, "trafficking", "knowingly_purchased_from_trafficked", "sought_minor", "force", "theft",
+    "coercion",
 )
 # Facts that only make sense with a victim named.
 FACTS_NEEDING_VICTIM: Final = frozenset({*VICTIM_FACTS, "trafficking"})
@@ -35,7 +38,8 @@ EXCEPTION_STATUSES: Final = ("draft", "submitted", "approved", "denied")
 GROUNDS: Final = ("prevent_trafficking", "protect_victim", "other")
 
 CASE_KEYS: Final = frozenset({
-    "case_number", "incident_date", "people", "facts", "charges", "exceptions", "county", "agency", "court", "notes",
+    "case_number", "incident_date", "people", "facts", "charges", "exceptions", "county", "agency", "court",
+    "notes",
 })
 PERSON_KEYS: Final = frozenset({
     "id", "name", "date_of_birth", "age", "role", "trafficking_victim", "person_key", "race_ethnicity",
@@ -49,7 +53,7 @@ CHARGE_KEYS: Final = frozenset({
 EXCEPTION_KEYS: Final = frozenset({"charge", "status", "ground"})
 MAX_AGE: Final = 130
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d matches any script's digits)
 
 
 class CaseInputError(ValueError):
@@ -164,8 +168,14 @@ def _kind(value: Any) -> str:
     )
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
+def field_path(where: str, key: str) -> str:
+    """``where.key`` for a message; a key that is not a plain name (a line break, a dot) is shown quoted."""
+    shown = key if key and key.isprintable() and _PLAIN_KEY.fullmatch(key) else repr(key)
+    return f"{where}.{shown}" if where else shown
+
+
+_join = field_path
+_PLAIN_KEY = re.compile(r"[^\s.\[\]'\"]+")
 
 
 def _text(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
@@ -187,7 +197,9 @@ def _required_text(obj: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
-def _choice(obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...], default: str | None = None) -> str:
+def _choice(
+    obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...], default: str | None = None
+) -> str:
     value = obj.get(key)
     if value is None:
         if default is None:
@@ -249,7 +261,8 @@ def _person(raw: Any, where: str, incident: date) -> Person:
     if dob is not None:
         if dob > incident:
             raise CaseInputError(
-                _join(where, "date_of_birth"), f"{dob.isoformat()} is after the incident date {incident.isoformat()}"
+                _join(where, "date_of_birth"),
+                f"{dob.isoformat()} is after the incident date {incident.isoformat()}",
             )
         if age is not None and age_on(dob, incident) != age:
             raise CaseInputError(
@@ -305,7 +318,8 @@ def parse_case(raw: Any) -> Case:
         fobj = _object(raw_fact, where, FACT_KEYS)
         ftype = _choice(fobj, "type", where, FACT_TYPES)
         by = _reference(fobj, "by", where, person_ids, "person", required=True)
-        against = _reference(fobj, "against", where, person_ids, "person", required=ftype in FACTS_NEEDING_VICTIM)
+        against = _reference(fobj, "against", where, person_ids, "person",
+                             required=ftype in FACTS_NEEDING_VICTIM)
         assert by is not None
         if against is not None and against == by:
             raise CaseInputError(_join(where, "against"), f"is the same person as 'by' ({by!r})")
@@ -370,13 +384,15 @@ def parse_case(raw: Any) -> Case:
 
 
 def case_to_json(case: Case) -> dict[str, Any]:
-    """The case in the spec's input format, with only the fields that are set (the inverse of `parse_case`)."""
+    """The case in the spec's input format, only the fields that are set (the inverse of `parse_case`)."""
 
     def clean(d: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in d.items() if v is not None and v is not False}
 
     out: dict[str, Any] = {"case_number": case.case_number, "incident_date": case.incident_date.isoformat()}
-    out.update(clean({"county": case.county, "agency": case.agency, "court": case.court, "notes": case.notes}))
+    out.update(clean({
+        "county": case.county, "agency": case.agency, "court": case.court, "notes": case.notes,
+    }))
     out["people"] = [clean({
         "id": p.id, "name": p.name, "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
         "age": p.age, "role": p.role, "trafficking_victim": p.trafficking_victim, "person_key": p.person_key,
@@ -389,5 +405,6 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "arose_from_exchange": c.arose_from_exchange, "court": c.court, "docket_number": c.docket_number,
         "disposition_date": c.disposition_date.isoformat() if c.disposition_date else None, "notes": c.notes,
     }) for c in case.charges]
-    out["exceptions"] = [clean({"charge": e.charge, "status": e.status, "ground": e.ground}) for e in case.exceptions]
+    out["exceptions"] = [clean({"charge": e.charge, "status": e.status, "ground": e.ground})
+                         for e in case.exceptions]
     return out

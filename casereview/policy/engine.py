@@ -178,7 +178,8 @@ class _Ctx:
         return [p for p in self.index.roles.get("seller", ()) if p.id != self.holder.id]
 
     def trafficked(self, person: Person) -> bool:
-        return person.trafficking_victim or any(t == "trafficking" for t, _ in self.index.facts_against.get(person.id, ()))
+        against = self.index.facts_against.get(person.id, ())
+        return person.trafficking_victim or any(t == "trafficking" for t, _ in against)
 
     def protections(self) -> list[str]:
         if self._protections is None:
@@ -190,7 +191,7 @@ class _Ctx:
         return "nobody" if person_id is None else self.index.people[person_id].label()
 
 
-# ---------------------------------------------------------------------------------------------------- compiling
+# ------------------------------------------------------------------------------------------------ compiling
 
 Test = Callable[[_Ctx], bool]
 Explain = Callable[[_Ctx], "str | None"]
@@ -206,6 +207,7 @@ class _Cond:
 class _CompiledBranch:
     conds: list[_Cond]
     then: dict[str, Any]
+    age_unknown_of: tuple[str, ...] = ()  # whose unknown age the conditions ask about: holder, counterparty
 
 
 @dataclass(slots=True)
@@ -237,7 +239,9 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # noqa: C901 - one dispatch over the condition names
+def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # one dispatch over the condition names
+    name: str
+    arg: Any
     if isinstance(cond, str):
         name, arg = cond, None
     else:
@@ -259,20 +263,28 @@ def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # noqa: C901 - one di
         def cp_trafficked(c: _Ctx) -> bool:
             cp = c.counterparty
             return cp is not None and c.trafficked(cp)
-        return _Cond(cp_trafficked, lambda c: f"The other side of the exchange, {c.name(c.counterparty.id if c.counterparty else None)}, "
-                                              "is recorded as a victim of trafficking; nothing shows that "
-                                              f"{c.holder.label()} knew it.")
+        def why_cp_trafficked(c: _Ctx) -> str:
+            cp = c.name(c.counterparty.id if c.counterparty else None)
+            return (f"The other side of the exchange, {cp}, is recorded as a victim of trafficking; nothing "
+                    f"shows that {c.holder.label()} knew it.")
+        return _Cond(cp_trafficked, why_cp_trafficked)
     if name == "no_counterparty":
         return _Cond(lambda c: c.counterparty is None and not c.candidates(),
                      lambda c: "No other side of the exchange is recorded in the case.")
+    if name == "counterparty_unresolved":
+        return _Cond(lambda c: c.counterparty is None and bool(c.candidates()),
+                     lambda c: "The charge does not say who was on the other side of the exchange and the "
+                               "case has several people who could be "
+                               f"({', '.join(p.label() for p in c.candidates())}).")
     if name == "several_sellers_without_with":
         return _Cond(lambda c: c.charge.with_ is None and len(c.sellers()) > 1,
                      lambda c: f"The case has {len(c.sellers())} sellers "
-                               f"({', '.join(p.label() for p in c.sellers())}) and the charge does not say which "
-                               "one it concerns.")
+                               f"({', '.join(p.label() for p in c.sellers())}) and the charge does not say "
+                               "which one it concerns.")
     if name == "arose_from_exchange":
         return _Cond(lambda c: c.charge.arose_from_exchange,
-                     lambda c: "The record shows the charge arose from an exchange of sex for something of value.")
+                     lambda c: "The record shows the charge arose from an exchange of sex for something of "
+                               "value.")
     if name == "offense":
         offenses = _expand(arg, profile.offense_groups)
         return _Cond(lambda c: c.charge.offense in offenses,
@@ -309,13 +321,15 @@ def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # noqa: C901 - one di
                                        + _age_phrase(c, c.counterparty) + "." if c.counterparty else None)
     if name == "any_seller_age":
         return _Cond(lambda c: any(c.age_is(p, arg) for p in c.sellers()),
-                     lambda c: " ".join(_cap(_age_phrase(c, p)) + "." for p in c.sellers() if c.age_is(p, arg)))
+                     lambda c: " ".join(_cap(_age_phrase(c, p)) + "."
+                                        for p in c.sellers() if c.age_is(p, arg)))
     if name == "counterparty_or_sellers_age":
         def relevant(c: _Ctx) -> list[Person]:
             cp = c.counterparty
             return [cp] if cp is not None else c.sellers()
         return _Cond(lambda c: any(c.age_is(p, arg) for p in relevant(c)),
-                     lambda c: " ".join(_cap(_age_phrase(c, p)) + "." for p in relevant(c) if c.age_is(p, arg)))
+                     lambda c: " ".join(_cap(_age_phrase(c, p)) + "."
+                                        for p in relevant(c) if c.age_is(p, arg)))
     if name == "decision":
         decisions = frozenset(arg)
         return _Cond(lambda c: c.decision in decisions, lambda c: None)
@@ -341,6 +355,26 @@ def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # noqa: C901 - one di
     raise ValueError(f"unknown condition {name!r}")  # the profile reader refuses these first
 
 
+def _age_unknown_of(conds: tuple[Any, ...]) -> tuple[str, ...]:
+    """Whose unknown age a branch's conditions ask about, so that a review for `age` names those people."""
+    out: list[str] = []
+
+    def walk(cond: Any) -> None:
+        if isinstance(cond, dict):
+            (name, arg), = cond.items()
+            if name == "holder_age" and arg == "unknown":
+                out.append("holder")
+            elif name == "counterparty_age" and arg == "unknown":
+                out.append("counterparty")
+            elif name in ("any", "all"):
+                for sub in arg:
+                    walk(sub)
+
+    for cond in conds:
+        walk(cond)
+    return tuple(dict.fromkeys(out))
+
+
 def _compiled(profile: PolicyProfile) -> dict[str, Any]:
     if not profile.compiled:
         def conds(items: tuple[Any, ...]) -> list[_Cond]:
@@ -353,19 +387,22 @@ def _compiled(profile: PolicyProfile) -> dict[str, Any]:
         rules = []
         for rule in profile.rules:
             compiled = _CompiledRule(rule.id, rule.title, conds(rule.when))
-            compiled.branches = [_CompiledBranch(conds(b.when), b.then) for b in rule.branches]
+            compiled.branches = [_CompiledBranch(conds(b.when), b.then, _age_unknown_of(b.when))
+                                 for b in rule.branches]
             rules.append(compiled)
+        def explainer(cs: list[_Cond]) -> Explain:
+            return lambda ctx: " ".join(e for e in (c.explain(ctx) for c in cs) if e)
+
         profile.compiled.update(
             protections=[(sid, all_of(when)) for sid, when in profile.protections],
-            protection_reasons=[(sid, lambda ctx, cs=conds(when): " ".join(
-                e for e in (c.explain(ctx) for c in cs) if e)) for sid, when in profile.protections],
+            protection_reasons=[(sid, explainer(conds(when))) for sid, when in profile.protections],
             rules=rules,
             relief=[(conds(r.when), r) for r in profile.relief_rules],
         )
     return profile.compiled
 
 
-# ---------------------------------------------------------------------------------------------------- screening
+# ------------------------------------------------------------------------------------------------ screening
 
 
 def _explain_all(conds: list[_Cond], ctx: _Ctx) -> tuple[Reason, ...]:
@@ -384,21 +421,24 @@ def _sections(then: dict[str, Any], ctx: _Ctx, reasons: list[Reason]) -> tuple[s
             out.extend(ctx.protections())
         elif sid == "@victim_letters_by_holder":
             found = {t for t, _ in ctx.index.facts_by.get(ctx.holder.id, ())}
+            letters = ctx.profile.victim_fact_sections
             reasons.extend(Reason(f"{ctx.holder.label()} committed {t} against {ctx.name(a)} (section "
-                                  f"{ctx.profile.victim_fact_sections[t]}).")
-                           for t, a in ctx.index.facts_by.get(ctx.holder.id, ()) if t in ctx.profile.victim_fact_sections)
+                                  f"{letters[t]}).")
+                           for t, a in ctx.index.facts_by.get(ctx.holder.id, ()) if t in letters)
             out.extend(sec for fact, sec in ctx.profile.victim_fact_sections.items() if fact in found)
         else:
             out.append(sid)
     return tuple(dict.fromkeys(out))
 
 
-def _needs(then: dict[str, Any], ctx: _Ctx) -> tuple[Need, ...]:
+def _needs(branch: _CompiledBranch, ctx: _Ctx) -> tuple[Need, ...]:
     out: list[Need] = []
-    for need in then.get("need", ()):
+    for need in branch.then.get("need", ()):
         if need == "age":
             cp = ctx.counterparty
-            unknown = [p for p in (ctx.holder, cp) if p is not None and ctx.age_is(p, "unknown")]
+            asked = {"holder": ctx.holder, "counterparty": cp}
+            people = [asked[who] for who in branch.age_unknown_of] or [ctx.holder, cp]
+            unknown = [p for p in people if p is not None and ctx.age_is(p, "unknown")]
             about = unknown or [ctx.holder]
         else:
             about = [ctx.holder]
@@ -429,7 +469,7 @@ def _screen_charge(ctx: _Ctx, compiled: dict[str, Any], exception: Any, presumpt
                 if all(c.test(ctx) for c in branch.conds):
                     break
             else:
-                continue  # no branch matched: the rule does not apply (profiles end each rule with a catch-all)
+                continue  # no branch matched: the rule does not apply (profiles end rules with a catch-all)
             break
     then = branch.then
     decision = then["decision"]
@@ -439,9 +479,10 @@ def _screen_charge(ctx: _Ctx, compiled: dict[str, Any], exception: Any, presumpt
     conclusion = then["because"]
     if decision == "decline":
         word = f" {profile.presumptive_word}" if presumptive else ""
-        conclusion = f"{conclusion} The office will{word} decline to bring this charge (section {sections[0]})."
+        conclusion = (f"{conclusion} The office will{word} decline to bring this charge "
+                      f"(section {sections[0]}).")
     reasoning: list[Reason] = [Reason(conclusion, (Reason(f"Rule: {rule.title}."), *because))]
-    missing = _needs(then, ctx) if decision == "review" else ()
+    missing = _needs(branch, ctx) if decision == "review" else ()
     base_decision = decision
 
     if exception is not None:
@@ -449,8 +490,8 @@ def _screen_charge(ctx: _Ctx, compiled: dict[str, Any], exception: Any, presumpt
         if decision == "decline" and exception.status == "approved":
             decision, sections = "charge", (profile.exception_section,)
             reasoning.append(Reason(
-                f"A supervisor approved an exception under section {profile.exception_section} on the ground that "
-                f"{ground} ({exception.ground}); the charge may be brought."))
+                f"A supervisor approved an exception under section {profile.exception_section} on the ground "
+                f"that {ground} ({exception.ground}); the charge may be brought."))
         elif decision == "decline":
             reasoning.append(Reason(
                 f"An exception request for this charge is {exception.status}; the decline stands unless a "

@@ -1,8 +1,9 @@
 """Policy profiles: the policy's quoted text, its office options and its rules, read from a data file.
 
-A profile is a JSON file (see ``resources/policies/``). Reading one checks every part of it; a malformed file is
-refused with `PolicyFileError` naming the file, the line and the problem. A profile's identity for the record is
-its content hash: a saved screening points at the exact text it used, even after the office edits its policy.
+A profile is a JSON file (see ``resources/policies/``). Reading one checks every part of it; a malformed file
+is refused with `PolicyFileError` naming the file, the line and the problem. A profile's identity for the
+record is its content hash: a saved screening points at the exact text it used, even after the office edits
+its policy.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CONDITIONS: Final[dict[str, str | None]] = {
     "holder_trafficked": None,
     "counterparty_trafficked": None,
     "no_counterparty": None,
+    "counterparty_unresolved": None,
     "several_sellers_without_with": None,
     "arose_from_exchange": None,
     "offense": "offenses",
@@ -65,7 +67,7 @@ class _Located(dict[str, Any]):
 def _load_with_lines(text: str) -> Any:
     """json.loads, but every object is a `_Located` carrying its line number."""
     decoder = json.JSONDecoder()
-    plain_parse_object = json.decoder.JSONObject
+    plain_parse_object = json.decoder.JSONObject  # type: ignore[attr-defined]
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
         s, end = s_and_end
@@ -74,8 +76,8 @@ def _load_with_lines(text: str) -> Any:
         located.line = s.count("\n", 0, end) + 1
         return located, new_end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder.decode(text)
 
 
@@ -154,7 +156,9 @@ class _Reader:
         where = f"{self.name}, line {line}" if line else self.name
         return PolicyFileError(f"{where}: {problem}")
 
-    def obj(self, node: Any, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> _Located:
+    def obj(
+        self, node: Any, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> _Located:
         if not isinstance(node, _Located):
             raise self.fail(node, f"{what} must be an object")
         for key in required:
@@ -184,23 +188,28 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
     try:
         data = _load_with_lines(text)
     except json.JSONDecodeError as exc:
-        raise PolicyFileError(f"{name}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+        raise PolicyFileError(
+            f"{name}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
     top = reader.obj(data, "the policy", (
         "format", "id", "title", "version", "source", "attribution", "preamble", "options", "sections",
         "offense_groups", "fact_groups", "victim_fact_sections", "protections", "exceptions", "rules",
         "record_relief",
     ))
     if top["format"] != FORMAT_VERSION:
-        raise reader.fail(top, f"format {top['format']!r} is not supported (this version reads format {FORMAT_VERSION})")
+        raise reader.fail(
+            top, f"format {top['format']!r} is not supported (this version reads format {FORMAT_VERSION})"
+        )
     for key in ("id", "title", "version", "source", "attribution", "preamble"):
         reader.text(top, key, "the policy")
 
     options = reader.obj(top["options"], "options", ("presumptive", "trafficking_definition"))
-    presumptive = reader.obj(options["presumptive"], "options.presumptive", ("default", "word"), ("footnote",))
+    presumptive = reader.obj(options["presumptive"], "options.presumptive", ("default", "word"),
+                             ("footnote",))
     if not isinstance(presumptive["default"], bool):
         raise reader.fail(presumptive, "options.presumptive.default must be true or false")
-    trafficking = reader.obj(options["trafficking_definition"], "options.trafficking_definition", ("default",),
-                             ("footnote",))
+    trafficking = reader.obj(options["trafficking_definition"], "options.trafficking_definition",
+                             ("default",), ("footnote",))
 
     sections: dict[str, Section] = {}
     if not isinstance(top["sections"], list):
@@ -213,7 +222,8 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
         parent = sec.get("parent")
         if parent is not None and parent not in sections:
             raise reader.fail(sec, f"section {sid!r} names parent {parent!r}, which comes nowhere before it")
-        sections[sid] = Section(sid, reader.text(sec, "title", "section"), reader.text(sec, "text", "section"), parent)
+        title, body = reader.text(sec, "title", "section"), reader.text(sec, "text", "section")
+        sections[sid] = Section(sid, title, body, parent)
 
     groups_node = reader.obj(top["offense_groups"], "offense_groups", (), tuple(top["offense_groups"]))
     offense_groups = {k: reader.strings(groups_node, k, "offense_groups") for k in groups_node}
@@ -227,13 +237,15 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
         for fact in members:
             if fact not in FACT_TYPES:
                 raise reader.fail(facts_node, f"fact_groups.{k} names an unknown fact type {fact!r}")
-    vfs_node = reader.obj(top["victim_fact_sections"], "victim_fact_sections", (), tuple(top["victim_fact_sections"]))
+    vfs_node = reader.obj(top["victim_fact_sections"], "victim_fact_sections", (),
+                          tuple(top["victim_fact_sections"]))
     victim_fact_sections: dict[str, str] = {}
     for fact, sid in vfs_node.items():
         if fact not in FACT_TYPES:
             raise reader.fail(vfs_node, f"victim_fact_sections names an unknown fact type {fact!r}")
         if sid not in sections:
-            raise reader.fail(vfs_node, f"victim_fact_sections.{fact} cites section {sid!r}, which the policy lacks")
+            raise reader.fail(vfs_node,
+                              f"victim_fact_sections.{fact} cites section {sid!r}, which the policy lacks")
         victim_fact_sections[fact] = sid
 
     checker = _ConditionChecker(reader, offense_groups, fact_groups, sections)
@@ -248,10 +260,11 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
             raise reader.fail(prot, f"protection cites section {sid!r}, which the policy lacks")
         protections.append((sid, checker.conditions(prot, prot["when"])))
 
-    exc = reader.obj(top["exceptions"], "exceptions", ("section", "applies_to", "grounds"))
-    if exc["section"] not in sections:
-        raise reader.fail(exc, f"exceptions cite section {exc['section']!r}, which the policy lacks")
-    grounds_node = reader.obj(exc["grounds"], "exceptions.grounds", ("prevent_trafficking", "protect_victim", "other"))
+    exc_node = reader.obj(top["exceptions"], "exceptions", ("section", "applies_to", "grounds"))
+    if exc_node["section"] not in sections:
+        raise reader.fail(exc_node, f"exceptions cite section {exc_node['section']!r}, which the policy lacks")
+    grounds_node = reader.obj(exc_node["grounds"], "exceptions.grounds",
+                              ("prevent_trafficking", "protect_victim", "other"))
 
     rules: list[Rule] = []
     if not isinstance(top["rules"], list) or not top["rules"]:
@@ -268,10 +281,11 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
         branches = []
         for bnode in rule["branches"]:
             branch = reader.obj(bnode, f"a branch of rule {rid!r}", ("then",), ("when",))
-            then = reader.obj(branch["then"], f"the outcome of a branch of rule {rid!r}", ("decision", "because"),
-                              ("sections", "sections_by_offense", "need"))
+            then = reader.obj(branch["then"], f"the outcome of a branch of rule {rid!r}",
+                              ("decision", "because"), ("sections", "sections_by_offense", "need"))
             checker.outcome(then, rid)
-            branches.append(Branch(checker.conditions(branch, branch.get("when", [])), dict(then), branch.line))
+            when = checker.conditions(branch, branch.get("when", []))
+            branches.append(Branch(when, dict(then), branch.line))
         if branches[-1].when == () and any(b.when == () for b in branches[:-1]):
             raise reader.fail(rule, f"rule {rid!r} has a branch that can never be reached")
         rules.append(Rule(rid, reader.text(rule, "title", "rule"), checker.conditions(rule, rule["when"]),
@@ -281,12 +295,15 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
 
     relief = reader.obj(top["record_relief"], "record_relief", ("section", "rules"))
     if relief["section"] not in sections:
-        raise reader.fail(relief, f"record_relief cites section {relief['section']!r}, which the policy lacks")
+        raise reader.fail(relief,
+                          f"record_relief cites section {relief['section']!r}, which the policy lacks")
     relief_rules: list[ReliefRule] = []
     for node in relief["rules"]:
         rr = reader.obj(node, "a record relief rule", ("then", "because"), ("when",))
         if rr["then"] not in RELIEF_OUTCOMES:
-            raise reader.fail(rr, f"record relief outcome {rr['then']!r} is not one of {', '.join(RELIEF_OUTCOMES)}")
+            raise reader.fail(
+                rr, f"record relief outcome {rr['then']!r} is not one of {', '.join(RELIEF_OUTCOMES)}"
+            )
         relief_rules.append(ReliefRule(checker.conditions(rr, rr.get("when", []), relief=True), rr["then"],
                                        reader.text(rr, "because", "record relief rule"), rr.line))
     if not relief_rules or relief_rules[-1].when != ():
@@ -295,11 +312,12 @@ def load_profile_text(text: str, name: str) -> PolicyProfile:
     return PolicyProfile(
         id=top["id"], title=top["title"], version=top["version"], source=top["source"],
         attribution=top["attribution"], preamble=top["preamble"],
-        presumptive_default=presumptive["default"], presumptive_word=reader.text(presumptive, "word", "presumptive"),
+        presumptive_default=presumptive["default"],
+        presumptive_word=reader.text(presumptive, "word", "presumptive"),
         trafficking_definition=reader.text(trafficking, "default", "options.trafficking_definition"),
         sections=sections, offense_groups=offense_groups, fact_groups=fact_groups,
         victim_fact_sections=victim_fact_sections, protections=tuple(protections), rules=tuple(rules),
-        relief_section=relief["section"], relief_rules=tuple(relief_rules), exception_section=exc["section"],
+        relief_section=relief["section"], relief_rules=tuple(relief_rules), exception_section=exc_node["section"],
         exception_grounds={k: reader.text(grounds_node, k, "exceptions.grounds") for k in grounds_node},
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         raw_text=text,
@@ -311,7 +329,8 @@ class _ConditionChecker:
 
     def __init__(self, reader: _Reader, offense_groups: dict[str, tuple[str, ...]],
                  fact_groups: dict[str, tuple[str, ...]], sections: dict[str, Section]) -> None:
-        self.reader, self.offense_groups, self.fact_groups, self.sections = reader, offense_groups, fact_groups, sections
+        self.reader, self.offense_groups = reader, offense_groups
+        self.fact_groups, self.sections = fact_groups, sections
 
     def conditions(self, owner: _Located, node: Any, *, relief: bool = False) -> tuple[Any, ...]:
         if not isinstance(node, list):
@@ -332,7 +351,8 @@ class _ConditionChecker:
         (name, arg), = cond.items()
         kind = CONDITIONS.get(name, "?")
         if kind in ("?", None):
-            raise fail(where, f"unknown condition {name!r}" if kind == "?" else f"condition {name!r} takes no value")
+            raise fail(where, f"unknown condition {name!r}" if kind == "?"
+                       else f"condition {name!r} takes no value")
         if name == "decision" and not relief:
             raise fail(where, "the 'decision' condition is only for record relief rules")
         if kind == "condition":
@@ -408,7 +428,9 @@ def load_builtin(policy_id: str = DEFAULT_POLICY_ID) -> PolicyProfile:
         item = resources.files("resources").joinpath("policies", f"{policy_id}.json")
         profile = load_profile_text(item.read_text(encoding="utf-8"), f"resources/policies/{policy_id}.json")
         if profile.id != policy_id:
-            raise PolicyFileError(f"resources/policies/{policy_id}.json: its id is {profile.id!r}, not {policy_id!r}")
+            raise PolicyFileError(
+                f"resources/policies/{policy_id}.json: its id is {profile.id!r}, not {policy_id!r}"
+            )
         _cache[policy_id] = profile
     return _cache[policy_id]
 

@@ -1,30 +1,106 @@
 """Reading screening input files and writing decisions, as ``spec/screening.md`` sets out for `screen`.
 
-Kept apart from the store so that `python -m casereview screen` starts light: it needs only the policy package.
+Kept apart from the store so that `python -m casereview screen` starts light: it needs only the policy
+package.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from casereview.policy.case import Case, CaseInputError, parse_case
+from casereview.policy.case import Case, CaseInputError, field_path, parse_case
 from casereview.policy.engine import Screening
 from casereview.policy.profile import PolicyProfile
+
+
+class _Object(dict[str, Any]):
+    """A decoded JSON object that remembers the keys it was given more than once."""
+
+    duplicate_keys: tuple[str, ...] = ()
+
+
+def _decode(text: str) -> tuple[Any, bool]:
+    """The decoded JSON, and whether an object in it gives a key twice (json.loads keeps the last one)."""
+    duplicates = False
+
+    def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicates
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        duplicates = True
+        seen: set[str] = set()
+        again: list[str] = []
+        for key, _ in pairs:
+            if key in seen:
+                again.append(key)
+            seen.add(key)
+        marked = _Object(pairs)
+        marked.duplicate_keys = tuple(again)
+        return marked
+
+    raw = json.JSONDecoder(object_pairs_hook=object_pairs).decode(text)
+    return raw, duplicates
+
+
+# A lone surrogate (a "\ud800" escape, or an undecodable byte read from standard input) cannot be written out.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _find(value: Any, where: str, found: Callable[[Any, str], None]) -> None:
+    """Call `found` on every value of decoded JSON with its path; it raises CaseInputError at a problem."""
+    found(value, where)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _find(item, field_path(where, key), found)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _find(item, f"{where}[{i}]", found)
+
+
+def _duplicate(value: Any, where: str) -> None:
+    keys = getattr(value, "duplicate_keys", ())
+    if keys:
+        raise CaseInputError(field_path(where, keys[0]), "is given more than once; give each field once")
+
+
+def _lone_surrogate(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key in value:
+            if _SURROGATE.search(key):
+                raise CaseInputError(where or "the case", "has a key that is not valid Unicode text "
+                                     "(it holds a lone surrogate)")
+    elif isinstance(value, str) and _SURROGATE.search(value):
+        raise CaseInputError(where, "is not valid Unicode text (it holds a lone surrogate)")
 
 
 def decode_case(text: str, where: str) -> Case:
     """Parse one case from JSON text; raise CaseInputError naming `where` (file or line) and the problem."""
     try:
-        raw = json.loads(text)
+        raw, duplicates = _decode(text)
     except json.JSONDecodeError as exc:
-        raise CaseInputError(where, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise CaseInputError(
+            where, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise CaseInputError(where, "invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise CaseInputError(where, f"invalid JSON: {exc}") from None
     try:
+        if _SURROGATE.search(text) or _SURROGATE_ESCAPE.search(text):
+            _find(raw, "", _lone_surrogate)
+        if duplicates:
+            _find(raw, "", _duplicate)
         return parse_case(raw)
     except CaseInputError as exc:
         raise CaseInputError(f"{where}: {exc.where}" if exc.where else where, exc.problem) from None
+    except RecursionError:
+        raise CaseInputError(where, "nested too deeply") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +112,12 @@ class Line:
 
 def iter_jsonl(text: str, name: str) -> Iterator[Line]:
     """Each line of a .jsonl file as a case or an error, numbered from 1; a final newline adds no line."""
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end at "\n" only (JSON Lines): a JSON string may hold U+2028 or a form feed, which str.splitlines
+    # would treat as line ends, misaligning the output with the input.
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in lines), 1):
         if not line.strip():
             yield Line(number, None, f"{name} line {number}: the line is empty (expected one case as JSON)")
             continue
@@ -56,7 +137,8 @@ def format_text(case: Case, screening: Screening, profile: PolicyProfile) -> str
         charge = charges[d.charge]
         holder = case.person(d.person)
         statute = f", {charge.statute}" if charge.statute else ""
-        out.append(f"Charge {d.charge}: {charge.offense}{statute} — {holder.label()} ({holder.role.replace('_', ' ')})")
+        role = holder.role.replace("_", " ")
+        out.append(f"Charge {d.charge}: {charge.offense}{statute} — {holder.label()} ({role})")
         out.append(f"  Decision: {d.decision.upper().replace('_', ' ')} — section {', '.join(d.sections)}")
         if d.exception_allowed:
             out.append("  A section 8 exception may be requested.")
