@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import sys
 from pathlib import Path
 
 from casereview.policy.case import CaseInputError
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import DEFAULT_POLICY_ID, PolicyFileError, builtin_policy_ids, load_builtin
-from casereview.policy.screening_io import decode_case, format_text, iter_jsonl, to_json_line
+from casereview.policy.screening_io import decode_case, format_text, iter_lines, split_jsonl, to_json_line
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -65,7 +67,7 @@ def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str)
         return EXIT_BAD_INPUT
 
     if file.endswith(".jsonl"):
-        return _screen_lines(text, file, profile, presumptive, fmt)
+        return _screen_lines(text, file, profile.id, presumptive, fmt)
     try:
         case = decode_case(text, file)
     except CaseInputError as exc:
@@ -79,29 +81,52 @@ def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str)
     return EXIT_OK
 
 
-def _screen_lines(text: str, name: str, profile: object, presumptive: bool, fmt: str) -> int:
-    from casereview.policy.profile import PolicyProfile
+# A large .jsonl file is screened in chunks on every core; each chunk's output keeps its place.
+_CHUNK = 2000
+_PARALLEL_FROM = 2 * _CHUNK
 
-    assert isinstance(profile, PolicyProfile)
-    failed = False
+
+def _screen_chunk(job: tuple[list[str], int, str, str, bool, str]) -> tuple[str, list[str]]:
+    """Screen some lines of a .jsonl file: the output text for them, and the error messages in order."""
+    lines, first_number, name, policy_id, presumptive, fmt = job
+    profile = load_builtin(policy_id)
     out: list[str] = []
-    write = sys.stdout.write
-    for line in iter_jsonl(text, name):
+    errors: list[str] = []
+    for line in iter_lines(lines, name, first_number):
         if line.case is None:
-            failed = True
             error = _safe(str(line.error))
-            _say(error)
-            out.append(to_json_line({"line": line.number, "error": error}) if fmt == "json"
+            errors.append(error)
+            out.append(to_json_line({"line": line.number, "error": error}) + "\n" if fmt == "json"
                        else f"Line {line.number}: {error}\n")
         else:
             screening = screen_case(line.case, profile, presumptive=presumptive)
-            out.append(to_json_line(screening.to_json()) if fmt == "json"
-                       else format_text(line.case, screening, profile))
-        if len(out) >= 1000:
-            write("\n".join(out) + "\n" if fmt == "json" else "\n".join(out))
-            out.clear()
-    if out:
-        write("\n".join(out) + "\n" if fmt == "json" else "\n".join(out))
+            out.append(to_json_line(screening.to_json()) + "\n" if fmt == "json"
+                       else format_text(line.case, screening, profile) + "\n")
+    return "".join(out), errors
+
+
+def _screen_lines(text: str, name: str, policy_id: str, presumptive: bool, fmt: str) -> int:
+    lines = split_jsonl(text)
+    jobs = [(lines[i:i + _CHUNK], i + 1, name, policy_id, presumptive, fmt) for i in range(0, len(lines), _CHUNK)]
+    workers = min(os.cpu_count() or 1, len(jobs))
+    failed = False
+
+    def emit(result: tuple[str, list[str]]) -> None:
+        nonlocal failed
+        output, errors = result
+        for error in errors:
+            _say(error)
+        failed = failed or bool(errors)
+        sys.stdout.write(output)
+
+    if workers > 1 and len(lines) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        # fork: the workers start at once with the policy already loaded; imap keeps the chunks in order.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap(_screen_chunk, jobs):
+                emit(result)
+    else:
+        for job in jobs:
+            emit(_screen_chunk(job))
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 

@@ -191,6 +191,24 @@ def _text(obj: dict[str, Any], key: str, where: str, *, required: bool = False) 
     return value
 
 
+def _texts(obj: dict[str, Any], keys: frozenset[str], where: str) -> dict[str, str]:
+    """The optional text fields among `keys` that `obj` gives (one pass over the keys present, not per field)."""
+    out: dict[str, str] = {}
+    for key in obj.keys() & keys:
+        value = obj[key]
+        if value is None:
+            continue
+        if type(value) is not str:
+            raise CaseInputError(_join(where, key), f"must be text, not {_kind(value)}")
+        out[key] = value
+    return out
+
+
+_PERSON_TEXTS = frozenset({"name", "person_key", "race_ethnicity", "gender_identity", "notes"})
+_CHARGE_TEXTS = frozenset({"statute", "court", "docket_number", "notes"})
+_CASE_TEXTS = frozenset({"county", "agency", "court", "notes"})
+
+
 def _required_text(obj: dict[str, Any], key: str, where: str) -> str:
     value = _text(obj, key, where, required=True)
     assert value is not None
@@ -234,7 +252,14 @@ def parse_date(value: Any, where: str) -> date:
 
 def _optional_date(obj: dict[str, Any], key: str, where: str) -> date | None:
     value = obj.get(key)
-    return None if value is None else parse_date(value, _join(where, key))
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 10 and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return parse_date(value, _join(where, key))  # the slow path, which names the problem
 
 
 def _list(obj: dict[str, Any], key: str, where: str, *, required: bool) -> list[Any]:
@@ -273,14 +298,10 @@ def _person(raw: Any, where: str, incident: date) -> Person:
     return Person(
         id=pid,
         role=_choice(obj, "role", where, ROLES),
-        name=_text(obj, "name", where),
         date_of_birth=dob,
         age=age,
         trafficking_victim=_flag(obj, "trafficking_victim", where),
-        person_key=_text(obj, "person_key", where),
-        race_ethnicity=_text(obj, "race_ethnicity", where),
-        gender_identity=_text(obj, "gender_identity", where),
-        notes=_text(obj, "notes", where),
+        **_texts(obj, _PERSON_TEXTS, where),
     )
 
 
@@ -347,14 +368,11 @@ def parse_case(raw: Any) -> Case:
             person=holder,
             offense=_choice(cobj, "offense", where, OFFENSES),
             with_=other,
-            statute=_text(cobj, "statute", where),
             status=_choice(cobj, "status", where, STATUSES, default="pending"),
             offense_date=_optional_date(cobj, "offense_date", where),
             arose_from_exchange=_flag(cobj, "arose_from_exchange", where),
-            court=_text(cobj, "court", where),
-            docket_number=_text(cobj, "docket_number", where),
             disposition_date=_optional_date(cobj, "disposition_date", where),
-            notes=_text(cobj, "notes", where),
+            **_texts(cobj, _CHARGE_TEXTS, where),
         ))
 
     exceptions: list[ExceptionEntry] = []
@@ -369,6 +387,7 @@ def parse_case(raw: Any) -> Case:
             raise CaseInputError(f"{where}.ground", "is required for an approved exception (section 8)")
         exceptions.append(ExceptionEntry(charge, status, ground))
 
+    texts = _texts(obj, _CASE_TEXTS, "")
     return Case(
         case_number=case_number,
         incident_date=incident,
@@ -376,10 +395,10 @@ def parse_case(raw: Any) -> Case:
         charges=tuple(charges),
         facts=tuple(facts),
         exceptions=tuple(exceptions),
-        county=_text(obj, "county", ""),
-        agency=_text(obj, "agency", ""),
-        court=_text(obj, "court", ""),
-        notes=_text(obj, "notes", ""),
+        county=texts.get("county"),
+        agency=texts.get("agency"),
+        court=texts.get("court"),
+        notes=texts.get("notes"),
     )
 
 

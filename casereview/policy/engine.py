@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from casereview.policy.ages import AgeRange
-from casereview.policy.case import Case, Charge, Person
+from casereview.policy.case import OFFENSES, Case, Charge, Person
 from casereview.policy.profile import PolicyProfile
 
 # ---------------------------------------------------------------------------------------------------- results
@@ -111,10 +111,11 @@ class Screening:
 class _CaseIndex:
     """What every charge of a case needs, computed once per case."""
 
-    __slots__ = ("case", "facts_against", "facts_by", "people", "roles")
+    __slots__ = ("ages", "case", "facts_against", "facts_by", "people", "roles")
 
     def __init__(self, case: Case) -> None:
         self.case = case
+        self.ages: dict[tuple[str, date], AgeRange | None] = {}
         self.people = {p.id: p for p in case.people}
         self.roles: dict[str, list[Person]] = {}
         for p in case.people:
@@ -133,7 +134,7 @@ _NO_AGE = object()
 class _Ctx:
     """One charge being screened; values are computed when a condition first asks for them."""
 
-    __slots__ = ("_ages", "_cp", "_protections", "charge", "decision", "holder", "index", "on", "profile")
+    __slots__ = ("_cp", "_protections", "charge", "decision", "holder", "index", "on", "profile")
 
     def __init__(self, index: _CaseIndex, charge: Charge, profile: PolicyProfile) -> None:
         self.index = index
@@ -141,15 +142,16 @@ class _Ctx:
         self.profile = profile
         self.holder = index.people[charge.person]
         self.on: date = charge.offense_date or index.case.incident_date
-        self._ages: dict[str, AgeRange | None] = {}
         self._cp: Any = _NO_AGE
         self._protections: list[str] | None = None
         self.decision: str | None = None
 
     def age(self, person: Person) -> AgeRange | None:
-        if person.id not in self._ages:
-            self._ages[person.id] = self.index.case.age_range(person, self.on)
-        return self._ages[person.id]
+        key = (person.id, self.on)
+        ages = self.index.ages
+        if key not in ages:
+            ages[key] = self.index.case.age_range(person, self.on)
+        return ages[key]
 
     def age_is(self, person: Person, word: str) -> bool:
         rng = self.age(person)
@@ -203,10 +205,22 @@ class _Cond:
     explain: Explain
 
 
+def _all_test(conds: list[_Cond]) -> Test:
+    """One function testing every condition, without a generator per call (screening runs this in a loop)."""
+    tests = [c.test for c in conds]
+    if not tests:
+        return lambda ctx: True
+    if len(tests) == 1:
+        return tests[0]
+    first, rest = tests[0], _all_test(conds[1:])
+    return lambda ctx: first(ctx) and rest(ctx)
+
+
 @dataclass(slots=True)
 class _CompiledBranch:
     conds: list[_Cond]
     then: dict[str, Any]
+    test: Test
     age_unknown_of: tuple[str, ...] = ()  # whose unknown age the conditions ask about: holder, counterparty
 
 
@@ -215,6 +229,8 @@ class _CompiledRule:
     id: str
     title: str
     conds: list[_Cond]
+    test: Test
+    offenses: frozenset[str] | None  # the offenses the rule can apply to; None: any
     branches: list[_CompiledBranch] = field(default_factory=list)
 
 
@@ -375,21 +391,48 @@ def _age_unknown_of(conds: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _offenses_of(when: tuple[Any, ...], profile: PolicyProfile) -> frozenset[str] | None:
+    """The offenses a rule's conditions allow, when a top-level condition limits them (an `offense` condition,
+    or an `any` of conditions that each do); None when the rule may apply to any offense."""
+
+    def limit(cond: Any) -> frozenset[str] | None:
+        if isinstance(cond, dict):
+            (name, arg), = cond.items()
+            if name == "offense":
+                return _expand(arg, profile.offense_groups)
+            if name == "all":
+                found = [x for x in (limit(sub) for sub in arg) if x is not None]
+                return frozenset.intersection(*found) if found else None
+            if name == "any":
+                parts = [limit(sub) for sub in arg]
+                return None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+        return None
+
+    found = [x for x in (limit(c) for c in when) if x is not None]
+    return frozenset.intersection(*found) if found else None
+
+
 def _compiled(profile: PolicyProfile) -> dict[str, Any]:
     if not profile.compiled:
         def conds(items: tuple[Any, ...]) -> list[_Cond]:
             return [_compile(c, profile) for c in items]
 
         def all_of(items: tuple[Any, ...]) -> Test:
-            parts = [c.test for c in conds(items)]
-            return lambda ctx: all(p(ctx) for p in parts)
+            return _all_test(conds(items))
 
         rules = []
         for rule in profile.rules:
-            compiled = _CompiledRule(rule.id, rule.title, conds(rule.when))
-            compiled.branches = [_CompiledBranch(conds(b.when), b.then, _age_unknown_of(b.when))
-                                 for b in rule.branches]
+            rule_conds = conds(rule.when)
+            compiled = _CompiledRule(rule.id, rule.title, rule_conds, _all_test(rule_conds),
+                                     _offenses_of(rule.when, profile))
+            for b in rule.branches:
+                branch_conds = conds(b.when)
+                compiled.branches.append(_CompiledBranch(branch_conds, b.then, _all_test(branch_conds),
+                                                         _age_unknown_of(b.when)))
             rules.append(compiled)
+        # For each offense, only the rules that can apply to it, in order: most rules name their offenses.
+        by_offense = {offense: [r for r in rules if r.offenses is None or offense in r.offenses]
+                      for offense in OFFENSES}
         def explainer(cs: list[_Cond]) -> Explain:
             return lambda ctx: " ".join(e for e in (c.explain(ctx) for c in cs) if e)
 
@@ -397,7 +440,8 @@ def _compiled(profile: PolicyProfile) -> dict[str, Any]:
             protections=[(sid, all_of(when)) for sid, when in profile.protections],
             protection_reasons=[(sid, explainer(conds(when))) for sid, when in profile.protections],
             rules=rules,
-            relief=[(conds(r.when), r) for r in profile.relief_rules],
+            rules_by_offense=by_offense,
+            relief=[(conds(r.when), _all_test(conds(r.when)), r) for r in profile.relief_rules],
         )
     return profile.compiled
 
@@ -463,10 +507,10 @@ def screen_case(case: Case, profile: PolicyProfile, *, presumptive: bool | None 
 
 def _screen_charge(ctx: _Ctx, compiled: dict[str, Any], exception: Any, presumptive: bool) -> ChargeDecision:
     profile = ctx.profile
-    for rule in compiled["rules"]:
-        if all(c.test(ctx) for c in rule.conds):
+    for rule in compiled["rules_by_offense"][ctx.charge.offense]:
+        if rule.test(ctx):
             for branch in rule.branches:
-                if all(c.test(ctx) for c in branch.conds):
+                if branch.test(ctx):
                     break
             else:
                 continue  # no branch matched: the rule does not apply (profiles end rules with a catch-all)
@@ -504,8 +548,8 @@ def _screen_charge(ctx: _Ctx, compiled: dict[str, Any], exception: Any, presumpt
     relief = None
     if ctx.charge.is_past_record:
         ctx.decision = base_decision
-        for conds, relief_rule in compiled["relief"]:
-            if all(c.test(ctx) for c in conds):
+        for conds, test, relief_rule in compiled["relief"]:
+            if test(ctx):
                 relief = relief_rule.outcome
                 reasoning.append(Reason(
                     f"Record relief (section {profile.relief_section}): {relief.replace('_', ' ')}. "

@@ -110,14 +110,19 @@ class Line:
     error: str | None
 
 
-def iter_jsonl(text: str, name: str) -> Iterator[Line]:
-    """Each line of a .jsonl file as a case or an error, numbered from 1; a final newline adds no line."""
+def split_jsonl(text: str) -> list[str]:
+    """The lines of a .jsonl file; a final newline adds no line, and a line's closing "\\r" is dropped."""
     # Lines end at "\n" only (JSON Lines): a JSON string may hold U+2028 or a form feed, which str.splitlines
     # would treat as line ends, misaligning the output with the input.
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    for number, line in enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in lines), 1):
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def iter_lines(lines: list[str], name: str, first_number: int = 1) -> Iterator[Line]:
+    """Each line as a case or an error, numbered from `first_number`."""
+    for number, line in enumerate(lines, first_number):
         if not line.strip():
             yield Line(number, None, f"{name} line {number}: the line is empty (expected one case as JSON)")
             continue
@@ -125,6 +130,11 @@ def iter_jsonl(text: str, name: str) -> Iterator[Line]:
             yield Line(number, decode_case(line, f"{name} line {number}"), None)
         except CaseInputError as exc:
             yield Line(number, None, str(exc))
+
+
+def iter_jsonl(text: str, name: str) -> Iterator[Line]:
+    """Each line of a .jsonl file as a case or an error, numbered from 1."""
+    return iter_lines(split_jsonl(text), name)
 
 
 def format_text(case: Case, screening: Screening, profile: PolicyProfile) -> str:
