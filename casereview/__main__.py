@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
 
     screen = sub.add_parser("screen", help="screen a case (.json) or many cases (.jsonl) against a policy")
     screen.add_argument("file", help="a case as JSON, a .jsonl file with one case per line, or - for standard input")
-    screen.add_argument("--policy", default=None, help="policy profile id (default fjp-model-2025)")
+    screen.add_argument("--policy", default=None,
+                        help="policy profile id (default fjp-model-2025), or an office's own policy file (.json)")
     screen.add_argument("--no-presumptive", action="store_true", help="state declines without 'presumptively'")
     screen.add_argument("--format", choices=("json", "text"), default="json")
 

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from casereview.policy.case import CaseInputError
 from casereview.policy.engine import screen_case
-from casereview.policy.profile import DEFAULT_POLICY_ID, PolicyFileError, builtin_policy_ids, load_builtin
+from casereview.policy.profile import (
+    DEFAULT_POLICY_ID,
+    PolicyFileError,
+    PolicyProfile,
+    builtin_policy_ids,
+    load_builtin,
+    load_profile_file,
+)
 from casereview.policy.screening_io import decode_case, format_text, iter_lines, split_jsonl, to_json_line
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -53,12 +60,16 @@ def _read(file: str) -> str:
 def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str) -> int:
     policy_id = policy_id or DEFAULT_POLICY_ID
     try:
-        profile = load_builtin(policy_id)
+        profile = _load_policy(policy_id)
     except KeyError:
-        _say(f"--policy: unknown policy {policy_id!r} (available: {', '.join(builtin_policy_ids())})")
+        _say(f"--policy: unknown policy {policy_id!r} (available: {', '.join(builtin_policy_ids())}, "
+             "or the path of a policy file ending in .json)")
         return EXIT_BAD_INPUT
     except PolicyFileError as exc:
-        _say(f"The policy file is damaged: {exc}")
+        if _is_policy_file(policy_id):
+            _say(f"--policy: {exc}")
+            return EXIT_BAD_INPUT
+        _say(f"The installed policy file is damaged: {exc}. Reinstall CaseReview.")
         return EXIT_FAILED
     try:
         text = _read(file)
@@ -67,7 +78,7 @@ def run_screen(file: str, *, policy_id: str | None, presumptive: bool, fmt: str)
         return EXIT_BAD_INPUT
 
     if file.endswith(".jsonl"):
-        return _screen_lines(text, file, profile.id, presumptive, fmt)
+        return _screen_lines(text, file, policy_id, presumptive, fmt)
     try:
         case = decode_case(text, file)
     except CaseInputError as exc:
@@ -86,10 +97,26 @@ _CHUNK = 2000
 _PARALLEL_FROM = 2 * _CHUNK
 
 
+def _is_policy_file(policy: str) -> bool:
+    return policy.endswith(".json")
+
+
+_policy_files: dict[str, PolicyProfile] = {}
+
+
+def _load_policy(policy: str) -> PolicyProfile:
+    """A shipped profile by id, or an office's own profile file (a path ending in .json)."""
+    if not _is_policy_file(policy):
+        return load_builtin(policy)
+    if policy not in _policy_files:
+        _policy_files[policy] = load_profile_file(Path(policy))
+    return _policy_files[policy]
+
+
 def _screen_chunk(job: tuple[list[str], int, str, str, bool, str]) -> tuple[str, list[str]]:
     """Screen some lines of a .jsonl file: the output text for them, and the error messages in order."""
     lines, first_number, name, policy_id, presumptive, fmt = job
-    profile = load_builtin(policy_id)
+    profile = _load_policy(policy_id)
     out: list[str] = []
     errors: list[str] = []
     for line in iter_lines(lines, name, first_number):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening, screen_case
-from casereview.policy.profile import PolicyProfile
+from casereview.policy.profile import PolicyProfile, load_profile_text
 from casereview.store import models as m
 from casereview.store.search import fold, fts_query
 
@@ -143,6 +143,14 @@ def store_policy(session: Session, profile: PolicyProfile) -> m.PolicyText:
                              title=profile.title, text=profile.raw_text, stored_at=_now())
         session.add(found)
     return found
+
+
+def stored_policy(session: Session, content_hash: str) -> PolicyProfile:
+    """The exact policy a saved screening used, read back from the case file (even after the office edited it)."""
+    row = session.get(m.PolicyText, content_hash)
+    if row is None:
+        raise CaseServiceError(f"This case file holds no policy with content hash {content_hash[:12]}….")
+    return load_profile_text(row.text, f"the {row.policy_id} policy stored in the case file")
 
 
 def screen_and_save(session: Session, case_number: str, profile: PolicyProfile, *,

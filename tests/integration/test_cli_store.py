@@ -67,3 +67,21 @@ def test_demo_covers_every_decision_of_both_profiles(tmp_path: Path) -> None:
         assert {"do_not_contest", "not_eligible", None} <= relief, policy_id
     exported = run("case", "export", db, "26-CR-0103")
     assert "Nguyễn" in exported.stdout
+
+
+def test_screen_with_an_office_policy_file(tmp_path: Path) -> None:
+    office = json.loads(load_builtin().raw_text)
+    office["id"], office["version"] = "lane-county-2026", "2026-01"
+    policy = tmp_path / "lane.json"
+    policy.write_text(json.dumps(office, indent=2, ensure_ascii=False), encoding="utf-8")
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(DEMO_CASES[0]))
+    result = run("screen", case, "--policy", policy)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["policy"]["id"] == "lane-county-2026"
+
+    del office["rules"][2]["branches"][0]["then"]["decision"]
+    policy.write_text(json.dumps(office, indent=2), encoding="utf-8")
+    result = run("screen", case, "--policy", policy)
+    assert result.returncode == 2 and result.stdout == ""
+    assert str(policy) in result.stderr and "line " in result.stderr and "decision" in result.stderr

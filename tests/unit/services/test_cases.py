@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from casereview.policy.case import case_to_json, parse_case
-from casereview.policy.profile import load_builtin
+from casereview.policy.profile import load_builtin, load_profile_text
 from casereview.services import cases
 from casereview.services.demo import DEMO_CASES
 from casereview.store import models as m
@@ -127,3 +127,24 @@ def test_conflicting_edits_are_refused_not_overwritten(case_file: CaseFile) -> N
     with case_file.session() as session:
         row = session.scalars(select(m.Case)).one()
         assert row.notes == "first edit" and row.version == 2
+
+
+def test_an_edited_policy_keeps_old_screenings_pointing_at_their_text(case_file: CaseFile) -> None:
+    builtin = load_builtin()
+    edited_text = builtin.raw_text.replace('"version": "2025-03"', '"version": "2026-office-edit"', 1)
+    edited = load_profile_text(edited_text, "office copy")
+    assert edited.content_hash != builtin.content_hash
+    with case_file.session() as session, session.begin():
+        cases.import_case(session, parse_case(DEMO_CASES[0]))
+        first = cases.screen_and_save(session, "26-CR-0101", builtin)
+        second = cases.screen_and_save(session, "26-CR-0101", edited)
+    with case_file.session() as session:
+        hashes = [s.policy_hash for s in session.scalars(select(m.Screening).order_by(m.Screening.id))]
+        assert hashes == [builtin.content_hash, edited.content_hash]
+        old = cases.stored_policy(session, hashes[0])
+        assert old.raw_text == builtin.raw_text and old.version == "2025-03"
+        again = cases.screen_and_save(session, "26-CR-0101", old)
+        assert again.to_json()["charges"] == first.to_json()["charges"]
+        assert second.policy_version == "2026-office-edit"
+        with pytest.raises(cases.CaseServiceError, match="no policy"):
+            cases.stored_policy(session, "0" * 64)
