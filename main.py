@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from casereview import paths
 from casereview.services.demo import create_demo_file
-from casereview.store.database import CaseFileError, open_case_file
+from casereview.store.database import CaseFileError, open_case_file, unlock
 from ui.main_window import MainWindow
+from ui.unlock_dialog import UnlockDialog
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -42,9 +43,22 @@ def main(argv: list[str] | None = None) -> int:
 
     path = paths.demo_case_file() if args.demo else (args.db or paths.default_case_file())
     try:
-        if args.demo and not path.exists():
-            create_demo_file(path)
-        case_file = open_case_file(path)
+        if args.demo:
+            if not path.exists():
+                create_demo_file(path)
+            key = unlock(path, paths.DEMO_PASSPHRASE)
+        elif not path.exists():
+            QMessageBox.information(
+                None, "No case file yet",
+                f"There is no case file at {path}.\n\nCreate one with:\n    python -m casereview init {path}\n\n"
+                "(Creating case files from this window comes in a later version.)")
+            return 1
+        else:
+            dialog = UnlockDialog(path)
+            if dialog.exec() != UnlockDialog.DialogCode.Accepted or dialog.key is None:
+                return 1
+            key = dialog.key
+        case_file = open_case_file(path, key)
     except CaseFileError as exc:
         QMessageBox.critical(None, "CaseReview cannot open the case file", str(exc))
         return 1

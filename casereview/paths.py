@@ -9,6 +9,8 @@ from pathlib import Path
 from platformdirs import user_data_path
 
 APP_NAME = "CaseReview"
+# The demo case file's passphrase, printed in the README: the demo holds invented people only.
+DEMO_PASSPHRASE = "demo passphrase"
 
 
 def data_dir() -> Path:

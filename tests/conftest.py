@@ -18,3 +18,18 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "data"
     monkeypatch.setenv("CASEREVIEW_DATA_DIR", str(folder))
     yield folder
+
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def new_case_file(tmp_path: Path) -> Iterator[tuple[Path, bytes]]:
+    """A new encrypted case file (fast test key derivation) and its key; closed again."""
+    from casereview.store.database import create_case_file, unlock
+    from casereview.store.keys import TEST_KDF
+
+    path = tmp_path / "cases.db"
+    case_file, _recovery = create_case_file(path, PASSPHRASE, kdf=TEST_KDF)
+    case_file.close()
+    yield path, unlock(path, PASSPHRASE)

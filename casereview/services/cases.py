@@ -17,7 +17,7 @@ from casereview.policy import case as spec
 from casereview.policy.engine import Screening, screen_case
 from casereview.policy.profile import PolicyProfile, load_profile_text
 from casereview.store import models as m
-from casereview.store.search import fold, fts_query
+from casereview.store.search import case_search_text, fold, fts_query
 
 
 class CaseServiceError(Exception):
@@ -29,10 +29,9 @@ def _now() -> datetime:
 
 
 def _search_text(case: spec.Case) -> str:
-    parts = [case.case_number, case.county or "", case.court or "", case.agency or ""]
-    parts += [p.name or "" for p in case.people]
-    parts += [f"{c.offense.replace('_', ' ')} {c.statute or ''} {c.docket_number or ''}" for c in case.charges]
-    return fold(" ".join(parts))
+    return case_search_text(case_number=case.case_number, places=[case.county, case.court, case.agency],
+                            names=[p.name for p in case.people],
+                            charges=[(c.offense, c.statute, c.docket_number) for c in case.charges])
 
 
 def _find_person(session: Session, person: spec.Person, seen: dict[str, m.Person]) -> m.Person:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from casereview.paths import DEMO_PASSPHRASE
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
 from casereview.services.cases import import_case, screen_and_save
-from casereview.store.database import open_case_file
+from casereview.store.database import create_case_file
+from casereview.store.keys import DEFAULT_KDF, KdfParams
 
 
 def _p(pid: str, name: str, role: str, dob: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -109,11 +111,10 @@ def demo_cases() -> list[Case]:
     return [parse_case(raw) for raw in DEMO_CASES]
 
 
-def create_demo_file(path: Path) -> int:
-    """Create the demo case file at `path` (which must not exist yet), every case screened; returns the count."""
-    if path.exists():
-        raise FileExistsError(path)
-    case_file = open_case_file(path)
+def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, kdf: KdfParams = DEFAULT_KDF) -> int:
+    """Create the encrypted demo case file at `path` (which must not exist yet), every case screened; returns
+    the number of cases."""
+    case_file, _recovery = create_case_file(path, passphrase, kdf=kdf)
     profile = load_builtin()
     try:
         with case_file.session() as session, session.begin():
@@ -122,7 +123,9 @@ def create_demo_file(path: Path) -> int:
                 screen_and_save(session, case.case_number, profile)
     except BaseException:
         case_file.close()
-        path.unlink(missing_ok=True)
+        for leftover in (path, path.with_name(path.name + ".keys"), path.with_name(path.name + "-wal"),
+                         path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
         raise
     case_file.close()
     return len(DEMO_CASES)

@@ -1,16 +1,19 @@
-"""Opening a case file: the engine factory, schema creation and upgrades.
+"""Opening a case file: encryption, the engine factory, schema creation and upgrades.
 
-`open_case_file` is the one way in. A new file is created at the newest schema; an existing file made by an
-older version is copied aside (``NAME.before-REV.db``) and then upgraded; a file from a newer version, or a file
-that is not a CaseReview case file, is refused with a plain message and left untouched. The connection is made by
-our own function (`_connect`) so that the next step, an encrypted file, changes only that function, and a
-PostgreSQL URL goes through the same `make_engine`.
+A case file is a SQLCipher 4 database (AES-256, an HMAC on every page). Its key is random and lives only wrapped
+in the key file beside it (`casereview.store.keys`); connections are keyed with the raw key by our own connect
+function, never with a passphrase in SQL. `create_case_file` makes a new file at the newest schema;
+`open_case_file` opens one with its key, copying an older schema aside (encrypted) before upgrading it, and
+refusing — with a plain message, the files untouched — a wrong key, a file from a newer version, a file that is
+not a case file, an unencrypted case file from before encryption (see `convert_plaintext`) and a file on a
+network share. A PostgreSQL URL goes through the same `make_engine`.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,16 +21,34 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, QueuePool, create_engine, event, inspect
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
+
+from casereview.store import keys as keymod
+from casereview.store.keys import DEFAULT_KDF, KdfParams
+from casereview.store.safe_write import fsync_dir
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs",
+                                 "fuse.rclone", "davfs", "fuse.davfs2", "glusterfs", "ceph", "lustre"})
 
 
 class CaseFileError(Exception):
     """A case file that cannot be opened as asked; the message says what to do."""
+
+
+class PlaintextCaseFile(CaseFileError):
+    """An unencrypted case file from before encryption: it is converted only when the user asks."""
+
+
+class WrongKey(CaseFileError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -58,19 +79,32 @@ def head_revision() -> str:
     return head
 
 
-def _connect_sqlite(path: Path) -> Callable[[], sqlite3.Connection]:
-    def connect() -> sqlite3.Connection:
-        return sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+def _key_pragma(key: bytes) -> str:
+    # The raw 256-bit key as a blob literal: SQLCipher uses it as is (no passphrase, no KDF in SQL).
+    if len(key) != keymod.KEY_BYTES:
+        raise ValueError("a case file key is 32 bytes")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _connect_cipher(path: Path, key: bytes) -> Callable[[], Any]:
+    pragma = _key_pragma(key)
+
+    def connect() -> Any:
+        conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+        conn.execute(pragma)
+        return conn
 
     return connect
 
 
-def make_engine(target: Path | str) -> Engine:
-    """An engine for a case file path, or for a database URL (``postgresql+psycopg://...``)."""
+def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
+    """An engine for an encrypted case file (with its key), or for a database URL (``postgresql+psycopg://``)."""
     if isinstance(target, str) and "://" in target:
         return create_engine(target, hide_parameters=True)
-    path = Path(target)
-    engine = create_engine("sqlite://", creator=_connect_sqlite(path), poolclass=QueuePool, hide_parameters=True)
+    if key is None:
+        raise ValueError("an encrypted case file needs its key")
+    engine = create_engine("sqlite://", module=sqlcipher3.dbapi2, creator=_connect_cipher(Path(target), key),
+                           poolclass=QueuePool, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -78,9 +112,10 @@ def make_engine(target: Path | str) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
 
-    # pysqlite's own transaction handling is off (isolation_level=None): SQLAlchemy emits BEGIN itself.
+    # The driver's own transaction handling is off (isolation_level=None): SQLAlchemy emits BEGIN itself.
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
@@ -98,47 +133,178 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(_alembic_config(conn), revision)
 
 
-def _backup_copy(path: Path, revision: str) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.stem}.before-{revision}-{stamp}{path.suffix}")
-    source = sqlite3.connect(str(path))
-    try:
-        dest = sqlite3.connect(str(target))
+# ---------------------------------------------------------------------------------------------------- checks
+
+
+def network_filesystem(path: Path, mounts_text: str | None = None) -> str | None:
+    """The type of network filesystem holding `path` ("nfs", "cifs", ...), or None for a local disk.
+    `mounts_text` stands in for /proc/mounts (tests)."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return "network share"
+    if mounts_text is None:
         try:
-            source.backup(dest)
+            mounts_text = Path("/proc/mounts").read_text()
+        except OSError:
+            return None
+    mounts = mounts_text.splitlines()
+    folder = os.path.realpath(path.parent if not path.is_dir() else path)
+    best, best_type = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        if (folder == mount_point or folder.startswith(mount_point.rstrip("/") + "/")) and len(mount_point) > len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type if best_type in NETWORK_FILESYSTEMS else None
+
+
+def _refuse_network(path: Path) -> None:
+    kind = network_filesystem(path)
+    if kind:
+        raise CaseFileError(
+            f"{path} is on a network share ({kind}). A case file must be on this computer's own disk: file "
+            "locking on network shares is unreliable and can corrupt it. Copy it to a local folder, or ask "
+            "your administrator about a database server for several computers.")
+
+
+def backup_folder(path: Path) -> Path:
+    return path.with_name(f"{path.stem}-backups")
+
+
+def latest_backup(path: Path) -> Path | None:
+    folder = backup_folder(path)
+    if not folder.is_dir():
+        return None
+    found = sorted(folder.glob("*.crbackup"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def _damaged(path: Path, what: str) -> CaseFileError:
+    latest = latest_backup(path)
+    hint = (f"The latest backup is {latest}: restore it with python -m casereview restore." if latest
+            else "No backup of it was found beside it; look for a copy elsewhere.")
+    return CaseFileError(f"{path} {what}. Nothing was changed. {hint}")
+
+
+# ---------------------------------------------------------------------------------------------------- opening
+
+_failures = {"count": 0}
+
+
+def _slow_down() -> None:
+    """Repeated wrong passphrases wait longer each time (on top of the key derivation's half second)."""
+    count = _failures["count"]
+    if count >= 3:
+        time.sleep(min(2 ** (count - 3), 30))
+
+
+def unlock(path: Path, passphrase: str) -> bytes:
+    """The case file's key from its passphrase; raises WrongKey (after a growing pause) when it is wrong."""
+    keys = read_keys(path)
+    _slow_down()
+    try:
+        key = keymod.unlock_with_passphrase(keys, passphrase)
+    except keymod.WrongPassphrase as exc:
+        _failures["count"] += 1
+        raise WrongKey(str(exc)) from None
+    _failures["count"] = 0
+    return key
+
+
+def unlock_with_recovery(path: Path, recovery_key: str) -> bytes:
+    try:
+        return keymod.unlock_with_recovery(read_keys(path), recovery_key)
+    except keymod.WrongRecoveryKey as exc:
+        raise WrongKey(str(exc)) from None
+
+
+def read_keys(path: Path) -> keymod.KeyFile:
+    try:
+        return keymod.read_key_file(path)
+    except keymod.KeyFileProblem as exc:
+        raise _damaged(path, f"cannot be opened: {exc}") from None
+
+
+def _is_plain_case_file(path: Path) -> bool:
+    """An unencrypted SQLite file holding a CaseReview schema (opened read-only: nothing is changed)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone() is not None
         finally:
-            dest.close()
-    finally:
-        source.close()
-    os.chmod(target, 0o600)
-    return target
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
 
 
-def open_case_file(target: Path | str, *, create: bool = True) -> CaseFile:
-    """Open (creating or upgrading as needed) a case file or database server."""
+def _header(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(16)
+
+
+def create_case_file(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> tuple[CaseFile, str]:
+    """A new encrypted case file at the newest schema, and its recovery key (to show once and print)."""
+    path = Path(path)
+    if path.exists() or keymod.key_file_path(path).exists():
+        raise CaseFileError(f"{path} already exists. Choose another name, or open the existing case file.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_network(path)
+    keys, key, recovery = keymod.new_keys(passphrase, kdf=kdf)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        keymod.write_key_file(path, keys)
+        engine = make_engine(path, key=key)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        fsync_dir(path.parent)
+        return open_case_file(path, key), recovery
+    except BaseException:
+        for leftover in (path, keymod.key_file_path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+
+
+def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
+    """Open an encrypted case file with its key (or a database server by URL), upgrading an older schema."""
     is_file = not (isinstance(target, str) and "://" in target)
     path = Path(target) if is_file else None
     if path is not None:
-        if path.exists() and path.is_dir():
+        if path.is_dir():
             raise CaseFileError(f"{path} is a folder. Choose a case file (for example casereview.db).")
         if not path.exists():
-            if not create:
-                raise CaseFileError(f"There is no case file at {path}. Check the path, or create a new case file.")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-        else:
-            with path.open("rb") as fh:
-                header = fh.read(16)
-            if header and header != b"SQLite format 3\x00":
-                raise CaseFileError(f"{path} is not a CaseReview case file (it is not a SQLite database).")
-    engine = make_engine(path if path is not None else target)
+            raise CaseFileError(f"There is no case file at {path}. Check the path, or create a new case file.")
+        _refuse_network(path)
+        header = _header(path)
+        if header == SQLITE_HEADER:
+            if not _is_plain_case_file(path):
+                raise CaseFileError(f"{path} is a database, but not a CaseReview case file. Nothing was changed.")
+            raise PlaintextCaseFile(
+                f"{path} is an unencrypted case file from an earlier version of CaseReview. It has not been "
+                "opened. Convert it to an encrypted case file first (python -m casereview convert); the "
+                "original is kept aside until you delete it.")
+        if len(header) < 16:
+            raise _damaged(path, "is empty or cut short")
+    engine = make_engine(path if path is not None else target, key=key)
     backup = None
     try:
-        current = _current_revision(engine)
+        try:
+            current = _current_revision(engine)
+            tables = inspect(engine).get_table_names()
+        except DatabaseError as exc:
+            if path is not None and "not a database" in str(exc.orig):
+                if not keymod.key_file_path(path).exists():
+                    raise _damaged(path, "has no key file beside it") from None
+                raise WrongKey(f"{path} cannot be opened with this key: either the key does not belong to it or "
+                               "the file is damaged. Nothing was changed.") from None
+            raise
         head = head_revision()
         if current is None:
-            if inspect(engine).get_table_names():
+            if tables:
                 raise CaseFileError(f"{target} is a database, but not a CaseReview case file. Nothing was changed.")
             upgrade(engine)
         elif current != head:
@@ -147,13 +313,94 @@ def open_case_file(target: Path | str, *, create: bool = True) -> CaseFile:
                 raise CaseFileError(
                     f"{target} was made by a newer version of CaseReview (schema {current}). "
                     "Install the newer version to open it. Nothing was changed.")
-            if path is not None:
-                backup = _backup_copy(path, current)
+            if path is not None and key is not None:
+                backup = _copy_before_upgrade(path, key, current)
             upgrade(engine)
-    except sqlite3.DatabaseError as exc:
-        engine.dispose()
-        raise CaseFileError(f"{target} cannot be read as a case file ({exc}). Nothing was changed.") from None
     except Exception:
         engine.dispose()
         raise
     return CaseFile(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
+
+
+def open_with_passphrase(path: Path, passphrase: str) -> CaseFile:
+    return open_case_file(path, unlock(path, passphrase))
+
+
+def encrypted_copy(source: Path, key: bytes, target: Path) -> None:
+    """A consistent encrypted copy of a case file, even while it is in use (SQLite's backup API into a target
+    keyed with the same key). The target is written beside itself first and moved into place when complete."""
+    tmp = target.with_name(f".{target.name}.partial")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        src = _connect_cipher(source, key)()
+        try:
+            dst = _connect_cipher(tmp, key)()
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _copy_before_upgrade(path: Path, key: bytes, revision: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.before-{revision}-{stamp}{path.suffix}")
+    encrypted_copy(path, key, target)
+    keymod.write_key_file(target, keymod.read_key_file(path))
+    return target
+
+
+def convert_plaintext(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> tuple[Path, str]:
+    """Encrypt an unencrypted case file from before encryption. The original is moved aside (returned) and kept
+    until the user deletes it; returns also the new recovery key."""
+    if _header(path) != SQLITE_HEADER:
+        raise CaseFileError(f"{path} is not an unencrypted case file; nothing to convert.")
+    check = sqlite3.connect(path)
+    try:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise CaseFileError(f"{path} is damaged (its integrity check fails); it was not converted.")
+        if not check.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone():
+            raise CaseFileError(f"{path} is not a CaseReview case file; it was not converted.")
+    finally:
+        check.close()
+    keys, key, recovery = keymod.new_keys(passphrase, kdf=kdf)
+    tmp = path.with_name(f".{path.name}.encrypting")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        conn = sqlcipher3.connect(str(path))
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(tmp),))
+            conn.execute("SELECT sqlcipher_export('encrypted')")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+            conn.execute("DETACH DATABASE encrypted")
+        finally:
+            conn.close()
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = path.with_name(f"{path.stem}.unencrypted-{stamp}{path.suffix}")
+        os.replace(path, aside)
+        for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if extra.exists():
+                os.replace(extra, Path(f"{aside}{str(extra)[len(str(path)):]}"))
+        keymod.write_key_file(path, keys)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return aside, recovery

@@ -21,3 +21,11 @@ def fold(text: str) -> str:
 def fts_query(folded: str) -> str:
     """An FTS5 query matching every word of the folded text (each quoted, so no word is read as an operator)."""
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in folded.split())
+
+
+def case_search_text(*, case_number: str, places: list[str | None], names: list[str | None],
+                     charges: list[tuple[str, str | None, str | None]]) -> str:
+    """The folded text a case is found by: number, county/court/agency, names, offense, statute, docket."""
+    parts = [case_number, *(p or "" for p in places), *(n or "" for n in names)]
+    parts += [f"{offense.replace('_', ' ')} {statute or ''} {docket or ''}" for offense, statute, docket in charges]
+    return fold(" ".join(parts))

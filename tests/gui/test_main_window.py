@@ -8,8 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from casereview.paths import DEMO_PASSPHRASE
 from casereview.services.demo import DEMO_CASES, create_demo_file
-from casereview.store.database import open_case_file
+from casereview.store.database import open_case_file, unlock
+from casereview.store.keys import TEST_KDF
 from ui.case_list import CaseListModel
 from ui.main_window import MainWindow
 
@@ -18,8 +20,8 @@ pytestmark = pytest.mark.gui
 
 def test_window_lists_every_demo_case(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "demo.db"
-    create_demo_file(path)
-    case_file = open_case_file(path)
+    create_demo_file(path, kdf=TEST_KDF)
+    case_file = open_case_file(path, unlock(path, DEMO_PASSPHRASE))
     window = MainWindow(case_file, title_path=path)
     qtbot.addWidget(window)
     window.show()

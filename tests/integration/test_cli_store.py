@@ -7,50 +7,67 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from casereview.paths import DEMO_PASSPHRASE
 from casereview.policy.case import parse_case
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import builtin_policy_ids, load_builtin
 from casereview.services.demo import DEMO_CASES
-from tests.conftest import ROOT
+from tests.conftest import PASSPHRASE, ROOT
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "casereview", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, check=False)
+                          text=True, check=False, stdin=subprocess.DEVNULL)
 
 
-def test_import_then_export_round_trips(tmp_path: Path) -> None:
-    db = tmp_path / "office.db"
+@pytest.fixture
+def office(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> tuple[Path, Path]:
+    """An encrypted case file and a file holding its passphrase."""
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    return new_case_file[0], secret
+
+
+def test_import_then_export_round_trips(tmp_path: Path, office: tuple[Path, Path]) -> None:
+    db, secret = office
     source = tmp_path / "case.json"
     source.write_text(json.dumps(DEMO_CASES[2], ensure_ascii=False), encoding="utf-8")
-    result = run("case", "import", db, source)
+    result = run("case", "import", db, source, "--passphrase-file", secret)
     assert result.returncode == 0, result.stderr
-    exported = run("case", "export", db, DEMO_CASES[2]["case_number"])
+    exported = run("case", "export", db, DEMO_CASES[2]["case_number"], "--passphrase-file", secret)
     assert exported.returncode == 0, exported.stderr
     assert parse_case(json.loads(exported.stdout)) == parse_case(DEMO_CASES[2])
 
 
-def test_bad_import_writes_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "office.db"
+def test_bad_import_writes_nothing(tmp_path: Path, office: tuple[Path, Path]) -> None:
+    db, secret = office
+    pw = ("--passphrase-file", secret)
     good = tmp_path / "good.json"
     good.write_text(json.dumps(DEMO_CASES[0]))
-    assert run("case", "import", db, good).returncode == 0
-    before = db.read_bytes()
+    assert run("case", "import", db, good, *pw).returncode == 0
     lines = [json.dumps(DEMO_CASES[1]), json.dumps({**DEMO_CASES[3], "incident_date": "2026-02-30"})]
     batch = tmp_path / "batch.jsonl"
     batch.write_text("\n".join(lines) + "\n")
-    result = run("case", "import", db, batch)
+    result = run("case", "import", db, batch, *pw)
     assert result.returncode == 2
     assert "line 2" in result.stderr and "incident_date" in result.stderr and "Nothing was stored" in result.stderr
-    assert run("case", "export", db, DEMO_CASES[1]["case_number"]).returncode == 2
-    again = run("case", "import", db, good)
+    assert run("case", "export", db, DEMO_CASES[1]["case_number"], *pw).returncode == 2
+    again = run("case", "import", db, good, *pw)
     assert again.returncode == 2 and "already in this case file" in again.stderr
-    assert db.read_bytes() == before or run("case", "export", db, DEMO_CASES[0]["case_number"]).returncode == 0
+    assert run("case", "export", db, DEMO_CASES[0]["case_number"], *pw).returncode == 0
 
 
-def test_export_of_unknown_case_or_file(tmp_path: Path) -> None:
-    result = run("case", "export", tmp_path / "none.db", "26-CR-0001")
-    assert result.returncode == 1 and "no case file" in result.stderr
+def test_a_missing_passphrase_is_asked_for_only_at_a_terminal(office: tuple[Path, Path]) -> None:
+    db, _secret = office
+    result = run("case", "export", db, "26-CR-0101")
+    assert result.returncode == 2 and "--passphrase-file" in result.stderr and result.stdout == ""
+
+
+def test_export_of_unknown_case_or_file(tmp_path: Path, office: tuple[Path, Path]) -> None:
+    result = run("case", "export", tmp_path / "none.db", "26-CR-0001", "--passphrase-file", office[1])
+    assert result.returncode == 1 and "key file" in result.stderr
     assert not (tmp_path / "none.db").exists()
 
 
@@ -65,7 +82,9 @@ def test_demo_covers_every_decision_of_both_profiles(tmp_path: Path) -> None:
         assert seen == {"decline", "protect", "charge", "discretion", "review"}, policy_id
         relief = {d.record_relief for raw in DEMO_CASES for d in screen_case(parse_case(raw), profile).charges}
         assert {"do_not_contest", "not_eligible", None} <= relief, policy_id
-    exported = run("case", "export", db, "26-CR-0103")
+    secret = tmp_path / "demo-passphrase.txt"
+    secret.write_text(DEMO_PASSPHRASE)
+    exported = run("case", "export", db, "26-CR-0103", "--passphrase-file", secret)
     assert "Nguyễn" in exported.stdout
 
 

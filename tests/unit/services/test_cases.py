@@ -15,19 +15,21 @@ from casereview.policy.profile import load_builtin, load_profile_text
 from casereview.services import cases
 from casereview.services.demo import DEMO_CASES
 from casereview.store import models as m
-from casereview.store.database import CaseFile, open_case_file
+from casereview.store.database import CaseFile, create_case_file, open_case_file
+from casereview.store.keys import TEST_KDF
+from tests.conftest import PASSPHRASE
 from tests.strategies import case_dicts
 
 
 @pytest.fixture
-def case_file(tmp_path: Path) -> Any:
-    cf = open_case_file(tmp_path / "cases.db")
+def case_file(new_case_file: tuple[Path, bytes]) -> Any:
+    cf = open_case_file(*new_case_file)
     yield cf
     cf.close()
 
 
 def test_round_trip_is_lossless(tmp_path_factory: pytest.TempPathFactory) -> None:
-    cf = open_case_file(tmp_path_factory.mktemp("rt") / "rt.db")
+    cf, _recovery = create_case_file(tmp_path_factory.mktemp("rt") / "rt.db", PASSPHRASE, kdf=TEST_KDF)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(case_dicts())

@@ -1,0 +1,179 @@
+"""Case file care: backups, restores and integrity checks.
+
+A backup (``.crbackup``) is one file: a zip archive (stored, not compressed) holding the encrypted copy of the
+case file, its key file (the wrapped keys only) and a manifest with no case data. Restoring checks the backup
+completely before anything is replaced, keeps the replaced file aside, and leaves no stale ``-wal``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from casereview.store import keys as keymod
+from casereview.store.database import (
+    CaseFileError,
+    _connect_cipher,
+    backup_folder,
+    encrypted_copy,
+    head_revision,
+    unlock,
+)
+from casereview.store.safe_write import fsync_dir
+
+BACKUP_FORMAT = 1
+DB_MEMBER, KEYS_MEMBER, MANIFEST_MEMBER = "case.db", "case.db.keys", "manifest.json"
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def make_backup(db: Path, key: bytes, out: Path) -> Path:
+    """Write an encrypted, consistent backup of `db` (which may be in use) to `out`."""
+    if out.exists() and out.is_dir():
+        out = out / f"{db.stem}-{_stamp()}.crbackup"
+    keys = keymod.read_key_file(db)
+    with tempfile.TemporaryDirectory(prefix=".casereview-backup-", dir=out.parent) as work:
+        copy = Path(work) / DB_MEMBER
+        encrypted_copy(db, key, copy)
+        revision = _check_db(copy, key)["revision"]
+        manifest = {"format": BACKUP_FORMAT, "kind": "casereview-backup", "created": datetime.now(UTC).isoformat(),
+                    "schema": revision, "file_id": keys.file_id}
+        partial = Path(work) / "backup.partial"
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(MANIFEST_MEMBER, json.dumps(manifest, indent=2))
+            archive.write(copy, DB_MEMBER)
+            archive.writestr(KEYS_MEMBER, keymod.dumps(keys))
+        os.chmod(partial, 0o600)
+        with partial.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, out)
+    fsync_dir(out.parent)
+    return out
+
+
+def automatic_backup(db: Path, key: bytes, *, keep: int = 10) -> Path:
+    """A backup in the case file's backup folder, keeping the newest `keep`."""
+    folder = backup_folder(db)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    made = make_backup(db, key, folder / f"{db.stem}-{_stamp()}.crbackup")
+    for old in sorted(folder.glob("*.crbackup"), key=lambda p: p.stat().st_mtime)[:-keep]:
+        old.unlink()
+    return made
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    ok: bool
+    lines: list[str]
+
+
+def _check_db(path: Path, key: bytes) -> dict[str, Any]:
+    """Every integrity check on an encrypted database file; raises CaseFileError in plain words."""
+    try:
+        conn = _connect_cipher(path, key)()
+    except sqlcipher3.DatabaseError as exc:
+        raise CaseFileError(f"cannot be read ({exc})") from None
+    try:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError:
+            raise CaseFileError("cannot be decrypted with its key: it is damaged or belongs to other keys") from None
+        cipher = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        if cipher:
+            raise CaseFileError(f"has {len(cipher)} damaged page(s) (the encryption check failed: {cipher[0]})")
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        if integrity != ["ok"]:
+            raise CaseFileError(f"fails the database integrity check ({integrity[0]})")
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            raise CaseFileError(f"has {len(fk)} broken link(s) between records (first in table {fk[0][0]})")
+        try:
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlcipher3.DatabaseError:
+            raise CaseFileError("is not a CaseReview case file") from None
+        cases = conn.execute("SELECT count(*) FROM case_record").fetchone()[0]
+    finally:
+        conn.close()
+    return {"revision": revision[0] if revision else None, "cases": cases}
+
+
+def check_case_file(db: Path, key: bytes) -> CheckReport:
+    lines: list[str] = []
+    try:
+        facts = _check_db(db, key)
+    except CaseFileError as exc:
+        return CheckReport(False, [f"The case file {exc}.", "Restore the latest backup (python -m casereview "
+                                   "restore) or ask your support contact for help."])
+    lines.append("The encryption check passed: every page is intact and belongs to this file.")
+    lines.append("The database integrity check passed.")
+    lines.append("Every link between records is intact.")
+    head = head_revision()
+    if facts["revision"] == head:
+        lines.append(f"The file is at the current schema ({head}).")
+    else:
+        lines.append(f"The file is at schema {facts['revision']}; opening it in CaseReview upgrades it to {head} "
+                     "after copying it aside.")
+    lines.append(f"It holds {facts['cases']} case(s).")
+    return CheckReport(True, lines)
+
+
+def _read_backup(backup: Path, work: Path) -> tuple[Path, keymod.KeyFile, dict[str, Any]]:
+    try:
+        with zipfile.ZipFile(backup) as archive:
+            names = set(archive.namelist())
+            if not {DB_MEMBER, KEYS_MEMBER, MANIFEST_MEMBER} <= names:
+                raise CaseFileError(f"{backup} is not a complete CaseReview backup. Nothing was changed.")
+            manifest = json.loads(archive.read(MANIFEST_MEMBER))
+            keys = keymod.loads(archive.read(KEYS_MEMBER), f"in {backup.name}")
+            target = work / DB_MEMBER
+            with archive.open(DB_MEMBER) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.chmod(target, 0o600)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CaseFileError(f"{backup} cannot be read as a CaseReview backup ({exc}). Nothing was changed.") from None
+    except keymod.KeyFileProblem as exc:
+        raise CaseFileError(f"{exc} Nothing was changed.") from None
+    return target, keys, manifest
+
+
+def restore_backup(backup: Path, db: Path, passphrase: str) -> Path | None:
+    """Replace `db` with the backup after checking the backup completely. The passphrase is the one the backup
+    was made with. Returns where the replaced case file was kept (None when there was none)."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".casereview-restore-", dir=db.parent) as work_name:
+        work = Path(work_name)
+        copy, keys, _manifest = _read_backup(backup, work)
+        keymod.write_key_file(copy, keys)
+        key = unlock(copy, passphrase)
+        try:
+            facts = _check_db(copy, key)
+        except CaseFileError as exc:
+            raise CaseFileError(f"The backup {backup} {exc}. Nothing was changed.") from None
+        if facts["revision"] is None:
+            raise CaseFileError(f"The backup {backup} is not a CaseReview case file. Nothing was changed.")
+        aside = None
+        if db.exists():
+            aside = db.with_name(f"{db.stem}.replaced-{_stamp()}{db.suffix}")
+            os.replace(db, aside)
+            for suffix in ("-wal", "-shm"):  # they belong to the replaced file: keep them with it
+                extra = Path(f"{db}{suffix}")
+                if extra.exists():
+                    os.replace(extra, Path(f"{aside}{suffix}"))
+            old_keys = keymod.key_file_path(db)
+            if old_keys.exists():
+                os.replace(old_keys, keymod.key_file_path(aside))
+        keymod.write_key_file(db, keys)
+        os.replace(copy, db)
+        fsync_dir(db.parent)
+    return aside
