@@ -50,6 +50,8 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     init = sub.add_parser("init", help="create a new encrypted case file")
     init.add_argument("db", type=Path)
     init.add_argument("--passphrase-file", type=Path, metavar="F", help="the new passphrase: first line of F")
+    init.add_argument("--recovery-sheet", type=Path, metavar="PDF",
+                      help="also write the recovery sheet to print (keep it away from the case file)")
 
     case = sub.add_parser("case", help="store or print cases in a case file")
     case_sub = case.add_subparsers(dest="case_command", required=True, parser_class=_Parser)
@@ -80,6 +82,7 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     convert = sub.add_parser("convert", help="encrypt an unencrypted case file from an earlier version")
     convert.add_argument("db", type=Path)
     convert.add_argument("--new-passphrase-file", type=Path, metavar="F", help="the passphrase: first line of F")
+    convert.add_argument("--recovery-sheet", type=Path, metavar="PDF", help="also write the recovery sheet to print")
 
     backup = sub.add_parser("backup", help="make an encrypted backup, even while the case file is in use")
     backup.add_argument("db", type=Path)

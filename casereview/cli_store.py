@@ -144,10 +144,15 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show_recovery(db: Path, recovery: str) -> None:
+def _show_recovery(db: Path, recovery: str, sheet: Path | None) -> None:
     print(f"Recovery key for {db}:\n\n    {recovery}\n\n"
           "Write it down or print it and keep it somewhere safe, away from the computer. It is shown only now. "
           "If the passphrase is ever lost, this key (python -m casereview recover) is the only way back in.")
+    if sheet is not None:
+        from casereview.documents.recovery_sheet import write_recovery_sheet
+
+        write_recovery_sheet(sheet, case_file=db.resolve(), recovery_key=recovery)
+        print(f"The recovery sheet is in {sheet}: print it, then delete the file.", file=sys.stderr)
 
 
 def _refuse_existing(db: Path) -> None:
@@ -161,7 +166,7 @@ def _init(args: argparse.Namespace) -> int:
     passphrase = _new_passphrase(args.passphrase_file, "--passphrase-file")
     case_file, recovery = create_case_file(args.db, passphrase)
     case_file.close()
-    _show_recovery(args.db, recovery)
+    _show_recovery(args.db, recovery, args.recovery_sheet)
     print(f"Created the encrypted case file {args.db}.", file=sys.stderr)
     return EXIT_OK
 
@@ -201,7 +206,7 @@ def _recover(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     new = _new_passphrase(args.new_passphrase_file, "--new-passphrase-file")
     aside, recovery = convert_plaintext(args.db, new)
-    _show_recovery(args.db, recovery)
+    _show_recovery(args.db, recovery, args.recovery_sheet)
     print(f"{args.db} is encrypted now. The unencrypted original is kept as {aside}: delete it (securely) once "
           "you have checked the encrypted file opens.", file=sys.stderr)
     return EXIT_OK

@@ -1,0 +1,1 @@
+"""PDF documents (ReportLab): recovery sheets now; exception requests and letters later."""
