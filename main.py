@@ -11,6 +11,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from casereview import paths
+from casereview.services.autobackup import backup_on_close, backup_on_open
 from casereview.services.demo import create_demo_file
 from casereview.store.database import CaseFileError, open_case_file, unlock
 from ui.main_window import MainWindow
@@ -62,10 +63,18 @@ def main(argv: list[str] | None = None) -> int:
     except CaseFileError as exc:
         QMessageBox.critical(None, "CaseReview cannot open the case file", str(exc))
         return 1
+    try:
+        backup_on_open(path, key)
+    except (OSError, CaseFileError) as exc:
+        QMessageBox.warning(None, "The daily backup was not made", f"{exc}\n\nYour case file is unchanged.")
     window = MainWindow(case_file, title_path=path)
     window.show()
     code = app.exec()
     case_file.close()
+    try:
+        backup_on_close(path, key)
+    except (OSError, CaseFileError) as exc:
+        QMessageBox.warning(None, "The backup on closing was not made", f"{exc}\n\nYour case file is unchanged.")
     return code
 
 
