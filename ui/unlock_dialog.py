@@ -17,6 +17,7 @@ class UnlockDialog(QDialog):
         self.path = path
         self.key: bytes | None = None
         self.setWindowTitle("Open case file")
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         intro = QLabel(f"Enter the passphrase of the case file\n{path}", self)
         intro.setWordWrap(True)
