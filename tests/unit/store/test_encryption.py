@@ -246,3 +246,18 @@ def test_files_are_owner_only(new_case_file: tuple[Path, bytes], tmp_path: Path)
     backup = make_backup(path, key, tmp_path / "x.crbackup")
     for made in (path, keymod.key_file_path(path), backup):
         assert os.stat(made).st_mode & 0o077 == 0, made
+
+
+def test_repeated_wrong_passphrases_slow_down(new_case_file: tuple[Path, bytes]) -> None:
+    import time
+
+    path, key = new_case_file
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        with pytest.raises(WrongKey):
+            unlock(path, "guess")
+        timings.append(time.perf_counter() - start)
+    assert max(timings[:3]) < 0.5  # the first tries answer at once (with the test's fast key derivation)
+    assert timings[3] >= 1.0 and timings[4] >= 2.0  # then each try waits longer
+    assert unlock(path, PASSPHRASE) == key  # the right passphrase still works, and resets the count
