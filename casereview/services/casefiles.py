@@ -2,7 +2,8 @@
 
 A backup (``.crbackup``) is one file: a zip archive (stored, not compressed) holding the encrypted copy of the
 case file, its key file (the wrapped keys only) and a manifest with no case data. Restoring checks the backup
-completely before anything is replaced, keeps the replaced file aside, and leaves no stale ``-wal``.
+completely before anything is replaced, keeps the replaced file aside, and leaves no stale ``-wal``. A full disk
+during either raises `DiskFull` and leaves no partial file; the case file stays as it was.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from casereview.store.database import (
     backup_folder,
     encrypted_copy,
     head_revision,
+    is_disk_full,
+    translate_disk_full,
     unlock,
 )
 from casereview.store.safe_write import fsync_dir
@@ -43,7 +46,9 @@ def make_backup(db: Path, key: bytes, out: Path) -> Path:
     if out.exists() and out.is_dir():
         out = out / f"{db.stem}-{_stamp()}.crbackup"
     keys = keymod.read_key_file(db)
-    with tempfile.TemporaryDirectory(prefix=".casereview-backup-", dir=out.parent) as work:
+    with (translate_disk_full(f"the backup {out} could not be written",
+                              "No partial backup was left; the case file was not touched."),
+          tempfile.TemporaryDirectory(prefix=".casereview-backup-", dir=out.parent) as work):
         copy = Path(work) / DB_MEMBER
         encrypted_copy(db, key, copy)
         revision = _check_db(copy, key)["revision"]
@@ -66,7 +71,8 @@ def automatic_backup(db: Path, key: bytes, *, keep: int = 10) -> Path:
     """A backup in the case file's backup folder, keeping the newest `keep`."""
     folder = backup_folder(db)
     folder.mkdir(mode=0o700, exist_ok=True)
-    made = make_backup(db, key, folder / f"{db.stem}-{_stamp()}.crbackup")
+    # Microseconds in the name: two backups in one second (a close right after an open) must not collide.
+    made = make_backup(db, key, folder / f"{db.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}.crbackup")
     for old in sorted(folder.glob("*.crbackup"), key=lambda p: p.stat().st_mtime)[:-keep]:
         old.unlink()
     return made
@@ -141,6 +147,8 @@ def _read_backup(backup: Path, work: Path) -> tuple[Path, keymod.KeyFile, dict[s
                 shutil.copyfileobj(src, dst)
             os.chmod(target, 0o600)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if is_disk_full(exc):
+            raise  # not the backup's fault: restore_backup says the disk is full
         raise CaseFileError(f"{backup} cannot be read as a CaseReview backup ({exc}). Nothing was changed.") from None
     except keymod.KeyFileProblem as exc:
         raise CaseFileError(f"{exc} Nothing was changed.") from None
@@ -151,7 +159,8 @@ def restore_backup(backup: Path, db: Path, passphrase: str) -> Path | None:
     """Replace `db` with the backup after checking the backup completely. The passphrase is the one the backup
     was made with. Returns where the replaced case file was kept (None when there was none)."""
     db.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".casereview-restore-", dir=db.parent) as work_name:
+    with (translate_disk_full(f"{db} could not be restored from {backup}"),
+          tempfile.TemporaryDirectory(prefix=".casereview-restore-", dir=db.parent) as work_name):
         work = Path(work_name)
         copy, keys, _manifest = _read_backup(backup, work)
         keymod.write_key_file(copy, keys)
@@ -173,7 +182,7 @@ def restore_backup(backup: Path, db: Path, passphrase: str) -> Path | None:
             old_keys = keymod.key_file_path(db)
             if old_keys.exists():
                 os.replace(old_keys, keymod.key_file_path(aside))
-        keymod.write_key_file(db, keys)
+        os.replace(keymod.key_file_path(copy), keymod.key_file_path(db))  # written above: a move needs no space
         os.replace(copy, db)
         fsync_dir(db.parent)
     return aside

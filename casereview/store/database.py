@@ -6,15 +6,18 @@ function, never with a passphrase in SQL. `create_case_file` makes a new file at
 `open_case_file` opens one with its key, copying an older schema aside (encrypted) before upgrading it, and
 refusing — with a plain message, the files untouched — a wrong key, a file from a newer version, a file that is
 not a case file, an unencrypted case file from before encryption (see `convert_plaintext`) and a file on a
-network share. A PostgreSQL URL goes through the same `make_engine`.
+network share. A PostgreSQL URL goes through the same `make_engine`. A full disk while saving raises `DiskFull`
+(the transaction is rolled back; see also `translate_disk_full`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,6 +30,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, QueuePool, create_engine, event, inspect
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +53,42 @@ class PlaintextCaseFile(CaseFileError):
 
 class WrongKey(CaseFileError):
     pass
+
+
+class DiskFull(CaseFileError):
+    """The disk filled up while saving, backing up or restoring; what was being written was not kept."""
+
+
+SQLITE_FULL = 13
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error — SQLite's (SQLITE_FULL), SQLAlchemy's wrapping of it, or the system's (ENOSPC, EDQUOT) —
+    means there is no room left to write."""
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy keeps the driver's error as .orig
+    if isinstance(orig, OSError):
+        return orig.errno in (errno.ENOSPC, errno.EDQUOT)
+    if not isinstance(orig, (sqlite3.Error, sqlcipher3.Error)):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_FULL
+    return "database or disk is full" in str(orig)
+
+
+def disk_full(what: str, outcome: str = "Nothing was changed.") -> DiskFull:
+    return DiskFull(f"The disk is full: {what}. {outcome} Free some space on that disk and try again.")
+
+
+@contextmanager
+def translate_disk_full(what: str, outcome: str = "Nothing was changed.") -> Iterator[None]:
+    """Raise `DiskFull` with a plain message when the disk fills up inside the block; other errors pass as they are."""
+    try:
+        yield
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise disk_full(what, outcome) from exc
+        raise
 
 
 @dataclass(frozen=True)
@@ -119,6 +159,13 @@ def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
+
+    # A full disk in any statement or commit: a plain message; the caller's transaction is rolled back as usual.
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if is_disk_full(context.original_exception):
+            raise disk_full(f"the change could not be saved in {target}",
+                            "Nothing of it was stored.") from context.original_exception
 
     return engine
 
@@ -338,6 +385,9 @@ def encrypted_copy(source: Path, key: bytes, target: Path) -> None:
         try:
             dst = _connect_cipher(tmp, key)()
             try:
+                # The copy takes the source's WAL mode until switched back below: with the lock held exclusively
+                # that needs no -shm file, whose creation on a full disk fails as a bare "disk I/O error".
+                dst.execute("PRAGMA locking_mode = EXCLUSIVE")
                 src.backup(dst)
                 dst.execute("PRAGMA journal_mode = DELETE")
             finally:
