@@ -13,6 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+import sqlcipher3
+from sqlalchemy.exc import DBAPIError
+
 from casereview.paths import DEMO_PASSPHRASE
 from casereview.policy.case import Case, CaseInputError, case_to_json
 from casereview.policy.profile import load_builtin
@@ -253,4 +256,11 @@ def run_store(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except keymod.KeyError_ as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, DBAPIError, sqlcipher3.Error) as exc:
+        # The world failed us (a disk error, a file another program locked): say so plainly, no traceback.
+        detail = exc.orig if isinstance(exc, DBAPIError) else exc
+        print(f"The case file could not be read or written ({detail}). Check that the disk has room and "
+              "that no other program is using the file, then try again; a change that was not finished was "
+              "not kept.", file=sys.stderr)
         return EXIT_FAILED
