@@ -65,7 +65,7 @@ class CaseInputError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Person:
     id: str
     role: str
@@ -83,14 +83,14 @@ class Person:
         return f"{self.name} ({self.id})" if self.name else self.id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Fact:
     type: str
     by: str
     against: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Charge:
     id: str
     person: str
@@ -110,14 +110,14 @@ class Charge:
         return self.status in PAST_STATUSES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class ExceptionEntry:
     charge: str
     status: str
     ground: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Case:
     case_number: str
     incident_date: date

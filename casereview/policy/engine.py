@@ -20,7 +20,7 @@ from casereview.policy.profile import PolicyProfile
 # ---------------------------------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Reason:
     """A sentence a lawyer can read, with the sentences that support it."""
 
@@ -39,7 +39,7 @@ class Reason:
         return {"text": self.text, "because": [c.to_json() for c in self.because]}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Need:
     charge: str
     person: str
@@ -49,7 +49,7 @@ class Need:
         return {"charge": self.charge, "person": self.person, "need": self.need}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class ChargeDecision:
     charge: str
     person: str
@@ -83,7 +83,7 @@ class ChargeDecision:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class Screening:
     case_number: str
     policy_id: str
