@@ -50,6 +50,7 @@ from casereview.policy.case import (  # noqa: E402
     OFFENSES,
     PAST_STATUSES,
     ROLES,
+    Case,
     parse_case,
 )
 from casereview.policy.engine import screen_case  # noqa: E402
@@ -237,6 +238,11 @@ def parse_and_screen(raws: Sequence[Any], profile: PolicyProfile) -> None:
         screen_case(parse_case(raw), profile, presumptive=True)
 
 
+def screen_only(cases: Sequence[Case], profile: PolicyProfile) -> None:
+    for case in cases:
+        screen_case(case, profile, presumptive=True)
+
+
 def parse_screen_to_json(raws: Sequence[Any], profile: PolicyProfile) -> None:
     for raw in raws:
         screen_case(parse_case(raw), profile, presumptive=True).to_json()
@@ -348,7 +354,10 @@ def main(argv: list[str] | None = None) -> int:
 
     n = len(raws)
     rows: list[Row] = [rate_row("parse_case only", best_of(args.repeat, lambda: parse_only(raws)), n)]
+    parsed = [parse_case(raw) for raw in raws]
     for profile in profiles:
+        rows.append(rate_row(f"screen only (cases already parsed), {profile.id}",
+                             best_of(args.repeat, partial(screen_only, parsed, profile)), n, IN_PROCESS_TARGET))
         screen_time = best_of(args.repeat, partial(parse_and_screen, raws, profile))
         rows.append(rate_row(f"parse + screen, {profile.id}", screen_time, n, IN_PROCESS_TARGET))
         json_time = best_of(args.repeat, partial(parse_screen_to_json, raws, profile))
