@@ -28,6 +28,7 @@ from casereview.store.database import (
     encrypted_copy,
     head_revision,
     is_disk_full,
+    latest_backup,
     translate_disk_full,
     unlock,
 )
@@ -119,8 +120,10 @@ def check_case_file(db: Path, key: bytes) -> CheckReport:
     try:
         facts = _check_db(db, key)
     except CaseFileError as exc:
-        return CheckReport(False, [f"The case file {exc}.", "Restore the latest backup (python -m casereview "
-                                   "restore) or ask your support contact for help."])
+        latest = latest_backup(db)
+        advice = (f"The latest backup is {latest}: restore it with python -m casereview restore {latest} {db}."
+                  if latest else "No backup was found beside it: look for a copy, or ask your support contact.")
+        return CheckReport(False, [f"The case file {exc}.", advice])
     lines.append("The encryption check passed: every page is intact and belongs to this file.")
     lines.append("The database integrity check passed.")
     lines.append("Every link between records is intact.")

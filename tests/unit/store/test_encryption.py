@@ -183,6 +183,7 @@ def test_a_damaged_backup_replaces_nothing(tmp_path: Path, new_case_file: tuple[
 
 def test_check_reports_a_damaged_page(new_case_file: tuple[Path, bytes]) -> None:
     path, key = new_case_file
+    latest = automatic_backup(path, key)
     with path.open("r+b") as fh:
         fh.seek(4096 + 100)
         byte = fh.read(1)
@@ -190,6 +191,7 @@ def test_check_reports_a_damaged_page(new_case_file: tuple[Path, bytes]) -> None
         fh.write(bytes([byte[0] ^ 1]))
     report = check_case_file(path, key)
     assert not report.ok and "damaged" in report.lines[0]
+    assert str(latest) in report.lines[1]
 
 
 def test_plaintext_case_file_is_converted_on_request(tmp_path: Path) -> None:
