@@ -33,13 +33,3 @@ def new_case_file(tmp_path: Path) -> Iterator[tuple[Path, bytes]]:
     case_file, _recovery = create_case_file(path, PASSPHRASE, kdf=TEST_KDF)
     case_file.close()
     yield path, unlock(path, PASSPHRASE)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_failure_count() -> Iterator[None]:
-    """Wrong-passphrase pauses are per process: one test's failures must not slow the next."""
-    from casereview.store import database
-
-    database._failures["count"] = 0
-    yield
-    database._failures["count"] = 0

@@ -13,6 +13,7 @@ network share. A PostgreSQL URL goes through the same `make_engine`. A full disk
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 import time
@@ -34,9 +35,10 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from casereview.paths import data_dir
 from casereview.store import keys as keymod
 from casereview.store.keys import DEFAULT_KDF, KdfParams
-from casereview.store.safe_write import fsync_dir
+from casereview.store.safe_write import fsync_dir, write_private
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs",
@@ -237,26 +239,57 @@ def _damaged(path: Path, what: str) -> CaseFileError:
 
 # ---------------------------------------------------------------------------------------------------- opening
 
-_failures = {"count": 0}
+# Wrong passphrases are counted per case file (by its key file's id, never its name) in the user's data folder,
+# so that starting the program again does not reset the pause; a quarter of an hour without a try forgets them.
+FAILURE_MEMORY = 15 * 60
 
 
-def _slow_down() -> None:
-    """Repeated wrong passphrases wait longer each time (on top of the key derivation's half second)."""
-    count = _failures["count"]
+def _failure_file() -> Path:
+    return data_dir() / "unlock-failures.json"
+
+
+def _failures() -> dict[str, list[float]]:
+    try:
+        raw = json.loads(_failure_file().read_text())
+        now = time.time()
+        return {str(k): [float(v[0]), float(v[1])] for k, v in raw.items() if now - float(v[1]) < FAILURE_MEMORY}
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        return {}
+
+
+def _record_failures(file_id: str, count: int) -> None:
+    found = _failures()
+    if count:
+        found[file_id] = [count, time.time()]
+    else:
+        found.pop(file_id, None)
+    try:
+        _failure_file().parent.mkdir(parents=True, exist_ok=True)
+        write_private(_failure_file(), json.dumps(found).encode())
+    except OSError:  # a read-only data folder: the key derivation's own half second still applies
+        pass
+
+
+def _slow_down(file_id: str) -> int:
+    """Repeated wrong passphrases wait longer each time (on top of the key derivation's half second).
+    Returns the number of wrong tries so far."""
+    count = int(_failures().get(file_id, [0, 0])[0])
     if count >= 3:
         time.sleep(min(2 ** (count - 3), 30))
+    return count
 
 
 def unlock(path: Path, passphrase: str) -> bytes:
     """The case file's key from its passphrase; raises WrongKey (after a growing pause) when it is wrong."""
     keys = read_keys(path)
-    _slow_down()
+    count = _slow_down(keys.file_id)
     try:
         key = keymod.unlock_with_passphrase(keys, passphrase)
     except keymod.WrongPassphrase as exc:
-        _failures["count"] += 1
+        _record_failures(keys.file_id, count + 1)
         raise WrongKey(str(exc)) from None
-    _failures["count"] = 0
+    if count:
+        _record_failures(keys.file_id, 0)
     return key
 
 
@@ -346,8 +379,10 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
             if path is not None and "not a database" in str(exc.orig):
                 if not keymod.key_file_path(path).exists():
                     raise _damaged(path, "has no key file beside it") from None
+                latest = latest_backup(path)
+                hint = f" If it is damaged, the latest backup is {latest}." if latest else ""
                 raise WrongKey(f"{path} cannot be opened with this key: either the key does not belong to it or "
-                               "the file is damaged. Nothing was changed.") from None
+                               f"the file is damaged. Nothing was changed.{hint}") from None
             raise
         head = head_revision()
         if current is None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from casereview.store.database import (
     upgrade,
 )
 from casereview.store.keys import TEST_KDF
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, ROOT
 
 MARKER = "Zyxwvutsrq Markername"
 
@@ -251,8 +254,6 @@ def test_files_are_owner_only(new_case_file: tuple[Path, bytes], tmp_path: Path)
 
 
 def test_repeated_wrong_passphrases_slow_down(new_case_file: tuple[Path, bytes]) -> None:
-    import time
-
     path, key = new_case_file
     timings = []
     for _ in range(5):
@@ -262,4 +263,16 @@ def test_repeated_wrong_passphrases_slow_down(new_case_file: tuple[Path, bytes])
         timings.append(time.perf_counter() - start)
     assert max(timings[:3]) < 0.5  # the first tries answer at once (with the test's fast key derivation)
     assert timings[3] >= 1.0 and timings[4] >= 2.0  # then each try waits longer
+    # starting again does not reset the count: another process waits too
+    script = ("import sys, time; from pathlib import Path; from casereview.store.database import unlock\n"
+              "start = time.perf_counter()\n"
+              "try: unlock(Path(sys.argv[1]), 'guess')\n"
+              "except Exception: print(time.perf_counter() - start)")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout
+    assert float(out) >= 4.0
     assert unlock(path, PASSPHRASE) == key  # the right passphrase still works, and resets the count
+    start = time.perf_counter()
+    with pytest.raises(WrongKey):
+        unlock(path, "guess")
+    assert time.perf_counter() - start < 1.0
