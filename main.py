@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from casereview import paths
+from casereview.crash import write_to_stderr
 from casereview.services.autobackup import backup_on_close, backup_on_open
 from casereview.services.demo import create_demo_file
 from casereview.store.database import CaseFileError, open_case_file, unlock
@@ -19,9 +19,8 @@ from ui.unlock_dialog import UnlockDialog
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    """A bug: show what happened so it can be reported; the case file is left as it was."""
-    details = "".join(traceback.format_exception(kind, value, tb))
-    sys.stderr.write(details)
+    """A bug: show where it happened so it can be reported (no case data); the case file is left as it was."""
+    details = write_to_stderr(kind, value, tb)
     if QApplication.instance() is not None:
         box = QMessageBox(QMessageBox.Icon.Critical, "CaseReview hit a problem",
                           "Something went wrong inside CaseReview. Your case file was not changed by this error.\n"
