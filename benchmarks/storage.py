@@ -42,21 +42,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from screening import Row, make_cases, print_table  # noqa: E402  (benchmarks/ is this script's folder)
-from sqlalchemy import Engine, QueuePool, create_engine, event, func, select  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from casereview.policy.case import Case, parse_case  # noqa: E402
 from casereview.services.cases import case_rows, count_cases, import_case, search_case_ids  # noqa: E402
 from casereview.store import keys as keymod  # noqa: E402
 from casereview.store import models as m  # noqa: E402
-from casereview.store.database import CaseFile, create_case_file, open_case_file, unlock, upgrade  # noqa: E402
+from casereview.store.database import CaseFile, create_case_file, open_case_file, sqlite_engine, unlock, upgrade  # noqa: E402
 from casereview.store.keys import DEFAULT_KDF, TEST_KDF  # noqa: E402
 
 RATIO_TARGET = 1.5  # encrypted import time / plain import time
@@ -75,22 +74,7 @@ def make_plain_engine(path: Path) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
 
-    engine = create_engine("sqlite://", module=sqlite3, creator=connect, poolclass=QueuePool, hide_parameters=True)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA busy_timeout = 5000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-    return engine
+    return sqlite_engine(sqlite3, connect, str(path))
 
 
 def new_encrypted(path: Path) -> tuple[CaseFile, bytes]:

@@ -145,8 +145,13 @@ def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
         return create_engine(target, hide_parameters=True)
     if key is None:
         raise ValueError("an encrypted case file needs its key")
-    engine = create_engine("sqlite://", module=sqlcipher3.dbapi2, creator=_connect_cipher(Path(target), key),
-                           poolclass=QueuePool, hide_parameters=True)
+    return sqlite_engine(sqlcipher3.dbapi2, _connect_cipher(Path(target), key), str(target))
+
+
+def sqlite_engine(module: Any, connect: Callable[[], Any], where: str) -> Engine:
+    """An engine over a SQLite-family driver and a connect function, with the case file's settings on every
+    connection (also used by the storage benchmark with the plain sqlite3 module, for comparison)."""
+    engine = create_engine("sqlite://", module=module, creator=connect, poolclass=QueuePool, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -166,7 +171,7 @@ def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> None:
         if is_disk_full(context.original_exception):
-            raise disk_full(f"the change could not be saved in {target}",
+            raise disk_full(f"the change could not be saved in {where}",
                             "Nothing of it was stored.") from context.original_exception
 
     return engine
