@@ -122,8 +122,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with case_file.session() as session, session.begin():
             for case in new_cases:
-                cases.import_case(session, case)
-                cases.screen_and_save(session, case.case_number, profile)
+                cases.screen_row(session, cases.import_case(session, case), profile)
     except cases.CaseServiceError as exc:
         print(f"{exc} Nothing was stored.", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -254,7 +253,7 @@ def run_store(args: argparse.Namespace) -> int:
     except CaseFileError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
-    except keymod.KeyError_ as exc:
+    except keymod.KeyProblem as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
     except (OSError, DBAPIError, sqlcipher3.Error) as exc:

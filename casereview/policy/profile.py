@@ -12,7 +12,6 @@ import hashlib
 import json
 import json.decoder
 import json.scanner
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -442,5 +441,3 @@ def load_profile_file(path: Path) -> PolicyProfile:
         raise PolicyFileError(f"{path}: cannot be read ({exc})") from None
     return load_profile_text(text, str(path))
 
-
-Compiled = Callable[..., Any]

@@ -23,8 +23,8 @@ import sqlcipher3
 from casereview.store import keys as keymod
 from casereview.store.database import (
     CaseFileError,
-    _connect_cipher,
     backup_folder,
+    connect_cipher,
     encrypted_copy,
     head_revision,
     is_disk_full,
@@ -88,7 +88,7 @@ class CheckReport:
 def _check_db(path: Path, key: bytes) -> dict[str, Any]:
     """Every integrity check on an encrypted database file; raises CaseFileError in plain words."""
     try:
-        conn = _connect_cipher(path, key)()
+        conn = connect_cipher(path, key)()
     except sqlcipher3.DatabaseError as exc:
         raise CaseFileError(f"cannot be read ({exc})") from None
     try:

@@ -155,7 +155,12 @@ def stored_policy(session: Session, content_hash: str) -> PolicyProfile:
 def screen_and_save(session: Session, case_number: str, profile: PolicyProfile, *,
                     presumptive: bool | None = None) -> Screening:
     """Screen a stored case, keep the screening with the policy text it used, update the charges' decisions."""
-    row = _load(session, case_number)
+    return screen_row(session, _load(session, case_number), profile, presumptive=presumptive)
+
+
+def screen_row(session: Session, row: m.Case, profile: PolicyProfile, *,
+               presumptive: bool | None = None) -> Screening:
+    """`screen_and_save` for a case already in the session (just imported): it is not loaded again."""
     result = screen_case(to_spec(row), profile, presumptive=presumptive)
     store_policy(session, profile)
     saved = m.Screening(case=row, policy_hash=profile.content_hash, policy_id=profile.id,

@@ -8,7 +8,7 @@ from typing import Any
 from casereview.paths import DEMO_PASSPHRASE
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
-from casereview.services.cases import import_case, screen_and_save
+from casereview.services.cases import import_case, screen_row
 from casereview.store.database import create_case_file
 from casereview.store.keys import DEFAULT_KDF, KdfParams
 
@@ -119,8 +119,7 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, kdf: KdfP
     try:
         with case_file.session() as session, session.begin():
             for case in demo_cases():
-                import_case(session, case)
-                screen_and_save(session, case.case_number, profile)
+                screen_row(session, import_case(session, case), profile)
     except BaseException:
         case_file.close()
         for leftover in (path, path.with_name(path.name + ".keys"), path.with_name(path.name + "-wal"),

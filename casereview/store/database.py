@@ -128,7 +128,7 @@ def _key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
-def _connect_cipher(path: Path, key: bytes) -> Callable[[], Any]:
+def connect_cipher(path: Path, key: bytes) -> Callable[[], Any]:
     pragma = _key_pragma(key)
 
     def connect() -> Any:
@@ -145,7 +145,7 @@ def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
         return create_engine(target, hide_parameters=True)
     if key is None:
         raise ValueError("an encrypted case file needs its key")
-    return sqlite_engine(sqlcipher3.dbapi2, _connect_cipher(Path(target), key), str(target))
+    return sqlite_engine(sqlcipher3.dbapi2, connect_cipher(Path(target), key), str(target))
 
 
 def sqlite_engine(module: Any, connect: Callable[[], Any], where: str) -> Engine:
@@ -409,10 +409,6 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
     return CaseFile(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
 
 
-def open_with_passphrase(path: Path, passphrase: str) -> CaseFile:
-    return open_case_file(path, unlock(path, passphrase))
-
-
 def encrypted_copy(source: Path, key: bytes, target: Path) -> None:
     """A consistent encrypted copy of a case file, even while it is in use (SQLite's backup API into a target
     keyed with the same key). The target is written beside itself first and moved into place when complete."""
@@ -421,9 +417,9 @@ def encrypted_copy(source: Path, key: bytes, target: Path) -> None:
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
-        src = _connect_cipher(source, key)()
+        src = connect_cipher(source, key)()
         try:
-            dst = _connect_cipher(tmp, key)()
+            dst = connect_cipher(tmp, key)()
             try:
                 # The copy takes the source's WAL mode until switched back below: with the lock held exclusively
                 # that needs no -shm file, whose creation on a full disk fails as a bare "disk I/O error".

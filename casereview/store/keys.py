@@ -50,19 +50,19 @@ DEFAULT_KDF = KdfParams()
 TEST_KDF = KdfParams(time_cost=1, memory_kib=8, parallelism=1)
 
 
-class KeyError_(Exception):
+class KeyProblem(Exception):
     """Base for expected key problems; the message says what to do."""
 
 
-class WrongPassphrase(KeyError_):
+class WrongPassphrase(KeyProblem):
     pass
 
 
-class WrongRecoveryKey(KeyError_):
+class WrongRecoveryKey(KeyProblem):
     pass
 
 
-class KeyFileProblem(KeyError_):
+class KeyFileProblem(KeyProblem):
     pass
 
 
