@@ -11,6 +11,9 @@ from platformdirs import user_data_path
 APP_NAME = "CaseReview"
 # The demo case file's passphrase, printed in the README: the demo holds invented people only.
 DEMO_PASSPHRASE = "demo passphrase"
+# The password of every demo user (admin, supervisor, prosecutor, paralegal), also printed in the README.
+DEMO_PASSWORD = "demo password"
+DEMO_USERS = ("admin", "supervisor", "prosecutor", "paralegal")
 
 
 def data_dir() -> Path:

@@ -13,14 +13,18 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3
+from sqlalchemy.orm import Session
 
+from casereview.services import audit
 from casereview.store import keys as keymod
+from casereview.store.audit_schema import TRIGGERS, audit_triggers_present, has_audit_tables
 from casereview.store.database import (
     CaseFileError,
     backup_folder,
@@ -29,6 +33,7 @@ from casereview.store.database import (
     head_revision,
     is_disk_full,
     latest_backup,
+    make_engine,
     translate_disk_full,
     unlock,
 )
@@ -42,19 +47,61 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def make_backup(db: Path, key: bytes, out: Path) -> Path:
-    """Write an encrypted, consistent backup of `db` (which may be in use) to `out`."""
+def _record_backup(db: Path, key: bytes, file_id: str, user_id: int | None, object_id: str) -> None:
+    """The backup's audit record, committed before the copy is taken (so the copy holds it, and its anchor
+    covers it). A case file from before the audit trail existed has nothing to record into."""
+    engine = make_engine(db, key=key)
+    try:
+        with engine.begin() as conn:
+            if not has_audit_tables(conn):
+                return
+        with Session(engine) as session, session.begin():
+            audit.append(session, audit.audit_key(key, file_id), user_id=user_id, action="backup",
+                         object_id=object_id)
+    finally:
+        engine.dispose()
+
+
+def _anchor_of(copy: Path, key: bytes, file_id: str) -> audit.Anchor | None:
+    engine = make_engine(copy, key=key)
+    try:
+        with engine.begin() as conn:
+            if not has_audit_tables(conn):
+                return None
+        with Session(engine) as session:
+            return audit.make_anchor(session, audit.audit_key(key, file_id), file_id)
+    finally:
+        engine.dispose()
+
+
+def backup_anchor(backup: Path) -> audit.Anchor | None:
+    """The audit anchor in a backup's manifest (None for a backup without one)."""
+    with zipfile.ZipFile(backup) as archive:
+        raw = json.loads(archive.read(MANIFEST_MEMBER)).get("audit_anchor")
+    return None if raw is None else audit.anchor_from_json(raw, f"the backup {backup.name}")
+
+
+def make_backup(db: Path, key: bytes, out: Path, *, user_id: int | None = None, reason: str = "manual") -> Path:
+    """Write an encrypted, consistent backup of `db` (which may be in use) to `out`.
+
+    The backup is audited first (by `user_id`, or by the application itself for an automatic one), and its
+    manifest carries the audit anchor of the copy, so a later cut-off of the trail shows against it."""
     if out.exists() and out.is_dir():
         out = out / f"{db.stem}-{_stamp()}.crbackup"
     keys = keymod.read_key_file(db)
+    _record_backup(db, key, keys.file_id, user_id, f"backup:{reason}")
     with (translate_disk_full(f"the backup {out} could not be written",
                               "No partial backup was left; the case file was not touched."),
           tempfile.TemporaryDirectory(prefix=".casereview-backup-", dir=out.parent) as work):
         copy = Path(work) / DB_MEMBER
         encrypted_copy(db, key, copy)
         revision = _check_db(copy, key)["revision"]
-        manifest = {"format": BACKUP_FORMAT, "kind": "casereview-backup", "created": datetime.now(UTC).isoformat(),
-                    "schema": revision, "file_id": keys.file_id}
+        manifest: dict[str, Any] = {"format": BACKUP_FORMAT, "kind": "casereview-backup",
+                                    "created": datetime.now(UTC).isoformat(), "schema": revision,
+                                    "file_id": keys.file_id}
+        anchor = _anchor_of(copy, key, keys.file_id)
+        if anchor is not None:
+            manifest["audit_anchor"] = anchor.to_json()
         partial = Path(work) / "backup.partial"
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
             archive.writestr(MANIFEST_MEMBER, json.dumps(manifest, indent=2))
@@ -65,6 +112,8 @@ def make_backup(db: Path, key: bytes, out: Path) -> Path:
             os.fsync(fh.fileno())
         os.replace(partial, out)
     fsync_dir(out.parent)
+    if anchor is not None:
+        audit.remember_anchor(anchor)
     return out
 
 
@@ -73,7 +122,8 @@ def automatic_backup(db: Path, key: bytes, *, keep: int = 10) -> Path:
     folder = backup_folder(db)
     folder.mkdir(mode=0o700, exist_ok=True)
     # Microseconds in the name: two backups in one second (a close right after an open) must not collide.
-    made = make_backup(db, key, folder / f"{db.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}.crbackup")
+    made = make_backup(db, key, folder / f"{db.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}.crbackup",
+                       reason="automatic")
     for old in sorted(folder.glob("*.crbackup"), key=lambda p: p.stat().st_mtime)[:-keep]:
         old.unlink()
     return made
@@ -134,7 +184,32 @@ def check_case_file(db: Path, key: bytes) -> CheckReport:
         lines.append(f"The file is at schema {facts['revision']}; opening it in CaseReview upgrades it to {head} "
                      "after copying it aside.")
     lines.append(f"It holds {facts['cases']} case(s).")
-    return CheckReport(True, lines)
+    trail = audit_check(db, key)
+    lines.extend(trail.lines)
+    return CheckReport(trail.ok, lines)
+
+
+def audit_check(db: Path, key: bytes, extra_anchors: Sequence[Path] = ()) -> audit.VerifyReport:
+    """The audit trail's chain, checked against every anchor known for this file, and its triggers."""
+    file_id = keymod.read_key_file(db).file_id
+    backups = sorted(backup_folder(db).glob("*.crbackup")) if backup_folder(db).is_dir() else []
+    anchors = audit.known_anchors(file_id, backups, extra_anchors)
+    engine = make_engine(db, key=key)
+    try:
+        with engine.connect() as conn:
+            if not has_audit_tables(conn):
+                return audit.VerifyReport(True, 0, None, ["This case file has no audit trail yet: opening it in "
+                                                          "CaseReview adds one."])
+            missing = sorted(set(TRIGGERS) - audit_triggers_present(conn))
+        with Session(engine) as session:
+            report = audit.verify(session, audit.audit_key(key, file_id), anchors)
+    finally:
+        engine.dispose()
+    if missing:
+        return audit.VerifyReport(False, report.records, report.first_broken, [
+            *report.lines, f"The database rules that protect the audit trail are missing ({', '.join(missing)}): "
+            "the file was altered outside CaseReview. Restore the latest backup."])
+    return report
 
 
 def _read_backup(backup: Path, work: Path) -> tuple[Path, keymod.KeyFile, dict[str, Any]]:

@@ -24,8 +24,21 @@ class CaseServiceError(Exception):
     """An expected problem (a duplicate case number, an unknown case): the message says what to do."""
 
 
+class CaseConflict(CaseServiceError):
+    """Someone else saved the case since it was read: nothing was overwritten."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def search_text_of(case: spec.Case) -> str:
+    """The folded text the case list searches for this case."""
+    return _search_text(case)
+
+
+def reindex(session: Session, case_id: int, search_text: str) -> None:
+    _index(session, case_id, search_text)
 
 
 def _search_text(case: spec.Case) -> str:
@@ -59,44 +72,101 @@ def import_case(session: Session, case: spec.Case) -> m.Case:
             f"Case {case.case_number} is already in this case file. Open it to edit it, or give the new case "
             "another number.")
     now = _now()
-    row = m.Case(case_number=case.case_number, incident_date=case.incident_date, county=case.county,
-                 agency=case.agency, court=case.court, notes=case.notes, search_text=_search_text(case),
-                 created_at=now, updated_at=now)
-    parties: dict[str, m.CaseParty] = {}
-    seen: dict[str, m.Person] = {}
-    for pos, p in enumerate(case.people):
-        party = m.CaseParty(person=_find_person(session, p, seen), position=pos, local_id=p.id, role=p.role,
-                            trafficking_victim=p.trafficking_victim, name=p.name, date_of_birth=p.date_of_birth,
-                            age=p.age, race_ethnicity=p.race_ethnicity, gender_identity=p.gender_identity,
-                            notes=p.notes)
-        parties[p.id] = party
-        row.parties.append(party)
-    charges: dict[str, m.Charge] = {}
-    for pos, c in enumerate(case.charges):
-        charge = m.Charge(position=pos, local_id=c.id, party=parties[c.person],
-                          with_party=parties[c.with_] if c.with_ else None, offense=c.offense, statute=c.statute,
-                          status=c.status, offense_date=c.offense_date, arose_from_exchange=c.arose_from_exchange,
-                          court=c.court, docket_number=c.docket_number, disposition_date=c.disposition_date,
-                          notes=c.notes)
-        charges[c.id] = charge
-        row.charges.append(charge)
-    for pos, f in enumerate(case.facts):
-        row.facts.append(m.Fact(position=pos, type=f.type, by_party=parties[f.by],
-                                against_party=parties[f.against] if f.against else None))
-    for pos, e in enumerate(case.exceptions):
-        row.exception_requests.append(m.ExceptionRequest(position=pos, status=e.status, ground=e.ground,
-                                                         charges=[charges[e.charge]]))
+    row = m.Case(case_number=case.case_number, created_at=now)
+    _fill(session, row, case, now)
     session.add(row)
     session.flush()
     _index(session, row.id, row.search_text)
     return row
 
 
+def update_case(session: Session, case: spec.Case, *, expected_version: int) -> m.Case:
+    """Replace a stored case's contents with `case` (same case number), keeping the ids of the people and charges
+    that stay (matched by their ids in the case). Raises CaseConflict when someone else saved it since
+    `expected_version` was read; the caller commits."""
+    row = _load(session, case.case_number)
+    if row.version != expected_version:
+        raise CaseConflict(f"Case {case.case_number} was changed by someone else since you opened it (version "
+                           f"{row.version}, you had {expected_version}). Nothing of yours was saved over it: "
+                           "reopen the case to see their changes, then make yours again.")
+    _fill(session, row, case, _now())
+    session.flush()
+    _index(session, row.id, row.search_text)
+    return row
+
+
+def _fill(session: Session, row: m.Case, case: spec.Case, now: datetime) -> None:
+    """Set a case row (new or stored) to the contents of `case`; rows that stay keep their ids."""
+    row.incident_date, row.county, row.agency = case.incident_date, case.county, case.agency
+    row.court, row.notes, row.search_text, row.updated_at = case.court, case.notes, _search_text(case), now
+    old_parties = {p.local_id: p for p in row.parties}
+    old_charges = {c.local_id: c for c in row.charges}
+    parties: dict[str, m.CaseParty] = {}
+    seen: dict[str, m.Person] = {}
+    for pos, p in enumerate(case.people):
+        party = old_parties.get(p.id)
+        if party is None or party.person.person_key != p.person_key:
+            person = _find_person(session, p, seen)
+            party = party or m.CaseParty(local_id=p.id)
+            party.person = person
+        party.position, party.role, party.trafficking_victim, party.name = pos, p.role, p.trafficking_victim, p.name
+        party.date_of_birth, party.age, party.race_ethnicity = p.date_of_birth, p.age, p.race_ethnicity
+        party.gender_identity, party.notes = p.gender_identity, p.notes
+        parties[p.id] = party
+    charges: dict[str, m.Charge] = {}
+    for pos, c in enumerate(case.charges):
+        charge = old_charges.get(c.id) or m.Charge(local_id=c.id)
+        if charge.offense != c.offense or charge.party is not parties[c.person]:
+            charge.decision = charge.record_relief = None  # screened again before it shows a decision
+        charge.position, charge.party = pos, parties[c.person]
+        charge.with_party = parties[c.with_] if c.with_ else None
+        charge.offense, charge.statute, charge.status, charge.offense_date = c.offense, c.statute, c.status, \
+            c.offense_date
+        charge.arose_from_exchange, charge.court, charge.docket_number = c.arose_from_exchange, c.court, \
+            c.docket_number
+        charge.disposition_date, charge.notes = c.disposition_date, c.notes
+        charges[c.id] = charge
+    row.exception_requests = [m.ExceptionRequest(position=pos, status=e.status, ground=e.ground,
+                                                 charges=[charges[e.charge]])
+                              for pos, e in enumerate(case.exceptions)]
+    row.facts = [m.Fact(position=pos, type=f.type, by_party=parties[f.by],
+                        against_party=parties[f.against] if f.against else None)
+                 for pos, f in enumerate(case.facts)]
+    row.charges = list(charges.values())
+    row.parties = list(parties.values())
+
+
+def delete_case(session: Session, case_number: str) -> int:
+    """Delete a case and everything recorded in it (people stay when another case names them); returns its id."""
+    row = _load(session, case_number)
+    case_id = row.id
+    people = {p.person_id for p in row.parties}
+    session.delete(row)
+    session.flush()
+    _unindex(session, case_id)
+    _drop_orphan_people(session, people)
+    return case_id
+
+
+def _drop_orphan_people(session: Session, person_ids: set[int]) -> None:
+    for person_id in person_ids:
+        if session.scalars(select(m.CaseParty.id).where(m.CaseParty.person_id == person_id)).first() is None:
+            person = session.get(m.Person, person_id)
+            if person is not None:
+                session.delete(person)
+    session.flush()
+
+
 def _index(session: Session, case_id: int, search_text: str) -> None:
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), {"id": case_id})
+        _unindex(session, case_id)
         session.execute(text("INSERT INTO case_search(rowid, search_text) VALUES (:id, :t)"),
                         {"id": case_id, "t": search_text})
+
+
+def _unindex(session: Session, case_id: int) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), {"id": case_id})
 
 
 def _load(session: Session, case_number: str) -> m.Case:
@@ -108,6 +178,18 @@ def _load(session: Session, case_number: str) -> m.Case:
     if row is None:
         raise CaseServiceError(f"There is no case {case_number} in this case file. Check the case number.")
     return row
+
+
+def load_case(session: Session, case_number: str) -> m.Case:
+    """A stored case with everything in it; CaseServiceError when there is none with that number."""
+    return _load(session, case_number)
+
+
+def case_id(session: Session, case_number: str) -> int:
+    found = session.scalars(select(m.Case.id).where(m.Case.case_number == case_number)).first()
+    if found is None:
+        raise CaseServiceError(f"There is no case {case_number} in this case file. Check the case number.")
+    return found
 
 
 def to_spec(row: m.Case) -> spec.Case:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from casereview.paths import DEMO_PASSPHRASE
+from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
-from casereview.services.cases import import_case, screen_row
-from casereview.store.database import create_case_file
+from casereview.services.access import OfficeType, Role
+from casereview.services.accounts import create_user, login, set_up_office, workspace_for
+from casereview.services.casework import import_cases
+from casereview.services.passwords import USER_KDF
+from casereview.store.database import create_case_file, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams
 
 
@@ -111,15 +114,24 @@ def demo_cases() -> list[Case]:
     return [parse_case(raw) for raw in DEMO_CASES]
 
 
-def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, kdf: KdfParams = DEFAULT_KDF) -> int:
-    """Create the encrypted demo case file at `path` (which must not exist yet), every case screened; returns
-    the number of cases."""
+def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password: str = DEMO_PASSWORD,
+                     kdf: KdfParams = DEFAULT_KDF, user_kdf: KdfParams = USER_KDF) -> int:
+    """Create the encrypted demo case file at `path` (which must not exist yet): a prosecutor's office with a user
+    of every role (all with `password`), and every case stored by the prosecutor and screened, as a real office
+    would, so the audit trail is real too. Returns the number of cases."""
     case_file, _recovery = create_case_file(path, passphrase, kdf=kdf)
-    profile = load_builtin()
     try:
-        with case_file.session() as session, session.begin():
-            for case in demo_cases():
-                screen_row(session, import_case(session, case), profile)
+        ws = workspace_for(case_file, unlock(path, passphrase))
+        set_up_office(ws, OfficeType.PROSECUTOR, "admin", password, kdf=user_kdf, office_name="Demo County "
+                      "Prosecutor's Office")
+        admin = login(ws, "admin", password)
+        for name, role in (("supervisor", Role.SUPERVISOR), ("prosecutor", Role.PROSECUTOR),
+                           ("paralegal", Role.PARALEGAL)):
+            create_user(admin, name, role, password, kdf=user_kdf)
+        admin.end()
+        prosecutor = login(ws, "prosecutor", password)
+        import_cases(prosecutor, demo_cases(), load_builtin())
+        prosecutor.end()
     except BaseException:
         case_file.close()
         for leftover in (path, path.with_name(path.name + ".keys"), path.with_name(path.name + "-wal"),

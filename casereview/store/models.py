@@ -207,3 +207,75 @@ class ScreeningDecision(Base):
     exception_allowed: Mapped[bool] = mapped_column(Boolean)
     record_relief: Mapped[str | None] = mapped_column(String(20), index=True)
     missing: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+
+
+# ------------------------------------------------------------------------------------ office, accounts, audit
+
+
+class Office(Base):
+    """The office this case file belongs to: one row (id 1). Its type decides which roles exist."""
+
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_type: Mapped[str] = mapped_column(String(20))  # prosecutor | defense
+    idle_limit_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    name: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """A local account. Never deleted (the audit trail names users by id): disabled instead.
+
+    ``password_hash`` is an Argon2id PHC string. ``wrapped_key`` is the user's own secret key (for their signing
+    key, later) wrapped by a key derived from their password with ``key_salt`` and ``key_kdf``: knowing the office
+    passphrase does not unwrap it."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    username_folded: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    key_salt: Mapped[bytes] = mapped_column()
+    key_kdf: Mapped[dict[str, Any]] = mapped_column(JSON)
+    wrapped_key: Mapped[bytes] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | locked | disabled
+    status_reason: Mapped[str | None] = mapped_column(String(40))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Failed logins are counted from the audit trail since this time (a success or an unlock moves it).
+    failures_counted_from: Mapped[datetime] = mapped_column(DateTime)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class AuditRecord(Base):
+    """One audit record: ids only, never names or case facts. ``chain`` is HMAC-SHA256 over the previous chain
+    value and this record's fields; database triggers refuse any UPDATE or DELETE of this table."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(24))  # UTC, to the hundredth of a second: 2026-11-22T09:15:02.41Z
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(20))  # success | denied | failed
+    chain: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_user_action_at", "user_id", "action", "at"),)
+
+
+class AuditHead(Base):
+    """The newest sequence number and chain value (one row): appending moves it with a compare-and-set, so two
+    writers can never both append record N."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    chain: Mapped[str] = mapped_column(String(64))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from casereview.store.audit_schema import ensure_audit_triggers
 from casereview.store.models import Base
 
 config = context.config
@@ -19,3 +20,5 @@ context.configure(
 )
 with context.begin_transaction():
     context.run_migrations()
+    # A batch-mode rebuild of an audit table drops its triggers: put back whatever a migration removed.
+    ensure_audit_triggers(connection)

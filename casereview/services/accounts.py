@@ -1,0 +1,454 @@
+"""Local accounts: setting up the office and its first administrator, logging in, lockout, inactivity, and the
+administrator's work on accounts.
+
+- 5 failed logins within 15 minutes lock the account until an administrator releases it (CJIS AC-7). Every
+  attempt, good or bad, is audited; an unknown user name is audited without any name.
+- An account unused for 90 days is disabled (an administrator can enable it again).
+- A password reset by an administrator cannot unwrap the user's old secrets (they are wrapped by the old password),
+  so the user gets a new key, and any signing identity must be issued again; the reset says so.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casereview.services import audit
+from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
+from casereview.services.passwords import (
+    USER_KDF,
+    check_new_password,
+    derive_wrapping_key,
+    hash_password,
+    new_salt,
+    spend_verify_time,
+    unwrap_user_key,
+    verify_password,
+    wrap_user_key,
+)
+from casereview.services.session import (
+    DEFAULT_IDLE_MINUTES,
+    MAX_IDLE_MINUTES,
+    AccessProblem,
+    UserSession,
+    Workspace,
+    naive,
+    set_audit_object,
+    utc_now,
+)
+from casereview.store import keys as keymod
+from casereview.store import models as m
+from casereview.store.database import CaseFile
+from casereview.store.keys import KdfParams
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+INACTIVE_AFTER = timedelta(days=90)
+USER_KEY_BYTES = 32
+MAX_USERNAME = 60
+
+
+class AccountProblem(AccessProblem):
+    """An account operation refused with a reason (a taken name, a weak password, an unknown user)."""
+
+
+class LoginFailed(AccessProblem):
+    pass
+
+
+class AccountLocked(LoginFailed):
+    pass
+
+
+class AccountDisabled(LoginFailed):
+    pass
+
+
+class NoAccounts(AccessProblem):
+    """The case file was made before accounts existed: its first administrator must be created."""
+
+
+def fold_username(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _check_username(name: str) -> str:
+    clean = " ".join(name.split())
+    if not clean:
+        raise AccountProblem("The user name is empty: give the name the person logs in with.")
+    if len(clean) > MAX_USERNAME:
+        raise AccountProblem(f"The user name is longer than {MAX_USERNAME} characters.")
+    if any(not (ch.isalnum() or ch in " ._-@'") for ch in clean):
+        raise AccountProblem("A user name may hold letters, digits, spaces and . _ - @ ' only.")
+    return clean
+
+
+def workspace_for(case_file: CaseFile, db_key: bytes, *, clock: Callable[[], datetime] = utc_now) -> Workspace:
+    """The workspace of an open case file (its id comes from the key file beside it)."""
+    if case_file.path is None:
+        raise ValueError("a database server's workspace needs its file id")
+    file_id = keymod.read_key_file(case_file.path).file_id
+    return Workspace(case_file, file_id, audit.audit_key(db_key, file_id), db_key, clock)
+
+
+def _new_user(db: Session, ws: Workspace, username: str, role: Role, password: str, kdf: KdfParams,
+              now: datetime) -> m.User:
+    folded = fold_username(username)
+    if db.scalars(select(m.User.id).where(m.User.username_folded == folded)).first() is not None:
+        raise AccountProblem(f"There is already a user named {username}. Choose another name.")
+    check_new_password(password, username)
+    salt = new_salt()
+    wrapped = wrap_user_key(secrets.token_bytes(USER_KEY_BYTES), derive_wrapping_key(password, salt, kdf),
+                            ws.file_id, folded)
+    user = m.User(username=username, username_folded=folded, role=role.value,
+                  password_hash=hash_password(password, kdf), key_salt=salt, key_kdf=kdf.to_json(),
+                  wrapped_key=wrapped, status="active", must_change_password=False, created_at=naive(now),
+                  failures_counted_from=naive(now), status_changed_at=naive(now))
+    db.add(user)
+    db.flush()
+    return user
+
+
+def has_accounts(ws: Workspace) -> bool:
+    with ws.session() as db:
+        return bool(db.scalar(select(func.count(m.User.id))))
+
+
+def set_up_office(ws: Workspace, office_type: OfficeType, admin_name: str, admin_password: str, *,
+                  kdf: KdfParams = USER_KDF, office_name: str | None = None) -> int:
+    """Give a case file with no accounts its office type and first administrator; returns the administrator's id.
+    Refused once any account exists (then an administrator adds users)."""
+    name = _check_username(admin_name)
+    now = ws.now()
+    with ws.session() as db, db.begin():
+        if db.scalar(select(func.count(m.User.id))):
+            raise AccountProblem("This case file already has accounts: an administrator adds new users.")
+        office = db.get(m.Office, 1)
+        if office is None:
+            db.add(m.Office(id=1, office_type=office_type.value, idle_limit_minutes=DEFAULT_IDLE_MINUTES,
+                            name=office_name))
+        user = _new_user(db, ws, name, Role.ADMINISTRATOR, admin_password, kdf, now)
+        audit.append(db, ws.audit_key, user_id=user.id, action="office_created", object_id="office:1", now=now)
+        audit.append(db, ws.audit_key, user_id=user.id, action="user_created", object_id=f"user:{user.id}", now=now)
+        return user.id
+
+
+# ---------------------------------------------------------------------------------------------------- logging in
+
+
+def _office(db: Session) -> m.Office:
+    office = db.get(m.Office, 1)
+    if office is None:
+        raise NoAccounts("This case file has no accounts yet (it was made by an earlier version). Create its first "
+                         "administrator: python -m casereview user first-admin DB --admin NAME --password-file F.")
+    return office
+
+
+def disable_inactive(ws: Workspace) -> list[int]:
+    """Disable every active or locked account unused for 90 days; returns their ids (each audited)."""
+    now = ws.now()
+    cutoff = naive(now - INACTIVE_AFTER)
+    with ws.session() as db, db.begin():
+        stale = db.scalars(select(m.User).where(m.User.status != "disabled")).all()
+        done = []
+        for user in stale:
+            last_used = max(user.last_login_at or user.created_at, user.status_changed_at)
+            if last_used < cutoff:
+                user.status, user.status_reason, user.status_changed_at = "disabled", "inactive", naive(now)
+                audit.append(db, ws.audit_key, user_id=None, action="account_disabled", object_id=f"user:{user.id}",
+                             now=now)
+                done.append(user.id)
+        return done
+
+
+def _failures_since(db: Session, user: m.User, now: datetime) -> int:
+    since = max(naive(now - FAILURE_WINDOW), user.failures_counted_from)
+    return db.scalar(select(func.count()).select_from(m.AuditRecord).where(
+        m.AuditRecord.user_id == user.id, m.AuditRecord.action == "login_failed",
+        m.AuditRecord.at >= audit.stamp(since))) or 0
+
+
+def _failed(ws: Workspace, user_id: int) -> bool:
+    """Record a failed password for an existing user; lock the account at the limit. True when now locked."""
+    now = ws.now()
+    with ws.session() as db, db.begin():
+        audit.append(db, ws.audit_key, user_id=user_id, action="login_failed", object_id=f"user:{user_id}",
+                     outcome="failed", now=now)
+        user = db.get(m.User, user_id)
+        assert user is not None
+        if user.status == "active" and _failures_since(db, user, now) >= MAX_FAILURES:
+            user.status, user.status_reason, user.status_changed_at = "locked", "failed logins", naive(now)
+            audit.append(db, ws.audit_key, user_id=None, action="account_locked", object_id=f"user:{user_id}",
+                         now=now)
+            return True
+    return False
+
+
+def _refusal(user: m.User) -> LoginFailed:
+    if user.status == "locked":
+        return AccountLocked(f"The account {user.username} is locked after {MAX_FAILURES} failed logins. An "
+                             "administrator must release it (Users, then Release).")
+    reason = "it was not used for 90 days" if user.status_reason == "inactive" else "an administrator disabled it"
+    return AccountDisabled(f"The account {user.username} is disabled ({reason}). Ask an administrator to enable "
+                           "it again.")
+
+
+def login(ws: Workspace, username: str, password: str) -> UserSession:
+    """Check the password and start a session. Raises LoginFailed (or AccountLocked / AccountDisabled) with a
+    message to show; every attempt is audited."""
+    disable_inactive(ws)
+    folded = fold_username(username)
+    with ws.session() as db:
+        office = _office(db)
+        user = db.scalars(select(m.User).where(m.User.username_folded == folded)).first()
+        if user is not None:
+            db.expunge(user)
+        office_type, idle = OfficeType(office.office_type), office.idle_limit_minutes
+    wrong = LoginFailed(f"The user name or password is wrong. After {MAX_FAILURES} failed attempts within 15 "
+                        "minutes the account is locked until an administrator releases it.")
+    if user is None:
+        spend_verify_time(password)
+        ws.record(user_id=None, action="login_failed", outcome="failed")
+        raise wrong
+    if user.status != "active":
+        spend_verify_time(password)
+        ws.record(user_id=user.id, action="login_failed", object_id=f"user:{user.id}", outcome="denied")
+        raise _refusal(user)
+    if not verify_password(user.password_hash, password):
+        if _failed(ws, user.id):
+            raise AccountLocked(f"That was the {MAX_FAILURES}th failed attempt: the account {user.username} is now "
+                                "locked. An administrator must release it.")
+        raise wrong
+    user_key = _unwrap(ws, user, password)
+    now = ws.now()
+    with ws.session() as db, db.begin():
+        row = db.get(m.User, user.id)
+        assert row is not None
+        row.last_login_at = row.failures_counted_from = naive(now)
+        audit.append(db, ws.audit_key, user_id=user.id, action="login", object_id=f"user:{user.id}", now=now)
+    return UserSession(ws, user.id, user.username, Role(user.role), office_type, user_key,
+                       idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now)
+
+
+def _unwrap(ws: Workspace, user: m.User, password: str) -> bytes:
+    kdf = KdfParams(int(user.key_kdf["time_cost"]), int(user.key_kdf["memory_kib"]),
+                    int(user.key_kdf["parallelism"]))
+    key = unwrap_user_key(user.wrapped_key, derive_wrapping_key(password, user.key_salt, kdf), ws.file_id,
+                          user.username_folded)
+    if key is None:
+        raise LoginFailed("The password is right but this account's own key cannot be opened: the account record "
+                          "is damaged. An administrator can reset the password.")
+    return key
+
+
+def check_session_password(session: UserSession, password: str) -> bool:
+    """The password of the session's user (for unlocking and re-authenticating); a wrong one counts as a failed
+    login, and at the limit the account locks and the session ends."""
+    ws = session.workspace
+    with ws.session() as db:
+        user = db.get(m.User, session.user_id)
+        stored = user.password_hash if user is not None and user.status == "active" else None
+    if stored is not None and verify_password(stored, password):
+        return True
+    if stored is None:
+        session.end()
+        return False
+    if _failed(ws, session.user_id):
+        session.end()
+    return False
+
+
+def must_change_password(session: UserSession) -> bool:
+    with session.workspace.session() as db:
+        user = db.get(m.User, session.user_id)
+        return bool(user and user.must_change_password)
+
+
+# -------------------------------------------------------------------------------------------- account management
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    role: str
+    status: str
+    status_reason: str | None
+    last_login_at: datetime | None
+    must_change_password: bool
+
+
+def list_users(session: UserSession) -> list[UserRow]:
+    session.authorize(Op.MANAGE_USERS)
+    with session.workspace.session() as db:
+        return [UserRow(u.id, u.username, u.role, u.status, u.status_reason, u.last_login_at,
+                        u.must_change_password)
+                for u in db.scalars(select(m.User).order_by(m.User.username_folded))]
+
+
+def _target(db: Session, username: str) -> m.User:
+    user = db.scalars(select(m.User).where(m.User.username_folded == fold_username(username))).first()
+    if user is None:
+        raise AccountProblem(f"There is no user named {username}.")
+    return user
+
+
+def _check_role(session: UserSession, role: Role) -> None:
+    if role not in roles_for(session.office_type):
+        names = ", ".join(r.value for r in roles_for(session.office_type))
+        office = office_words(session.office_type).capitalize()
+        raise AccountProblem(f"{office} has no {role.value} role. Its roles are: {names}.")
+
+
+def create_user(session: UserSession, username: str, role: Role, password: str, *,
+                kdf: KdfParams = USER_KDF) -> int:
+    name = _check_username(username)
+    _check_role(session, role)
+    with session.acting(Op.MANAGE_USERS, "user_created") as db:
+        user = _new_user(db, session.workspace, name, role, password, kdf, session.workspace.now())
+        set_audit_object(db, f"user:{user.id}")
+        return user.id
+
+
+def set_role(session: UserSession, username: str, role: Role) -> None:
+    _check_role(session, role)
+    with session.acting(Op.MANAGE_USERS, "user_role_changed") as db:
+        user = _target(db, username)
+        set_audit_object(db, f"user:{user.id}")
+        if user.id == session.user_id and role != Role.ADMINISTRATOR:
+            raise AccountProblem("You cannot take away your own administrator role: another administrator must.")
+        user.role = role.value
+
+
+def _set_status(session: UserSession, username: str, status: str, action: str) -> None:
+    with session.acting(Op.MANAGE_USERS, action) as db:
+        user = _target(db, username)
+        set_audit_object(db, f"user:{user.id}")
+        if user.id == session.user_id:
+            raise AccountProblem("You cannot change the status of your own account.")
+        now = naive(session.workspace.now())
+        user.status, user.status_changed_at = status, now
+        user.status_reason = None if status == "active" else "administrator"
+        if status == "active":
+            user.failures_counted_from = now
+
+
+def release_user(session: UserSession, username: str) -> None:
+    """Unlock an account locked after failed logins (or enable a disabled one)."""
+    _set_status(session, username, "active", "account_unlocked")
+
+
+def enable_user(session: UserSession, username: str) -> None:
+    _set_status(session, username, "active", "account_enabled")
+
+
+def disable_user(session: UserSession, username: str) -> None:
+    _set_status(session, username, "disabled", "account_disabled")
+
+
+RESET_WARNING = ("{name}'s password is reset. Their own key could not be kept (it was protected by the old "
+                 "password), so their signing identity must be issued again before they sign anything. They must "
+                 "choose a new password when they next log in.")
+
+
+def reset_password(session: UserSession, username: str, new_password: str, *, kdf: KdfParams = USER_KDF) -> str:
+    """An administrator sets a new password for another user; returns the message to show the administrator."""
+    with session.acting(Op.MANAGE_USERS, "password_reset") as db:
+        user = _target(db, username)
+        set_audit_object(db, f"user:{user.id}")
+        if user.id == session.user_id:
+            raise AccountProblem("Change your own password with 'change password' (it keeps your signing identity).")
+        check_new_password(new_password, user.username)
+        salt = new_salt()
+        user.key_salt, user.key_kdf = salt, kdf.to_json()
+        user.wrapped_key = wrap_user_key(secrets.token_bytes(USER_KEY_BYTES),
+                                         derive_wrapping_key(new_password, salt, kdf), session.workspace.file_id,
+                                         user.username_folded)
+        user.password_hash = hash_password(new_password, kdf)
+        user.must_change_password = True
+        return RESET_WARNING.format(name=user.username)
+
+
+def change_own_password(session: UserSession, old_password: str, new_password: str, *,
+                        kdf: KdfParams = USER_KDF) -> None:
+    """The user changes their own password; their own key is kept (re-wrapped), so their signing identity stays."""
+    session.ensure_active()
+    if not check_session_password(session, old_password):
+        raise AccountProblem("The current password is wrong. Nothing was changed.")
+    check_new_password(new_password, session.username)
+    if new_password == old_password:
+        raise AccountProblem("The new password is the same as the old one: choose a different one.")
+    session.ensure_active()  # every role may change its own password
+    ws = session.workspace
+    now = ws.now()
+    with ws.session() as db, db.begin():
+        user = db.get(m.User, session.user_id)
+        assert user is not None
+        salt = new_salt()
+        user.key_salt, user.key_kdf = salt, kdf.to_json()
+        user.wrapped_key = wrap_user_key(session.user_key, derive_wrapping_key(new_password, salt, kdf), ws.file_id,
+                                         user.username_folded)
+        user.password_hash = hash_password(new_password, kdf)
+        user.must_change_password = False
+        audit.append(db, ws.audit_key, user_id=user.id, action="password_changed", object_id=f"user:{user.id}",
+                     now=now)
+    session.authenticated_at = session.last_activity = now
+
+
+@dataclass(frozen=True)
+class OfficeProfile:
+    office_type: str
+    name: str | None
+    idle_limit_minutes: int
+
+
+def office_profile(session: UserSession) -> OfficeProfile:
+    """The office profile, for any logged-in user."""
+    session.ensure_active()
+    with session.workspace.session() as db:
+        office = _office(db)
+        return OfficeProfile(office.office_type, office.name, office.idle_limit_minutes)
+
+
+def user_id_of(session: UserSession, username: str) -> int:
+    session.authorize(Op.VIEW_AUDIT)
+    with session.workspace.session() as db:
+        return _target(db, username).id
+
+
+def set_idle_limit(session: UserSession, minutes: int) -> None:
+    if not 1 <= minutes <= MAX_IDLE_MINUTES:
+        raise AccountProblem(f"The idle limit is between 1 and {MAX_IDLE_MINUTES} minutes (CJIS allows at most "
+                             f"{MAX_IDLE_MINUTES}).")
+    with session.acting(Op.OFFICE_SETTINGS, "office_settings_changed", "office:1") as db:
+        _office(db).idle_limit_minutes = minutes
+    session.idle_limit = timedelta(minutes=minutes)
+
+
+def rescue_administrator(ws: Workspace, username: str, new_password: str, *, kdf: KdfParams = USER_KDF) -> str:
+    """With the office's recovery key already proven by the caller: give an administrator account a new password
+    and make it active again (when the only administrator is locked out or disabled)."""
+    now = ws.now()
+    with ws.session() as db, db.begin():
+        user = _target(db, username)
+        if user.role != Role.ADMINISTRATOR.value:
+            raise AccountProblem(f"{user.username} is not an administrator: only an administrator account can be "
+                                 "rescued with the recovery key.")
+        check_new_password(new_password, user.username)
+        salt = new_salt()
+        user.key_salt, user.key_kdf = salt, kdf.to_json()
+        user.wrapped_key = wrap_user_key(secrets.token_bytes(USER_KEY_BYTES),
+                                         derive_wrapping_key(new_password, salt, kdf), ws.file_id,
+                                         user.username_folded)
+        user.password_hash = hash_password(new_password, kdf)
+        user.status, user.status_reason = "active", None
+        user.status_changed_at = user.failures_counted_from = naive(now)
+        audit.append(db, ws.audit_key, user_id=None, action="admin_rescue", object_id=f"user:{user.id}", now=now)
+    return (f"{user.username} can log in again with the new password. Their own key could not be kept, so their "
+            "signing identity must be issued again before they sign anything.")
+

@@ -1,0 +1,249 @@
+"""The case file's care as a logged-in user: backups, restores, court-ordered purges, and the audit trail.
+
+Each function checks the user's permission first and is audited.
+
+A purge carries out a court order sealing or expunging the office's own records of a person: the person, their
+part in every case (charges against them, facts naming them, their details) and every saved screening of those
+cases (screenings quote reasons that name people) are deleted, the remaining people's cases are screened again,
+and deleted pages are overwritten (SQLite's secure delete, then VACUUM). The trail keeps a record of the order (a
+fingerprint of its reference, not the reference) and of the purge (the person's id) with no personal data. Backups
+made after the purge do not hold the records; restoring a backup made before it applies the purge again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, selectinload
+
+from casereview.policy.profile import load_builtin
+from casereview.services import audit, cases
+from casereview.services.access import Op
+from casereview.services.accounts import workspace_for
+from casereview.services.casefiles import audit_check, backup_anchor, make_backup, restore_backup
+from casereview.services.session import UserSession, Workspace, set_audit_object
+from casereview.store import models as m
+from casereview.store.database import backup_folder, open_case_file, unlock
+
+
+def _path(ws: Workspace) -> Path:
+    if ws.case_file.path is None:
+        raise cases.CaseServiceError("Backups of a database server are made by the server's own tools.")
+    return ws.case_file.path
+
+
+# ------------------------------------------------------------------------------------------------------- backups
+
+
+def backup(user: UserSession, out: Path) -> Path:
+    user.authorize(Op.BACKUP)
+    ws = user.workspace
+    made = make_backup(_path(ws), ws.db_key, out, user_id=user.user_id)
+    return made
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    aside: Path | None
+    purges_applied_again: int
+    workspace: Workspace
+
+
+def restore(user: UserSession, backup_file: Path, passphrase: str) -> RestoreReport:
+    """Replace the user's case file with a backup (checked completely first). Purges recorded after the backup was
+    made are applied to the restored file again. The user's workspace is closed; the restored file's workspace is
+    returned (log in to it again)."""
+    user.authorize(Op.RESTORE)
+    ws = user.workspace
+    db_path = _path(ws)
+    try:
+        anchor = backup_anchor(backup_file)
+    except (OSError, ValueError, KeyError) as exc:
+        raise cases.CaseServiceError(f"{backup_file} cannot be read as a CaseReview backup ({exc}). Nothing was "
+                                     "changed.") from None
+    since = anchor.seq if anchor is not None else 0
+    with ws.session() as db:
+        purged = [r.object_id for r in db.scalars(select(m.AuditRecord).where(
+            m.AuditRecord.action == "purge", m.AuditRecord.outcome == "success", m.AuditRecord.seq > since))]
+    ws.record(user_id=user.user_id, action="restore", object_id="replaced")
+    ws.case_file.close()
+    aside = restore_backup(backup_file, db_path, passphrase)
+    key = unlock(db_path, passphrase)
+    restored = workspace_for(open_case_file(db_path, key), key, clock=ws.clock)
+    applied = 0
+    with restored.session() as db, db.begin():
+        for object_id in purged:
+            person_id = int(str(object_id).split(":", 1)[1])
+            if db.get(m.Person, person_id) is not None:
+                _purge(db, person_id)
+                applied += 1
+            audit.append(db, restored.audit_key, user_id=user.user_id, action="purge", object_id=object_id,
+                         now=restored.now())
+        audit.append(db, restored.audit_key, user_id=user.user_id, action="restore",
+                     object_id=f"from-record:{since}", now=restored.now())
+    if applied:
+        _wipe_free_pages(restored)
+    audit.remember_anchor(restored.anchor(), replace_newer=True)
+    user.end()
+    return RestoreReport(aside, applied, restored)
+
+
+# --------------------------------------------------------------------------------------------------------- purge
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    person_id: int
+    cases_changed: int
+    cases_deleted: int
+    older_backups: list[Path]
+
+
+def order_fingerprint(order_reference: str) -> str:
+    """What the trail keeps of a court order's reference: enough to match the order, not to read it."""
+    return hashlib.sha256(" ".join(order_reference.split()).casefold().encode("utf-8")).hexdigest()[:16]
+
+
+def find_person(user: UserSession, *, person_key: str | None = None, person_id: int | None = None) -> int:
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        if person_key is not None:
+            found = db.scalars(select(m.Person.id).where(m.Person.person_key == person_key)).first()
+            if found is None:
+                raise cases.CaseServiceError(f"No person in this case file has the person key {person_key}.")
+            return found
+        if person_id is None or db.get(m.Person, person_id) is None:
+            raise cases.CaseServiceError(f"There is no person with id {person_id} in this case file.")
+        return person_id
+
+
+def purge_person(user: UserSession, person_id: int, order_reference: str) -> PurgeReport:
+    """Carry out a court order: delete everything this case file holds about one person (see the module)."""
+    if not order_reference.strip():
+        raise cases.CaseServiceError("Give the court order's reference (for example its docket number): the purge "
+                                     "is recorded against it.")
+    ws = user.workspace
+    with user.acting(Op.PURGE, "purge", f"person:{person_id}") as db:
+        user.audit(db, "court_order", f"order:{order_fingerprint(order_reference)}")
+        if db.get(m.Person, person_id) is None:
+            raise cases.CaseServiceError(f"There is no person with id {person_id} in this case file.")
+        changed, deleted = _purge(db, person_id)
+        set_audit_object(db, f"person:{person_id}")
+    _wipe_free_pages(ws)
+    folder = backup_folder(_path(ws))
+    older = sorted(folder.glob("*.crbackup")) if folder.is_dir() else []
+    return PurgeReport(person_id, changed, deleted, older)
+
+
+def _purge(db: Session, person_id: int) -> tuple[int, int]:
+    """Delete one person and their part in every case; returns (cases changed, cases deleted)."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("PRAGMA secure_delete = ON"))
+    parties = db.scalars(select(m.CaseParty).where(m.CaseParty.person_id == person_id).options(
+        selectinload(m.CaseParty.case))).all()
+    touched: dict[int, m.Case] = {}
+    for party in parties:
+        case = cases.load_case(db, party.case.case_number)
+        party = next(p for p in case.parties if p.id == party.id)
+        for request in case.exception_requests:
+            request.charges = [c for c in request.charges if c.party is not party]
+        case.exception_requests = [r for r in case.exception_requests if r.charges]
+        case.charges = [c for c in case.charges if c.party is not party]
+        for charge in case.charges:
+            if charge.with_party is party:
+                charge.with_party = None
+        case.facts = [f for f in case.facts if f.by_party is not party and f.against_party is not party]
+        case.parties = [p for p in case.parties if p is not party]
+        touched[case.id] = case
+    db.flush()
+    changed = deleted = 0
+    for case in touched.values():
+        policy = case.screenings[-1].policy_hash if case.screenings else None
+        case.screenings = []  # their reasons name the people screened
+        for charge in case.charges:
+            charge.decision = charge.record_relief = None
+        if not case.parties:
+            cases.delete_case(db, case.case_number)
+            deleted += 1
+            continue
+        db.flush()
+        spec_case = cases.to_spec(case)
+        case.search_text = cases.search_text_of(spec_case)
+        cases.reindex(db, case.id, case.search_text)
+        if spec_case.charges:
+            profile = cases.stored_policy(db, policy) if policy else load_builtin()
+            cases.screen_row(db, case, profile)
+        changed += 1
+    person = db.get(m.Person, person_id)
+    if person is not None:
+        db.delete(person)
+    db.flush()
+    return changed, deleted
+
+
+def _wipe_free_pages(ws: Workspace) -> None:
+    """Leave no deleted record in the file: merge the search index, fold the write-ahead log in, rebuild the file
+    (the pages were already overwritten by secure delete)."""
+    if ws.case_file.path is None:
+        return
+    raw = ws.case_file.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert conn is not None
+        conn.execute("INSERT INTO case_search(case_search) VALUES ('optimize')")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+
+
+# ----------------------------------------------------------------------------------------------------- the trail
+
+
+def verify_trail(user: UserSession, extra_anchors: list[Path] | None = None) -> audit.VerifyReport:
+    user.authorize(Op.VIEW_AUDIT)
+    ws = user.workspace
+    report = audit_check(_path(ws), ws.db_key, extra_anchors or [])
+    ws.record(user_id=user.user_id, action="audit_viewed", object_id="verify")
+    return report
+
+
+def audit_records(user: UserSession, *, user_id: int | None = None, action: str | None = None,
+                  since: str | None = None, until: str | None = None) -> list[m.AuditRecord]:
+    user.authorize(Op.VIEW_AUDIT)
+    ws = user.workspace
+    ws.record(user_id=user.user_id, action="audit_viewed")
+    with ws.session() as db:
+        return audit.records(db, user_id=user_id, action=action, since=since, until=until)
+
+
+AUDIT_COLUMNS = ("seq", "at", "user_id", "action", "object_id", "outcome", "chain")
+
+
+def export_audit(user: UserSession, out: Path, **filters: str | int | None) -> int:
+    """Write the trail (or the filtered part) as CSV; returns the number of records written."""
+    rows = audit_records(user, **filters)  # type: ignore[arg-type]
+    user.workspace.record(user_id=user.user_id, action="audit_exported", object_id=f"records:{len(rows)}")
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(AUDIT_COLUMNS)
+        for r in rows:
+            writer.writerow([r.seq, r.at, "" if r.user_id is None else r.user_id, r.action, r.object_id or "",
+                             r.outcome, r.chain])
+    return len(rows)
+
+
+def export_anchor(user: UserSession, out: Path) -> audit.Anchor:
+    """Write the trail's current anchor to `out`, to keep away from this computer."""
+    user.authorize(Op.VIEW_AUDIT)
+    ws = user.workspace
+    ws.record(user_id=user.user_id, action="audit_anchor_exported")
+    anchor = ws.anchor()
+    audit.write_anchor_file(out, anchor)
+    audit.remember_anchor(anchor)
+    return anchor

@@ -1,0 +1,85 @@
+"""Case work as a logged-in user: each function checks the user's permission first (`UserSession.authorize`)
+and commits its change together with its audit record, or neither.
+
+The storage functions in `casereview.services.cases` do the work; these are what the command line and the window
+call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from casereview.policy import case as spec
+from casereview.policy.engine import Screening
+from casereview.policy.profile import PolicyProfile
+from casereview.services import cases
+from casereview.services.access import Op
+from casereview.services.session import UserSession, set_audit_object
+
+
+def create_case(user: UserSession, case: spec.Case, profile: PolicyProfile) -> int:
+    """Store a new case and screen it; returns its id."""
+    with user.acting(Op.CREATE_CASE, "case_created") as db:
+        row = cases.import_case(db, case)
+        set_audit_object(db, f"case:{row.id}")
+        cases.screen_row(db, row, profile)
+        user.audit(db, "screening", f"case:{row.id}")
+        return row.id
+
+
+def import_cases(user: UserSession, new_cases: Sequence[spec.Case], profile: PolicyProfile) -> list[int]:
+    """Store and screen many cases in one transaction: all of them or, on any problem, none."""
+    with user.acting(Op.IMPORT_CASES, "import", f"cases:{len(new_cases)}") as db:
+        ids = []
+        for case in new_cases:
+            row = cases.import_case(db, case)
+            cases.screen_row(db, row, profile)
+            user.audit(db, "case_created", f"case:{row.id}")
+            user.audit(db, "screening", f"case:{row.id}")
+            ids.append(row.id)
+        return ids
+
+
+def update_case(user: UserSession, case: spec.Case, expected_version: int, profile: PolicyProfile) -> int:
+    """Save an edited case (refused when someone else saved it first) and screen it again; returns its id."""
+    with user.acting(Op.EDIT_CASE, "case_updated") as db:
+        row = cases.update_case(db, case, expected_version=expected_version)
+        set_audit_object(db, f"case:{row.id}")
+        cases.screen_row(db, row, profile)
+        user.audit(db, "screening", f"case:{row.id}")
+        return row.id
+
+
+def delete_case(user: UserSession, case_number: str) -> None:
+    with user.acting(Op.DELETE_CASE, "case_deleted") as db:
+        set_audit_object(db, f"case:{cases.delete_case(db, case_number)}")
+
+
+def screen_case(user: UserSession, case_number: str, profile: PolicyProfile, *,
+                presumptive: bool | None = None) -> Screening:
+    with user.acting(Op.SCREEN, "screening") as db:
+        result = cases.screen_and_save(db, case_number, profile, presumptive=presumptive)
+        set_audit_object(db, f"case:{cases.case_id(db, case_number)}")
+        return result
+
+
+def export_case(user: UserSession, case_number: str) -> spec.Case:
+    """A stored case in the screening input format, to leave the encrypted file: audited as an export."""
+    with user.acting(Op.EXPORT, "export") as db:
+        set_audit_object(db, f"case:{cases.case_id(db, case_number)}")
+        return cases.export_case(db, case_number)
+
+
+def read_case(user: UserSession, case_number: str) -> tuple[spec.Case, int]:
+    """A stored case to show or edit, and the version to save it against."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        row = cases.load_case(db, case_number)
+        return cases.to_spec(row), row.version
+
+
+def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,
+               limit: int | None = None) -> list[int]:
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return cases.search_case_ids(db, query, decision=decision, limit=limit)

@@ -1,0 +1,211 @@
+"""Who is working, in which case file: the session service the command line and the window both use.
+
+A `Workspace` is an open case file with what the services need beside the database (its id, its audit key, a
+clock). A `UserSession` is one logged-in user in it. The session tracks activity: after the office's idle limit it
+locks (nothing can be done until the password is given again), and a privileged operation needs the password to
+have been given within the last few minutes (`reauthenticate`). `authorize` is the one check every service makes
+before acting; a refusal is itself written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from casereview.services import audit
+from casereview.services.access import PRIVILEGED, OfficeType, Op, Role, allowed, office_words
+from casereview.store import models as m
+from casereview.store.database import CaseFile
+
+DEFAULT_IDLE_MINUTES = 15
+MAX_IDLE_MINUTES = 30
+FRESH_AUTH = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccessProblem(Exception):
+    """Base for a refusal the user can act on; the message says what to do."""
+
+
+class PermissionDenied(AccessProblem):
+    pass
+
+
+class SessionLocked(AccessProblem):
+    pass
+
+
+class ReauthenticationNeeded(AccessProblem):
+    pass
+
+
+@dataclass
+class Workspace:
+    """An open case file, its id and audit key, and the clock every service reads (tests pass a fake one)."""
+
+    case_file: CaseFile
+    file_id: str
+    audit_key: bytes = field(repr=False)
+    db_key: bytes = field(repr=False, default=b"")
+    clock: Callable[[], datetime] = utc_now
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def session(self) -> Session:
+        return self.case_file.session()
+
+    def record(self, *, user_id: int | None, action: str, object_id: str | None = None,
+               outcome: str = "success") -> None:
+        """Write one audit record in a transaction of its own (for refusals, failures and events)."""
+        with self.session() as db, db.begin():
+            audit.append(db, self.audit_key, user_id=user_id, action=action, object_id=object_id, outcome=outcome,
+                         now=self.now())
+
+    def anchor(self) -> audit.Anchor:
+        with self.session() as db:
+            return audit.make_anchor(db, self.audit_key, self.file_id, self.now())
+
+    def office(self) -> m.Office | None:
+        with self.session() as db:
+            return db.get(m.Office, 1)
+
+
+def naive(moment: datetime) -> datetime:
+    """The UTC time as stored in DateTime columns (without a zone)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+@dataclass
+class UserSession:
+    workspace: Workspace
+    user_id: int
+    username: str
+    role: Role
+    office_type: OfficeType
+    user_key: bytes = field(repr=False)
+    idle_limit: timedelta = timedelta(minutes=DEFAULT_IDLE_MINUTES)
+    last_activity: datetime = field(default_factory=utc_now)
+    authenticated_at: datetime = field(default_factory=utc_now)
+    locked: bool = False
+    ended: bool = False
+
+    # ------------------------------------------------------------------------------------------- activity
+
+    def idle_for(self) -> timedelta:
+        return self.workspace.now() - self.last_activity
+
+    def check_idle(self) -> bool:
+        """Lock the session when it has been idle too long (audited once); True when it is locked."""
+        if not self.locked and not self.ended and self.idle_for() >= self.idle_limit:
+            self.locked = True
+            self.workspace.record(user_id=self.user_id, action="session_locked")
+        return self.locked
+
+    def touch(self) -> None:
+        """Count user activity (a key press, a click) unless the session has already locked."""
+        if not self.check_idle():
+            self.last_activity = self.workspace.now()
+
+    def lock(self) -> None:
+        if not self.locked:
+            self.locked = True
+            self.workspace.record(user_id=self.user_id, action="session_locked")
+
+    def end(self) -> None:
+        self.ended = True
+        self.locked = True
+        self.user_key = b""
+
+    def _password_ok(self, password: str) -> bool:
+        from casereview.services.accounts import check_session_password
+
+        return check_session_password(self, password)
+
+    def unlock(self, password: str) -> None:
+        """Give the password again after an idle lock. A wrong one counts toward the account lockout."""
+        if not self._password_ok(password):
+            raise PermissionDenied("That password is wrong. The session stays locked.")
+        self.locked = False
+        now = self.workspace.now()
+        self.last_activity = self.authenticated_at = now
+        self.workspace.record(user_id=self.user_id, action="session_unlocked")
+
+    def reauthenticate(self, password: str) -> None:
+        """Confirm the password before a privileged operation (valid for a few minutes)."""
+        if not self._password_ok(password):
+            raise PermissionDenied("That password is wrong. Nothing was done.")
+        now = self.workspace.now()
+        self.authenticated_at = self.last_activity = now
+        self.workspace.record(user_id=self.user_id, action="reauthenticated")
+
+    def recently_authenticated(self) -> bool:
+        return self.workspace.now() - self.authenticated_at < FRESH_AUTH
+
+    # ------------------------------------------------------------------------------------------ permissions
+
+    def may(self, op: Op) -> bool:
+        """Whether this user's role allows `op` (for showing or greying out an action)."""
+        return allowed(self.office_type, self.role, op)
+
+    def ensure_active(self) -> None:
+        if self.ended:
+            raise SessionLocked("You are logged out. Log in again to continue.")
+        if self.check_idle():
+            raise SessionLocked("The session locked after a period without activity. Give your password to go on.")
+
+    def authorize(self, op: Op, *, object_id: str | None = None) -> None:
+        """The check every service makes before acting. Refusals are audited and raise `AccessProblem`."""
+        self.ensure_active()
+        if not self.may(op):
+            self.workspace.record(user_id=self.user_id, action="permission_denied", object_id=_op_id(op, object_id),
+                                  outcome="denied")
+            raise PermissionDenied(f"A {self.role.value} may not {op.value} in {office_words(self.office_type)}. "
+                                   "Ask a user whose role allows it, or an administrator.")
+        if op in PRIVILEGED and not self.recently_authenticated():
+            raise ReauthenticationNeeded(f"To {op.value}, give your password again first.")
+        self.last_activity = self.workspace.now()
+
+    @contextmanager
+    def acting(self, op: Op, action: str, object_id: str | None = None) -> Iterator[Session]:
+        """Authorize `op`, then give a transaction in which the work and its audit record commit together.
+
+        When the work raises, nothing of it is kept and a ``failed`` record is written instead; when the audit
+        record cannot be written, the work is rolled back with it."""
+        self.authorize(op, object_id=object_id)
+        ws = self.workspace
+        db = ws.session()
+        try:
+            with db, db.begin():
+                yield db
+                audit.append(db, ws.audit_key, user_id=self.user_id, action=action,
+                             object_id=db.info.get("audit_object", object_id), now=ws.now())
+        except audit.AuditError:
+            raise
+        except Exception:
+            with suppress(Exception):  # the original error matters more than the record of its failure
+                ws.record(user_id=self.user_id, action=action, object_id=db.info.get("audit_object", object_id),
+                          outcome="failed")
+            raise
+
+    def audit(self, db: Session, action: str, object_id: str | None = None) -> None:
+        """Add a record of this user's in the transaction `db` (for work that records more than one thing)."""
+        audit.append(db, self.workspace.audit_key, user_id=self.user_id, action=action, object_id=object_id,
+                     now=self.workspace.now())
+
+
+def _op_id(op: Op, object_id: str | None) -> str:
+    name = op.name.lower()
+    return f"{name}:{object_id}" if object_id else name
+
+
+def set_audit_object(db: Session, object_id: str) -> None:
+    """Name the object of the work in progress inside `UserSession.acting` (an id known only once stored)."""
+    db.info["audit_object"] = object_id
