@@ -33,3 +33,28 @@ def new_case_file(tmp_path: Path) -> Iterator[tuple[Path, bytes]]:
     case_file, _recovery = create_case_file(path, PASSPHRASE, kdf=TEST_KDF)
     case_file.close()
     yield path, unlock(path, PASSPHRASE)
+
+
+@pytest.fixture
+def clock() -> object:
+    from tests.helpers import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
+def workspace(new_case_file: tuple[Path, bytes], clock: object) -> Iterator[object]:
+    """An open case file of a prosecutor's office with its administrator ``admin`` (password
+    tests.helpers.PASSWORD), on the test's fake clock."""
+    from casereview.services.access import OfficeType
+    from casereview.services.accounts import set_up_office, workspace_for
+    from casereview.store.database import open_case_file
+    from casereview.store.keys import TEST_KDF
+    from tests.helpers import PASSWORD
+
+    path, key = new_case_file
+    case_file = open_case_file(path, key)
+    ws = workspace_for(case_file, key, clock=clock)  # type: ignore[arg-type]
+    set_up_office(ws, OfficeType.PROSECUTOR, "admin", PASSWORD, kdf=TEST_KDF)
+    yield ws
+    case_file.close()

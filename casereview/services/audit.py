@@ -134,6 +134,10 @@ def _anchor_mac(key: bytes, file_id: str, seq: int, chain: str, made_at: str) ->
 
 def make_anchor(session: Session, key: bytes, file_id: str, now: datetime | None = None) -> Anchor:
     seq, chain = head(session)
+    return anchor_for(key, file_id, seq, chain, now)
+
+
+def anchor_for(key: bytes, file_id: str, seq: int, chain: str, now: datetime | None = None) -> Anchor:
     made_at = stamp(now or datetime.now(UTC))
     return Anchor(file_id, seq, chain, made_at, _anchor_mac(key, file_id, seq, chain, made_at))
 

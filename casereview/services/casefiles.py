@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,8 +28,10 @@ from casereview.store import keys as keymod
 from casereview.store.audit_schema import TRIGGERS, audit_triggers_present, has_audit_tables
 from casereview.store.database import (
     CaseFileError,
+    DiskFull,
     backup_folder,
     connect_cipher,
+    disk_full,
     encrypted_copy,
     head_revision,
     is_disk_full,
@@ -47,7 +50,8 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _record_backup(db: Path, key: bytes, file_id: str, user_id: int | None, object_id: str) -> None:
+def _record_backup(db: Path, key: bytes, file_id: str, user_id: int | None, object_id: str,
+                   outcome: str = "success") -> None:
     """The backup's audit record, committed before the copy is taken (so the copy holds it, and its anchor
     covers it). A case file from before the audit trail existed has nothing to record into."""
     engine = make_engine(db, key=key)
@@ -57,21 +61,23 @@ def _record_backup(db: Path, key: bytes, file_id: str, user_id: int | None, obje
                 return
         with Session(engine) as session, session.begin():
             audit.append(session, audit.audit_key(key, file_id), user_id=user_id, action="backup",
-                         object_id=object_id)
+                         object_id=object_id, outcome=outcome)
     finally:
         engine.dispose()
 
 
 def _anchor_of(copy: Path, key: bytes, file_id: str) -> audit.Anchor | None:
-    engine = make_engine(copy, key=key)
+    """The anchor of a backup copy, read without writing a byte (the copy may sit on a nearly full disk)."""
+    conn = connect_cipher(copy, key)()
     try:
-        with engine.begin() as conn:
-            if not has_audit_tables(conn):
-                return None
-        with Session(engine) as session:
-            return audit.make_anchor(session, audit.audit_key(key, file_id), file_id)
+        if not conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'audit_head'").fetchone()[0]:
+            return None
+        row = conn.execute("SELECT seq, chain FROM audit_head WHERE id = 1").fetchone()
     finally:
-        engine.dispose()
+        conn.close()
+    if row is None:
+        return None
+    return audit.anchor_for(audit.audit_key(key, file_id), file_id, int(row[0]), str(row[1]))
 
 
 def backup_anchor(backup: Path) -> audit.Anchor | None:
@@ -89,9 +95,25 @@ def make_backup(db: Path, key: bytes, out: Path, *, user_id: int | None = None, 
     if out.exists() and out.is_dir():
         out = out / f"{db.stem}-{_stamp()}.crbackup"
     keys = keymod.read_key_file(db)
-    _record_backup(db, key, keys.file_id, user_id, f"backup:{reason}")
+    try:
+        _record_backup(db, key, keys.file_id, user_id, f"backup:{reason}")
+    except DiskFull:
+        raise disk_full(f"the backup {out} could not be made, because the case file's own disk has no room to "
+                        "record it in the audit trail", "No backup was written; the case file was not "
+                        "changed.") from None
+    try:
+        _write_backup(db, key, keys, out)
+    except BaseException:
+        with suppress(Exception):  # the record of the attempt: the reason itself is what the caller reports
+            _record_backup(db, key, keys.file_id, user_id, f"backup:{reason}", outcome="failed")
+        raise
+    return out
+
+
+def _write_backup(db: Path, key: bytes, keys: keymod.KeyFile, out: Path) -> None:
     with (translate_disk_full(f"the backup {out} could not be written",
-                              "No partial backup was left; the case file was not touched."),
+                              "No partial backup was left; the case file only records the attempt in its audit "
+                              "trail."),
           tempfile.TemporaryDirectory(prefix=".casereview-backup-", dir=out.parent) as work):
         copy = Path(work) / DB_MEMBER
         encrypted_copy(db, key, copy)
@@ -114,7 +136,6 @@ def make_backup(db: Path, key: bytes, out: Path, *, user_id: int | None = None, 
     fsync_dir(out.parent)
     if anchor is not None:
         audit.remember_anchor(anchor)
-    return out
 
 
 def automatic_backup(db: Path, key: bytes, *, keep: int = 10) -> Path:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from casereview.paths import DEMO_PASSPHRASE
+from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
 from casereview.policy.case import parse_case
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import builtin_policy_ids, load_builtin
 from casereview.services.demo import DEMO_CASES
 from tests.conftest import PASSPHRASE, ROOT
+from tests.helpers import password_file, staff_case_file
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -23,27 +24,29 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def office(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> tuple[Path, Path]:
-    """An encrypted case file and a file holding its passphrase."""
+def office(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> tuple[Path, Path, tuple[str | Path, ...]]:
+    """An encrypted case file with an administrator and a prosecutor, a file holding its passphrase, and the
+    options to act as the prosecutor."""
     secret = tmp_path / "passphrase.txt"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    return new_case_file[0], secret
+    staff_case_file(*new_case_file)
+    return new_case_file[0], secret, ("--passphrase-file", secret, "--user", "prosecutor", "--password-file",
+                                      password_file(tmp_path))
 
 
-def test_import_then_export_round_trips(tmp_path: Path, office: tuple[Path, Path]) -> None:
-    db, secret = office
+def test_import_then_export_round_trips(tmp_path: Path, office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
+    db, _secret, me = office
     source = tmp_path / "case.json"
     source.write_text(json.dumps(DEMO_CASES[2], ensure_ascii=False), encoding="utf-8")
-    result = run("case", "import", db, source, "--passphrase-file", secret)
+    result = run("case", "import", db, source, *me)
     assert result.returncode == 0, result.stderr
-    exported = run("case", "export", db, DEMO_CASES[2]["case_number"], "--passphrase-file", secret)
+    exported = run("case", "export", db, DEMO_CASES[2]["case_number"], *me)
     assert exported.returncode == 0, exported.stderr
     assert parse_case(json.loads(exported.stdout)) == parse_case(DEMO_CASES[2])
 
 
-def test_bad_import_writes_nothing(tmp_path: Path, office: tuple[Path, Path]) -> None:
-    db, secret = office
-    pw = ("--passphrase-file", secret)
+def test_bad_import_writes_nothing(tmp_path: Path, office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
+    db, _secret, pw = office
     good = tmp_path / "good.json"
     good.write_text(json.dumps(DEMO_CASES[0]))
     assert run("case", "import", db, good, *pw).returncode == 0
@@ -59,14 +62,18 @@ def test_bad_import_writes_nothing(tmp_path: Path, office: tuple[Path, Path]) ->
     assert run("case", "export", db, DEMO_CASES[0]["case_number"], *pw).returncode == 0
 
 
-def test_a_missing_passphrase_is_asked_for_only_at_a_terminal(office: tuple[Path, Path]) -> None:
-    db, _secret = office
-    result = run("case", "export", db, "26-CR-0101")
+def test_missing_secrets_are_asked_for_only_at_a_terminal(office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
+    db, secret, _me = office
+    result = run("case", "export", db, "26-CR-0101", "--user", "prosecutor")
     assert result.returncode == 2 and "--passphrase-file" in result.stderr and result.stdout == ""
+    result = run("case", "export", db, "26-CR-0101", "--passphrase-file", secret)
+    assert result.returncode == 2 and "--user NAME" in result.stderr and result.stdout == ""
+    result = run("case", "export", db, "26-CR-0101", "--passphrase-file", secret, "--user", "prosecutor")
+    assert result.returncode == 2 and "--password-file" in result.stderr and result.stdout == ""
 
 
-def test_export_of_unknown_case_or_file(tmp_path: Path, office: tuple[Path, Path]) -> None:
-    result = run("case", "export", tmp_path / "none.db", "26-CR-0001", "--passphrase-file", office[1])
+def test_export_of_unknown_case_or_file(tmp_path: Path, office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
+    result = run("case", "export", tmp_path / "none.db", "26-CR-0001", *office[2])
     assert result.returncode == 1 and "key file" in result.stderr
     assert not (tmp_path / "none.db").exists()
 
@@ -82,10 +89,16 @@ def test_demo_covers_every_decision_of_both_profiles(tmp_path: Path) -> None:
         assert seen == {"decline", "protect", "charge", "discretion", "review"}, policy_id
         relief = {d.record_relief for raw in DEMO_CASES for d in screen_case(parse_case(raw), profile).charges}
         assert {"do_not_contest", "not_eligible", None} <= relief, policy_id
-    secret = tmp_path / "demo-passphrase.txt"
+    secret, password = tmp_path / "demo-passphrase.txt", tmp_path / "demo-password.txt"
     secret.write_text(DEMO_PASSPHRASE)
-    exported = run("case", "export", db, "26-CR-0103", "--passphrase-file", secret)
+    password.write_text(DEMO_PASSWORD)
+    exported = run("case", "export", db, "26-CR-0103", "--passphrase-file", secret, "--user", "supervisor",
+                   "--password-file", password)
     assert "Nguyễn" in exported.stdout
+    # the paralegal may see cases but not take them out of the encrypted file
+    refused = run("case", "export", db, "26-CR-0103", "--passphrase-file", secret, "--user", "paralegal",
+                  "--password-file", password)
+    assert refused.returncode == 2 and "may not export" in refused.stderr and refused.stdout == ""
 
 
 def test_screen_with_an_office_policy_file(tmp_path: Path) -> None:

@@ -31,13 +31,14 @@ from sqlalchemy import event, func, select, text
 
 from casereview.policy.case import case_to_json
 from casereview.policy.profile import load_builtin
-from casereview.services import cases
+from casereview.services import audit, cases
 from casereview.services.casefiles import automatic_backup, check_case_file, make_backup, restore_backup
 from casereview.store import keys as keymod
 from casereview.store import models as m
 from casereview.store.database import CaseFileError, DiskFull, create_case_file, open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE, ROOT
+from tests.helpers import password_file, staff_case_file
 from tests.integration.kill_writer import numbered_case
 
 # What one stored case holds: people, charges, screenings, screening decisions (odd numbers are screened).
@@ -226,6 +227,7 @@ def test_a_full_small_disk_during_save(small_disk: SmallDisk, tmp_path: Path) ->
     create_case_file(path, PASSPHRASE, kdf=TEST_KDF)[0].close()
     key = unlock(path, PASSPHRASE)
     store(path, key, range(1, 4))
+    staff_case_file(path, key)
 
     # through the command line: a batch too big for the disk, in one save
     secret = tmp_path / "passphrase.txt"
@@ -235,7 +237,8 @@ def test_a_full_small_disk_during_save(small_disk: SmallDisk, tmp_path: Path) ->
     batch.write_text("".join(json.dumps({**case_to_json(numbered_case(n)), "notes": long_notes}) + "\n"
                              for n in range(4, 100)))
     result = subprocess.run([sys.executable, "-m", "casereview", "case", "import", str(path), str(batch),
-                             "--passphrase-file", str(secret)], cwd=ROOT, capture_output=True, text=True,
+                             "--passphrase-file", str(secret), "--user", "prosecutor", "--password-file",
+                             str(password_file(tmp_path))], cwd=ROOT, capture_output=True, text=True,
                             check=False, stdin=subprocess.DEVNULL)
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("The disk is full") and "Nothing of it was stored" in result.stderr
@@ -281,15 +284,20 @@ def test_a_full_disk_during_backup(room: str, small_disk: SmallDisk, tmp_path: P
         with pytest.raises(DiskFull) as full:
             make_backup(path, key, out)
         assert str(full.value) == (f"The disk is full: the backup {out} could not be written. No partial backup was "
-                                   "left; the case file was not touched. Free some space on that disk and try again.")
+                                   "left; the case file only records the attempt in its audit trail. Free some space "
+                                   "on that disk and try again.")
         if small_disk.kind == "tmpfs":  # block counts are exact: each stage ran out of room
             stage = sqlcipher3.Error if room == "none" else OSError
             assert isinstance(full.value.__cause__, stage), repr(full.value.__cause__)
         assert small_disk.files() == {} and os.listdir(small_disk.path) == ["filler"]
         after = file_bytes(path.parent)
         for files in (before, after):
-            files.pop("cases.db-shm", None)  # the readers' shared memory
+            for name in ("cases.db", "cases.db-wal", "cases.db-shm"):  # the trail records the attempt
+                files.pop(name, None)
         assert after == before
+        with case_file.session() as session:
+            last = audit.records(session)[-2:]
+        assert [(r.action, r.outcome) for r in last] == [("backup", "success"), ("backup", "failed")]
     finally:
         case_file.close()
     assert_intact(path, key, range(1, 5))
@@ -340,7 +348,7 @@ def test_a_full_disk_during_an_automatic_backup_keeps_the_older_backups(small_di
             assert cases.count_cases(session) == 4
         small_disk.fill()
         before = small_disk.files()
-        with pytest.raises(DiskFull, match="No partial backup was left"):
+        with pytest.raises(DiskFull, match=r"no room to record it in the audit trail\. No backup was written"):
             automatic_backup(path, key, keep=1)
         assert small_disk.files() == before
         assert sorted(p.name for p in first.parent.iterdir()) == [first.name]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from casereview.store.database import unlock, unlock_with_recovery
 from tests.conftest import PASSPHRASE, ROOT
+from tests.helpers import password_file
 
 
 def test_recovery_sheet_holds_the_working_key(tmp_path: Path) -> None:
@@ -17,8 +18,8 @@ def test_recovery_sheet_holds_the_working_key(tmp_path: Path) -> None:
     secret.write_text(PASSPHRASE)
     db, sheet = tmp_path / "Oficina Ñandú" / "casos.db", tmp_path / "sheet.pdf"
     result = subprocess.run([sys.executable, "-m", "casereview", "init", str(db), "--passphrase-file", str(secret),
-                             "--recovery-sheet", str(sheet)], cwd=ROOT, capture_output=True, text=True, check=False,
-                            stdin=subprocess.DEVNULL)
+                             "--password-file", str(password_file(tmp_path)), "--recovery-sheet", str(sheet)],
+                            cwd=ROOT, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stderr
     printed = re.search(r"(?:[A-Z2-7]{4}-){9}[A-Z2-7]{4}", result.stdout)
     assert printed is not None
