@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from casereview import paths
 from casereview.crash import write_to_stderr
+from casereview.services.accounts import has_accounts, workspace_for
 from casereview.services.autobackup import backup_on_close, backup_on_open
-from casereview.services.demo import create_demo_file
+from casereview.services.demo import add_demo_users, create_demo_file
 from casereview.store.database import CaseFileError, open_case_file, unlock
 from ui.main_window import MainWindow
 from ui.unlock_dialog import UnlockDialog
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             key = dialog.key
         case_file = open_case_file(path, key)
+        if args.demo:
+            workspace = workspace_for(case_file, key)
+            if not has_accounts(workspace):  # a demo file made before accounts existed
+                add_demo_users(workspace)
     except CaseFileError as exc:
         QMessageBox.critical(None, "CaseReview cannot open the case file", str(exc))
         return 1

@@ -12,6 +12,7 @@ from casereview.services.access import OfficeType, Role
 from casereview.services.accounts import create_user, login, set_up_office, workspace_for
 from casereview.services.casework import import_cases
 from casereview.services.passwords import USER_KDF
+from casereview.services.session import Workspace
 from casereview.store.database import create_case_file, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams
 
@@ -114,6 +115,18 @@ def demo_cases() -> list[Case]:
     return [parse_case(raw) for raw in DEMO_CASES]
 
 
+def add_demo_users(ws: Workspace, password: str = DEMO_PASSWORD, *, kdf: KdfParams = USER_KDF) -> None:
+    """The demo office and its users, one of every role of a prosecutor's office, all with `password` (also for a
+    demo file made before accounts existed)."""
+    set_up_office(ws, OfficeType.PROSECUTOR, "admin", password, kdf=kdf, office_name="Demo County Prosecutor's "
+                  "Office")
+    admin = login(ws, "admin", password)
+    for name, role in (("supervisor", Role.SUPERVISOR), ("prosecutor", Role.PROSECUTOR),
+                       ("paralegal", Role.PARALEGAL)):
+        create_user(admin, name, role, password, kdf=kdf)
+    admin.end()
+
+
 def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password: str = DEMO_PASSWORD,
                      kdf: KdfParams = DEFAULT_KDF, user_kdf: KdfParams = USER_KDF) -> int:
     """Create the encrypted demo case file at `path` (which must not exist yet): a prosecutor's office with a user
@@ -122,13 +135,7 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password:
     case_file, _recovery = create_case_file(path, passphrase, kdf=kdf)
     try:
         ws = workspace_for(case_file, unlock(path, passphrase))
-        set_up_office(ws, OfficeType.PROSECUTOR, "admin", password, kdf=user_kdf, office_name="Demo County "
-                      "Prosecutor's Office")
-        admin = login(ws, "admin", password)
-        for name, role in (("supervisor", Role.SUPERVISOR), ("prosecutor", Role.PROSECUTOR),
-                           ("paralegal", Role.PARALEGAL)):
-            create_user(admin, name, role, password, kdf=user_kdf)
-        admin.end()
+        add_demo_users(ws, password, kdf=user_kdf)
         prosecutor = login(ws, "prosecutor", password)
         import_cases(prosecutor, demo_cases(), load_builtin())
         prosecutor.end()
