@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from casereview.policy import case as spec
@@ -139,10 +139,13 @@ def _fill(session: Session, row: m.Case, case: spec.Case, now: datetime) -> None
 def delete_case(session: Session, case_number: str) -> int:
     """Delete a case and everything recorded in it (people stay when another case names them); returns its id."""
     row = _load(session, case_number)
+    session.flush()
     case_id = row.id
     people = {p.person_id for p in row.parties}
-    session.delete(row)
-    session.flush()
+    # The database deletes the case's rows (ON DELETE CASCADE) in one statement; the ORM would delete the
+    # screening decisions a second time through the charges.
+    session.expunge(row)
+    session.execute(delete(m.Case).where(m.Case.id == case_id))
     _unindex(session, case_id)
     _drop_orphan_people(session, people)
     return case_id

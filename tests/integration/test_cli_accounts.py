@@ -1,0 +1,152 @@
+"""Accounts, the audit trail and purges through the real command line, on real case files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from casereview.services.access import Role
+from casereview.store.database import connect_cipher, unlock
+from tests.conftest import PASSPHRASE
+from tests.helpers import password_file, staff_case_file
+from tests.integration.test_cli_store import run
+
+Args = tuple[str | Path, ...]
+
+
+@pytest.fixture
+def office(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> tuple[Path, Args, Args]:
+    """A case file with admin, supervisor and prosecutor; the options to act as the admin and as the prosecutor."""
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    staff_case_file(*new_case_file, roles=(Role.SUPERVISOR, Role.PROSECUTOR))
+    pw = password_file(tmp_path)
+    return (new_case_file[0], ("--passphrase-file", secret, "--user", "admin", "--password-file", pw),
+            ("--passphrase-file", secret, "--user", "prosecutor", "--password-file", pw))
+
+
+def test_users_are_added_listed_and_refused_roles_of_another_office(tmp_path: Path,
+                                                                    office: tuple[Path, Args, Args]) -> None:
+    db, admin, prosecutor = office
+    new = tmp_path / "new-password.txt"
+    new.write_text("a long walk by the river\n", encoding="utf-8")
+    assert run("user", "add", db, "Dana", "--role", "paralegal", "--new-password-file", new, *admin).returncode == 0
+    listed = run("user", "list", db, *admin)
+    assert listed.returncode == 0 and re.search(r"^Dana\tparalegal\tactive", listed.stdout, re.M), listed.stdout
+    wrong = run("user", "add", db, "Eve", "--role", "attorney", "--new-password-file", new, *admin)
+    assert wrong.returncode == 2 and "has no attorney role" in wrong.stderr
+    weak = tmp_path / "weak.txt"
+    weak.write_text("password1\n")
+    refused = run("user", "add", db, "Finn", "--role", "paralegal", "--new-password-file", weak, *admin)
+    assert refused.returncode == 2 and "common passwords" in refused.stderr
+    denied = run("user", "list", db, *prosecutor)
+    assert denied.returncode == 2 and "may not manage users" in denied.stderr and denied.stdout == ""
+
+
+def test_five_failed_logins_lock_until_an_administrator_releases(tmp_path: Path,
+                                                                 office: tuple[Path, Args, Args]) -> None:
+    db, admin, prosecutor = office
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not the password at all\n")
+    as_bad = (*prosecutor[:4], "--password-file", bad)
+    for _ in range(4):
+        result = run("case", "export", db, "X", *as_bad)
+        assert result.returncode == 2 and "user name or password is wrong" in result.stderr
+    fifth = run("case", "export", db, "X", *as_bad)
+    assert fifth.returncode == 2 and "now locked" in fifth.stderr
+    still = run("case", "export", db, "X", *prosecutor)  # the right password no longer helps
+    assert still.returncode == 2 and "is locked" in still.stderr
+    assert run("user", "release", db, "prosecutor", *admin).returncode == 0
+    after = run("case", "export", db, "X", *prosecutor)
+    assert after.returncode == 2 and "no case X" in after.stderr  # logged in: the case simply does not exist
+    shown = run("audit", "show", db, "--action", "account_locked", *admin)
+    assert shown.returncode == 0 and len(shown.stdout.splitlines()) == 1
+
+
+def test_audit_verify_names_the_first_changed_record(tmp_path: Path, office: tuple[Path, Args, Args]) -> None:
+    db, admin, _prosecutor = office
+    assert run("audit", "verify", db, *admin).returncode == 0
+    conn = connect_cipher(db, unlock(db, PASSPHRASE))()
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET user_id = 2 WHERE seq = 3")
+    conn.close()
+    result = run("audit", "verify", db, *admin)
+    assert result.returncode == 1 and "Record 3 does not match" in result.stdout, result.stdout
+    check = run("check", db, "--passphrase-file", admin[1])
+    assert check.returncode == 1 and "NOT intact" in check.stdout and "rules that protect" in check.stdout
+
+
+def test_an_exported_anchor_catches_a_cut_off_tail(tmp_path: Path, office: tuple[Path, Args, Args]) -> None:
+    db, admin, _prosecutor = office
+    anchor = tmp_path / "anchor.json"
+    assert run("audit", "anchor", db, anchor, *admin).returncode == 0
+    conn = connect_cipher(db, unlock(db, PASSPHRASE))()
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    top = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+    conn.execute("DELETE FROM audit_log WHERE seq >= ?", (top - 2,))
+    seq, chain = conn.execute("SELECT seq, chain FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.execute("UPDATE audit_head SET seq = ?, chain = ?", (seq, chain))  # the head agrees: only anchors know
+    conn.commit()
+    conn.close()
+    (tmp_path / "data" / "audit-anchors").rename(tmp_path / "elsewhere")  # the local anchor is gone too
+    result = run("audit", "verify", db, "--anchor", anchor, *admin)
+    # (logging in to verify appends a record where the cut began: the anchor still shows records missing)
+    assert result.returncode == 1 and f"to {top} were cut off" in result.stdout, result.stdout
+    bad = tmp_path / "bad-anchor.json"
+    bad.write_text("{not json")
+    unreadable = run("audit", "verify", db, "--anchor", bad, *admin)
+    assert unreadable.returncode == 2 and "bad-anchor.json" in unreadable.stderr
+
+
+def test_purge_and_idle_limit_and_rescue(tmp_path: Path, office: tuple[Path, Args, Args]) -> None:
+    db, admin, prosecutor = office
+    case = tmp_path / "case.json"
+    case.write_text('{"case_number": "P-1", "incident_date": "2026-01-02", "people": [{"id": "A", "role": "seller", '
+                    '"age": 30, "name": "Rosa Díaz", "person_key": "rd-1"}], "charges": [{"id": "1", "person": "A", '
+                    '"offense": "selling_sex"}]}', encoding="utf-8")
+    assert run("case", "import", db, case, *prosecutor).returncode == 0
+    purged = run("purge", db, "--person-key", "rd-1", "--order", "CV-2026-77", *admin)
+    assert purged.returncode == 0 and "1 case(s) deleted" in purged.stderr, purged.stderr
+    assert run("case", "export", db, "P-1", *prosecutor).returncode == 2
+    assert run("purge", db, "--person-key", "rd-1", "--order", "CV-2026-77", *admin).returncode == 2
+    assert run("office", "set", db, "--idle-minutes", "31", *admin).returncode == 2
+    shown = run("office", "set", db, "--idle-minutes", "10", *admin)
+    assert shown.returncode == 0 and "after 10 minute(s)" in shown.stdout and "prosecutor" in shown.stdout
+    # a wrong recovery key rescues nobody (the right one: test_init_creates_the_first_administrator...)
+    recovery_file = tmp_path / "recovery.txt"
+    recovery_file.write_text("AAAA-" * 9 + "AAAA\n")
+    new = tmp_path / "new.txt"
+    new.write_text("a brand new sentence here\n")
+    wrong = run("user", "rescue", db, "admin", "--recovery-key-file", recovery_file, "--new-password-file", new)
+    assert wrong.returncode == 2 and "recovery key does not open" in wrong.stderr
+
+
+def test_init_creates_the_first_administrator_of_a_defense_office(tmp_path: Path) -> None:
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(PASSPHRASE)
+    db = tmp_path / "defense.db"
+    pw = password_file(tmp_path)
+    made = run("init", db, "--office-type", "defense", "--admin", "Ana", "--passphrase-file", secret,
+               "--password-file", pw)
+    assert made.returncode == 0, made.stderr
+    recovery = re.search(r"(?:[A-Z2-7]{4}-){9}[A-Z2-7]{4}", made.stdout)
+    assert recovery is not None
+    me = ("--passphrase-file", secret, "--user", "ana", "--password-file", pw)
+    shown = run("office", "show", db, *me)
+    assert shown.returncode == 0 and "Office type: defense" in shown.stdout
+    assert run("user", "add", db, "Sam", "--role", "attorney", "--new-password-file", pw, *me).returncode == 0
+    denied = run("user", "add", db, "Lee", "--role", "supervisor", "--new-password-file", pw, *me)
+    assert denied.returncode == 2 and "A defense office has no supervisor role" in denied.stderr
+    no_password = run("init", tmp_path / "other.db", "--passphrase-file", secret)
+    assert no_password.returncode == 2 and "--password-file" in no_password.stderr
+    assert not (tmp_path / "other.db").exists()
+    # the administrator is locked out: the recovery key from the sheet sets a new password
+    recovery_file, new = tmp_path / "recovery.txt", tmp_path / "new.txt"
+    recovery_file.write_text(recovery.group(0))
+    new.write_text("another long sentence\n")
+    rescued = run("user", "rescue", db, "Ana", "--recovery-key-file", recovery_file, "--new-password-file", new)
+    assert rescued.returncode == 0 and "signing identity must be issued again" in rescued.stderr
+    assert run("office", "show", db, *me[:4], "--password-file", new).returncode == 0
+    assert run("office", "show", db, *me).returncode == 2  # the old password no longer works
