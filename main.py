@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from casereview import paths
 from casereview.crash import write_to_stderr
 from casereview.services.accounts import has_accounts, workspace_for
+from casereview.services.audit import remember_anchor
 from casereview.services.autobackup import backup_on_close, backup_on_open
 from casereview.services.demo import add_demo_users, create_demo_file
 from casereview.store.database import CaseFileError, open_case_file, unlock
@@ -61,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             key = dialog.key
         case_file = open_case_file(path, key)
         if args.demo:
-            workspace = workspace_for(case_file, key)
-            if not has_accounts(workspace):  # a demo file made before accounts existed
-                add_demo_users(workspace)
+            demo_workspace = workspace_for(case_file, key)
+            if not has_accounts(demo_workspace):  # a demo file made before accounts existed
+                add_demo_users(demo_workspace)
     except CaseFileError as exc:
         QMessageBox.critical(None, "CaseReview cannot open the case file", str(exc))
         return 1
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(case_file, title_path=path)
     window.show()
     code = app.exec()
+    workspace = workspace_for(case_file, key)
+    if has_accounts(workspace):
+        remember_anchor(workspace.anchor())  # the trail's end, kept outside the file
     case_file.close()
     try:
         backup_on_close(path, key)

@@ -11,6 +11,7 @@ administrator's work on accounts.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from casereview.services.passwords import (
     derive_wrapping_key,
     hash_password,
     new_salt,
+    normalize,
     spend_verify_time,
     unwrap_user_key,
     verify_password,
@@ -74,11 +76,12 @@ class NoAccounts(AccessProblem):
 
 
 def fold_username(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    """The form user names are compared in: Unicode NFC, spaces collapsed, case folded ("José" typed either way)."""
+    return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
 
 
 def _check_username(name: str) -> str:
-    clean = " ".join(name.split())
+    clean = unicodedata.normalize("NFC", " ".join(name.split()))
     if not clean:
         raise AccountProblem("The user name is empty: give the name the person logs in with.")
     if len(clean) > MAX_USERNAME:
@@ -232,7 +235,8 @@ def login(ws: Workspace, username: str, password: str) -> UserSession:
         row.last_login_at = row.failures_counted_from = naive(now)
         audit.append(db, ws.audit_key, user_id=user.id, action="login", object_id=f"user:{user.id}", now=now)
     return UserSession(ws, user.id, user.username, Role(user.role), office_type, user_key,
-                       idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now)
+                       idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now,
+                       credential=user.password_hash)
 
 
 def _unwrap(ws: Workspace, user: m.User, password: str) -> bytes:
@@ -307,6 +311,7 @@ def _check_role(session: UserSession, role: Role) -> None:
 
 def create_user(session: UserSession, username: str, role: Role, password: str, *,
                 kdf: KdfParams = USER_KDF) -> int:
+    session.authorize(Op.MANAGE_USERS)  # before looking at the arguments: a refusal is audited as such
     name = _check_username(username)
     _check_role(session, role)
     with session.acting(Op.MANAGE_USERS, "user_created") as db:
@@ -316,6 +321,7 @@ def create_user(session: UserSession, username: str, role: Role, password: str, 
 
 
 def set_role(session: UserSession, username: str, role: Role) -> None:
+    session.authorize(Op.MANAGE_USERS)
     _check_role(session, role)
     with session.acting(Op.MANAGE_USERS, "user_role_changed") as db:
         user = _target(db, username)
@@ -381,7 +387,7 @@ def change_own_password(session: UserSession, old_password: str, new_password: s
     if not check_session_password(session, old_password):
         raise AccountProblem("The current password is wrong. Nothing was changed.")
     check_new_password(new_password, session.username)
-    if new_password == old_password:
+    if normalize(new_password) == normalize(old_password):
         raise AccountProblem("The new password is the same as the old one: choose a different one.")
     session.ensure_active()  # every role may change its own password
     ws = session.workspace
@@ -397,7 +403,9 @@ def change_own_password(session: UserSession, old_password: str, new_password: s
         user.must_change_password = False
         audit.append(db, ws.audit_key, user_id=user.id, action="password_changed", object_id=f"user:{user.id}",
                      now=now)
+        credential = user.password_hash
     session.authenticated_at = session.last_activity = now
+    session.credential = credential
 
 
 @dataclass(frozen=True)
@@ -422,6 +430,7 @@ def user_id_of(session: UserSession, username: str) -> int:
 
 
 def set_idle_limit(session: UserSession, minutes: int) -> None:
+    session.authorize(Op.OFFICE_SETTINGS)
     if not 1 <= minutes <= MAX_IDLE_MINUTES:
         raise AccountProblem(f"The idle limit is between 1 and {MAX_IDLE_MINUTES} minutes (CJIS allows at most "
                              f"{MAX_IDLE_MINUTES}).")

@@ -7,7 +7,8 @@ DELETE on the table; the chain catches what is done around them (a raw edit of t
 
 A cut-off tail leaves an intact chain, so the newest sequence number and chain value are also kept *outside* the
 audit table, as anchors: in the application's data folder (moved forward after each piece of work), in the
-manifest of every backup, and in anchor files an administrator exports and keeps elsewhere. `verify` checks the
+manifest of every backup, and in anchor files an administrator exports and keeps elsewhere. The data folder's
+anchor moves forward at the end of every command-line command and when the window closes. `verify` checks the
 chain against every anchor it is given, and a trail shorter than an anchor is reported as cut off.
 """
 
@@ -60,6 +61,8 @@ class AuditError(Exception):
 
 
 def audit_key(db_key: bytes, file_id: str) -> bytes:
+    """The chain's key: derived from the case file's key, so whoever holds the office key could re-make a chain;
+    anchors kept elsewhere are what catches that."""
     return HKDF(algorithm=SHA256(), length=32, salt=None,
                 info=f"casereview audit chain v1:{file_id}".encode()).derive(db_key)
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casereview.services import audit
@@ -96,6 +97,8 @@ class UserSession:
     authenticated_at: datetime = field(default_factory=utc_now)
     locked: bool = False
     ended: bool = False
+    # The password hash at login: when an administrator resets the password, this session ends.
+    credential: str = field(default="", repr=False)
 
     # ------------------------------------------------------------------------------------------- activity
 
@@ -160,6 +163,19 @@ class UserSession:
             raise SessionLocked("You are logged out. Log in again to continue.")
         if self.check_idle():
             raise SessionLocked("The session locked after a period without activity. Give your password to go on.")
+        self._follow_account()
+
+    def _follow_account(self) -> None:
+        """An administrator's change to this account applies at once: a new role is used from now on; a disabled
+        or locked account, or a password reset, ends the session."""
+        with self.workspace.session() as db:
+            row = db.execute(select(m.User.role, m.User.status, m.User.password_hash)
+                             .where(m.User.id == self.user_id)).one_or_none()
+        if row is None or row.status != "active" or (self.credential and row.password_hash != self.credential):
+            self.end()
+            raise SessionLocked("An administrator changed your account (disabled or locked it, or reset its "
+                                "password), so you are logged out. Log in again, or ask the administrator.")
+        self.role = Role(row.role)
 
     def authorize(self, op: Op, *, object_id: str | None = None) -> None:
         """The check every service makes before acting. Refusals are audited and raise `AccessProblem`."""

@@ -11,13 +11,17 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_head_no_delete")
+TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace", "audit_head_no_delete")
 
 _SQLITE = {
     "audit_log_no_update": "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
                            "BEGIN SELECT RAISE(ABORT, 'audit records cannot be changed'); END",
     "audit_log_no_delete": "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
                            "BEGIN SELECT RAISE(ABORT, 'audit records cannot be deleted'); END",
+    # INSERT OR REPLACE deletes the old row without firing delete triggers (unless recursive_triggers is on).
+    "audit_log_no_replace": "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log "
+                            "WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq) "
+                            "BEGIN SELECT RAISE(ABORT, 'audit records cannot be replaced'); END",
     "audit_head_no_delete": "CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head "
                             "BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END",
 }
@@ -29,7 +33,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql
 """
-_POSTGRES = {
+_POSTGRES = {  # (PostgreSQL has no INSERT OR REPLACE: an upsert goes through the UPDATE trigger)
     "audit_log_no_update": ("audit_log", "BEFORE UPDATE"),
     "audit_log_no_delete": ("audit_log", "BEFORE DELETE"),
     "audit_head_no_delete": ("audit_head", "BEFORE DELETE"),
@@ -53,6 +57,9 @@ def ensure_audit_triggers(conn: Connection) -> None:
             conn.execute(text(sql))
         return
     conn.execute(text(_POSTGRES_FUNCTION))
+    conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_replace ON audit_log"))
+    conn.execute(text("CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log FOR EACH ROW WHEN (false) "
+                      "EXECUTE FUNCTION casereview_audit_refuse()"))  # present for the check; the PK refuses
     for name, (table, when) in _POSTGRES.items():
         conn.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
         conn.execute(text(f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW "

@@ -76,7 +76,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        for name in ("audit_log_no_update", "audit_log_no_delete", "audit_head_no_delete"):
+        for name in ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace", "audit_head_no_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table("audit_head")
     op.drop_index("ix_audit_user_action_at", table_name="audit_log")
