@@ -27,8 +27,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from casereview.paths import data_dir
 from casereview.store import models as m
@@ -80,30 +80,52 @@ def record_mac(key: bytes, prev_chain: str, seq: int, at: str, user_id: int | No
 
 
 def append(session: Session, key: bytes, *, user_id: int | None, action: str, object_id: str | None = None,
-           outcome: str = "success", now: datetime | None = None) -> m.AuditRecord:
-    """Add one record in the caller's transaction (so it commits or rolls back with the action it records)."""
+           outcome: str = "success", now: datetime | None = None) -> int:
+    """Add one record in the caller's transaction (so it commits or rolls back with the action it records);
+    returns its sequence number."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     at = stamp(now or datetime.now(UTC))
-    head = session.execute(select(m.AuditHead.seq, m.AuditHead.chain).where(m.AuditHead.id == 1)
-                           .with_for_update()).one_or_none()
-    if head is None:
-        raise AuditError("The audit trail's head record is missing: the case file is damaged. Run "
-                         "python -m casereview check, and restore the latest backup if it fails.")
-    seq = head.seq + 1
-    chain = record_mac(key, head.chain, seq, at, user_id, action, object_id, outcome)
-    row = m.AuditRecord(seq=seq, at=at, user_id=user_id, action=action, object_id=object_id, outcome=outcome,
-                        chain=chain)
-    session.add(row)
-    moved = session.execute(update(m.AuditHead).where(m.AuditHead.id == 1, m.AuditHead.seq == head.seq)
-                            .values(seq=seq, chain=chain))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    # The head read once per transaction; a second record in the same transaction follows on from the first.
+    cached = session.info.get(_HEAD_KEY)
+    conn = session.connection()
+    if cached is None:
+        found = conn.execute(_READ_HEAD_LOCKED if conn.dialect.name != "sqlite" else _READ_HEAD).one_or_none()
+        if found is None:
+            raise AuditError("The audit trail's head record is missing: the case file is damaged. Run "
+                             "python -m casereview check, and restore the latest backup if it fails.")
+        cached = (int(found.seq), str(found.chain))
+    prev_seq, prev_chain = cached
+    seq = prev_seq + 1
+    chain = record_mac(key, prev_chain, seq, at, user_id, action, object_id, outcome)
+    conn.execute(_INSERT, {"seq": seq, "at": at, "user_id": user_id, "action": action, "object_id": object_id,
+                           "outcome": outcome, "chain": chain})
+    moved = conn.execute(_MOVE_HEAD, {"seq": seq, "chain": chain, "prev": prev_seq})
+    if moved.rowcount != 1:
+        session.info.pop(_HEAD_KEY, None)
         raise AuditError("Another user wrote to the audit trail at the same moment. Nothing was changed: try "
                          "again.")
-    session.flush()
-    return row
+    session.info[_HEAD_KEY] = (seq, chain)
+    return seq
+
+
+_HEAD_KEY = "casereview.audit_head"
+# Plain SQL, built once: an audit record is a few statements, and SQLAlchemy's statement building would cost more
+# than the database's work.
+_READ_HEAD = text("SELECT seq, chain FROM audit_head WHERE id = 1")
+_READ_HEAD_LOCKED = text("SELECT seq, chain FROM audit_head WHERE id = 1 FOR UPDATE")
+_INSERT = text("INSERT INTO audit_log (seq, at, user_id, action, object_id, outcome, chain) "
+               "VALUES (:seq, :at, :user_id, :action, :object_id, :outcome, :chain)")
+_MOVE_HEAD = text("UPDATE audit_head SET seq = :seq, chain = :chain WHERE id = 1 AND seq = :prev")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, transaction: SessionTransaction) -> None:
+    """The cached head is good only inside the transaction that read it."""
+    if transaction.parent is None:
+        session.info.pop(_HEAD_KEY, None)
 
 
 def head(session: Session) -> tuple[int, str]:
