@@ -30,6 +30,7 @@ from casereview.services.access import OfficeType, Op, Role, office_words
 from casereview.services.accounts import has_accounts, login, set_up_office, workspace_for
 from casereview.services.casefiles import check_case_file, restore_backup
 from casereview.services.demo import create_demo_file
+from casereview.services.office import read_office
 from casereview.services.passwords import WeakPassword, check_new_password
 from casereview.services.session import AccessProblem, UserSession, Workspace
 from casereview.store import keys as keymod
@@ -408,7 +409,7 @@ def _office(args: argparse.Namespace) -> int:
             if args.idle_minutes is None:
                 raise UsageProblem("Say what to change, for example --idle-minutes 10.")
             accounts.set_idle_limit(user, args.idle_minutes)
-        office = accounts.office_profile(user)
+        office = read_office(user)
     print(f"Office type: {office.office_type}")
     print(f"Name: {office.name or '(not set)'}")
     print(f"Sessions lock after {office.idle_limit_minutes} minute(s) without activity.")

@@ -408,21 +408,6 @@ def change_own_password(session: UserSession, old_password: str, new_password: s
     session.credential = credential
 
 
-@dataclass(frozen=True)
-class OfficeProfile:
-    office_type: str
-    name: str | None
-    idle_limit_minutes: int
-
-
-def office_profile(session: UserSession) -> OfficeProfile:
-    """The office profile, for any logged-in user."""
-    session.ensure_active()
-    with session.workspace.session() as db:
-        office = _office(db)
-        return OfficeProfile(office.office_type, office.name, office.idle_limit_minutes)
-
-
 def user_id_of(session: UserSession, username: str) -> int:
     session.authorize(Op.VIEW_AUDIT)
     with session.workspace.session() as db:

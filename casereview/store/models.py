@@ -221,6 +221,35 @@ class Office(Base):
     office_type: Mapped[str] = mapped_column(String(20))  # prosecutor | defense
     idle_limit_minutes: Mapped[int] = mapped_column(Integer, default=15)
     name: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    head_name: Mapped[str | None] = mapped_column(Text)
+    head_title: Mapped[str | None] = mapped_column(Text)
+    county: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    # The record-relief terms the state uses: {"expungement": "expunction", "sealing": "", ...}; an empty or
+    # missing entry means the state has no such relief.
+    relief_terms: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    policy_id: Mapped[str] = mapped_column(String(100), default="fjp-model-2025")
+    # An office's own policy file, stored by content hash in policy_text (None: the built-in policy_id).
+    policy_hash: Mapped[str | None] = mapped_column(String(64))
+    presumptive: Mapped[bool] = mapped_column(Boolean, default=True)
+    backup_folder: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class Statute(Base):
+    """The office's statute catalog: the local statute text as charged, mapped to the policy's offense."""
+
+    __tablename__ = "statute"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(200))
+    code_folded: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    offense: Mapped[str] = mapped_column(String(40))
 
 
 class User(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from casereview.services import accounts, audit, passwords
 from casereview.services.access import OfficeType, Op, Role
 from casereview.services.accounts import AccountDisabled, AccountLocked, AccountProblem, LoginFailed
+from casereview.services.office import read_office
 from casereview.services.passwords import WeakPassword
 from casereview.services.session import (
     PermissionDenied,
@@ -465,9 +466,9 @@ def test_the_idle_limit_is_between_1_and_30_minutes(admin: UserSession, clock: F
     for minutes in (0, 31, -5):
         with pytest.raises(AccountProblem, match="between 1 and 30"):
             accounts.set_idle_limit(admin, minutes)
-    assert accounts.office_profile(admin).idle_limit_minutes == 15
+    assert read_office(admin).idle_limit_minutes == 15
     accounts.set_idle_limit(admin, 30)
-    assert accounts.office_profile(admin).idle_limit_minutes == 30
+    assert read_office(admin).idle_limit_minutes == 30
     assert [r.object_id for r in records(ws, action="office_settings_changed")] == ["office:1"]
     add_user(admin, "bob", Role.PARALEGAL)
     bob = log_in(ws, "bob")
