@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -278,11 +278,31 @@ class CaseRow:
     decisions: str
 
 
+SORTABLE = {"case_number": m.Case.case_number, "incident_date": m.Case.incident_date, "county": m.Case.county}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the case list shows: a search (accent- and case-insensitive: case number, names, statutes, offenses,
+    docket numbers, places), a decision and a charge status any charge has, and an incident-date range."""
+
+    query: str = ""
+    decision: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "incident_date"
+    descending: bool = True
+
+
 def search_case_ids(session: Session, query: str = "", *, decision: str | None = None,
-                    limit: int | None = None) -> list[int]:
-    """Ids of the cases matching a search (accent- and case-insensitive) and filter, newest incident first."""
-    stmt = select(m.Case.id).order_by(m.Case.incident_date.desc(), m.Case.id.desc())
-    folded = fold(query)
+                    limit: int | None = None, where: CaseFilter | None = None) -> list[int]:
+    """Ids of the cases matching a search and filters, newest incident first unless `where` sorts otherwise."""
+    where = where or CaseFilter(query=query, decision=decision)
+    column = SORTABLE.get(where.sort, m.Case.incident_date)
+    order = (column.desc(), m.Case.id.desc()) if where.descending else (column.asc(), m.Case.id.asc())
+    stmt = select(m.Case.id).order_by(*order)
+    folded = fold(where.query)
     if folded:
         if session.get_bind().dialect.name == "sqlite" and all(len(w) >= 3 for w in folded.split()):
             stmt = stmt.where(m.Case.id.in_(
@@ -291,8 +311,17 @@ def search_case_ids(session: Session, query: str = "", *, decision: str | None =
         else:
             for word in folded.split():
                 stmt = stmt.where(m.Case.search_text.contains(word, autoescape=True))
-    if decision:
-        stmt = stmt.where(m.Case.id.in_(select(m.Charge.case_id).where(m.Charge.decision == decision)))
+    charge_filter = []
+    if where.decision:
+        charge_filter.append(m.Charge.decision == where.decision)
+    if where.status:
+        charge_filter.append(m.Charge.status == where.status)
+    if charge_filter:
+        stmt = stmt.where(m.Case.id.in_(select(m.Charge.case_id).where(*charge_filter)))
+    if where.date_from is not None:
+        stmt = stmt.where(m.Case.incident_date >= where.date_from)
+    if where.date_to is not None:
+        stmt = stmt.where(m.Case.incident_date <= where.date_to)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

@@ -8,6 +8,9 @@ call.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening
@@ -15,6 +18,8 @@ from casereview.policy.profile import PolicyProfile
 from casereview.services import cases
 from casereview.services.access import Op
 from casereview.services.session import UserSession, set_audit_object
+from casereview.store import models as m
+from casereview.store.search import fold
 
 
 def create_case(user: UserSession, case: spec.Case, profile: PolicyProfile) -> int:
@@ -79,7 +84,50 @@ def read_case(user: UserSession, case_number: str) -> tuple[spec.Case, int]:
 
 
 def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,
-               limit: int | None = None) -> list[int]:
+               limit: int | None = None, where: cases.CaseFilter | None = None) -> list[int]:
     user.authorize(Op.VIEW_CASES)
     with user.workspace.session() as db:
-        return cases.search_case_ids(db, query, decision=decision, limit=limit)
+        return cases.search_case_ids(db, query, decision=decision, limit=limit, where=where)
+
+
+def case_list_rows(user: UserSession, ids: Sequence[int]) -> list[cases.CaseRow]:
+    """The case list's lines for some ids (the list asks for them as they scroll into view)."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return cases.case_rows(db, ids)
+
+
+def count_all(user: UserSession) -> int:
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return cases.count_cases(db)
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    person_key: str | None
+    name: str
+    date_of_birth: str
+    cases: int
+
+
+def find_people(user: UserSession, query: str, *, limit: int = 20) -> list[PersonMatch]:
+    """People already in the case file whose name matches (accent- and case-insensitive), to pick in the editor."""
+    user.authorize(Op.VIEW_CASES)
+    words = fold(query).split()
+    if not words:
+        return []
+    with user.workspace.session() as db:
+        # The cases whose search text has every word (the search index), then their people whose name has them.
+        case_ids = cases.search_case_ids(db, " ".join(words), limit=500)
+        people = db.scalars(select(m.Person).join(m.CaseParty).where(m.CaseParty.case_id.in_(case_ids))
+                            .distinct().order_by(m.Person.name)).all()
+        found: list[PersonMatch] = []
+        for person in people:
+            if all(w in fold(person.name or "") for w in words):
+                found.append(PersonMatch(person.person_key, person.name or "",
+                                         person.date_of_birth.isoformat() if person.date_of_birth else "",
+                                         len(person.parties)))
+                if len(found) >= limit:
+                    break
+        return found
