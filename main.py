@@ -1,23 +1,30 @@
-"""Starts the CaseReview desktop application: arguments, QApplication, main window. Nothing else."""
+"""Starts the CaseReview desktop application: arguments, QApplication, the first window. Nothing else.
+
+- No case file yet: the first-run wizard (create one, or open the demo).
+- A case file: one dialog unlocks it and logs in.
+- ``--demo``: the demo case file, created when missing, opened directly as its prosecutor (File > Switch user for
+  the other roles; every demo password is "demo password").
+
+Heavy modules (the database, the policy engine, the window) are imported after QApplication exists and the first
+dialog is on its way, so the first window appears quickly.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar
 
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from casereview import paths
 from casereview.crash import write_to_stderr
-from casereview.services.accounts import has_accounts, workspace_for
-from casereview.services.audit import remember_anchor
-from casereview.services.autobackup import backup_on_close, backup_on_open
-from casereview.services.demo import add_demo_users, create_demo_file
-from casereview.store.database import CaseFileError, open_case_file, unlock
-from ui.main_window import MainWindow
-from ui.unlock_dialog import UnlockDialog
+
+T = TypeVar("T")
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -31,59 +38,124 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
         box.exec()
 
 
+def _wait_for(title: str, work: Callable[[], T]) -> T:
+    """Run slow start-up work (a key derivation, creating the demo) off the GUI thread, with progress shown."""
+    from ui.worker import run_task
+
+    loop = QEventLoop()
+    outcome: dict[str, Any] = {}
+    task = run_task(None, title, lambda _progress: work(), on_done=lambda r: outcome.update(result=r),
+                    on_error=lambda exc: outcome.update(error=exc))
+    task.destroyed.connect(loop.quit)
+    if "result" not in outcome and "error" not in outcome:
+        loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]  # type: ignore[no-any-return]
+
+
+def _open_demo() -> tuple[Any, Path]:
+    from casereview.services.accounts import has_accounts, login, workspace_for
+    from casereview.services.demo import add_demo_users, create_demo_file
+    from casereview.store.database import open_case_file, unlock
+
+    path = paths.demo_case_file()
+
+    def prepare() -> Any:
+        if not path.exists():
+            create_demo_file(path)
+        key = unlock(path, paths.DEMO_PASSPHRASE)
+        workspace = workspace_for(open_case_file(path, key), key)
+        if not has_accounts(workspace):  # a demo file made before accounts existed
+            add_demo_users(workspace)
+        return login(workspace, "prosecutor", paths.DEMO_PASSWORD)
+
+    return _wait_for("Opening the demo case file", prepare), path
+
+
+def _log_in(path: Path) -> tuple[Any, Path] | None:
+    from ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(path, known_passphrase=paths.DEMO_PASSPHRASE if path == paths.demo_case_file() else None)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.session is None:
+        return None
+    return dialog.session, dialog.path
+
+
+def _first_run() -> tuple[Any, Path] | None:
+    from ui.first_run import FirstRunWizard
+
+    wizard = FirstRunWizard(paths.default_case_file())
+    if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
+        return None
+    if wizard.choice == "demo":
+        return _open_demo()
+    if wizard.session is None or wizard.case_file_path is None:
+        return None
+    return wizard.session, wizard.case_file_path
+
+
+def _start(args: argparse.Namespace) -> tuple[Any, Path] | None:
+    if args.demo:
+        return _open_demo()
+    path = args.db or paths.default_case_file()
+    if path.exists():
+        return _log_in(path)
+    if args.db is not None:
+        QMessageBox.information(None, "No case file there", f"There is no case file at {path}. CaseReview will "
+                                "help you create one.")
+    return _first_run()
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.excepthook = _excepthook
     parser = argparse.ArgumentParser(prog="main.py", description="CaseReview desktop application")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--demo", action="store_true", help="open the demo case file (created if it does not exist)")
-    group.add_argument("--db", type=Path, help="open this case file (created if it does not exist)")
+    group.add_argument("--db", type=Path, help="open this case file")
     args = parser.parse_args(argv)
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName(paths.APP_NAME)
     app.setApplicationDisplayName(paths.APP_NAME)
 
-    path = paths.demo_case_file() if args.demo else (args.db or paths.default_case_file())
-    try:
-        if args.demo:
-            if not path.exists():
-                create_demo_file(path)
-            key = unlock(path, paths.DEMO_PASSPHRASE)
-        elif not path.exists():
-            QMessageBox.information(
-                None, "No case file yet",
-                f"There is no case file at {path}.\n\nCreate one with:\n    python -m casereview init {path}\n\n"
-                "(Creating case files from this window comes in a later version.)")
-            return 1
-        else:
-            dialog = UnlockDialog(path)
-            if dialog.exec() != UnlockDialog.DialogCode.Accepted or dialog.key is None:
-                return 1
-            key = dialog.key
-        case_file = open_case_file(path, key)
-        if args.demo:
-            demo_workspace = workspace_for(case_file, key)
-            if not has_accounts(demo_workspace):  # a demo file made before accounts existed
-                add_demo_users(demo_workspace)
-    except CaseFileError as exc:
-        QMessageBox.critical(None, "CaseReview cannot open the case file", str(exc))
-        return 1
-    try:
-        backup_on_open(path, key)
-    except (OSError, CaseFileError) as exc:
-        QMessageBox.warning(None, "The daily backup was not made", f"{exc}\n\nYour case file is unchanged.")
-    window = MainWindow(case_file, title_path=path)
-    window.show()
-    code = app.exec()
-    workspace = workspace_for(case_file, key)
-    if has_accounts(workspace):
+    from casereview.services.audit import remember_anchor
+    from casereview.services.autobackup import backup_on_close, backup_on_open
+    from casereview.store.database import CaseFileError
+    from ui.main_window import MainWindow
+    from ui.problems import show_problem
+
+    code = 0
+    started = _start_safely(args, show_problem)
+    while started is not None:
+        session, path = started
+        workspace = session.workspace
+        try:
+            backup_on_open(path, workspace.db_key)
+        except (OSError, CaseFileError) as exc:
+            QMessageBox.warning(None, "The daily backup was not made", f"{exc}\n\nYour case file is unchanged.")
+        window = MainWindow(session, title_path=path)
+        switched: list[bool] = []
+        window.logged_out.connect(lambda: switched.append(True))
+        window.show()
+        code = app.exec()
+        session.end()
         remember_anchor(workspace.anchor())  # the trail's end, kept outside the file
-    case_file.close()
-    try:
-        backup_on_close(path, key)
-    except (OSError, CaseFileError) as exc:
-        QMessageBox.warning(None, "The backup on closing was not made", f"{exc}\n\nYour case file is unchanged.")
+        workspace.case_file.close()
+        try:
+            backup_on_close(path, workspace.db_key)
+        except (OSError, CaseFileError) as exc:
+            QMessageBox.warning(None, "The backup on closing was not made", f"{exc}\n\nYour case file is unchanged.")
+        started = _log_in(path) if switched else None
     return code
+
+
+def _start_safely(args: argparse.Namespace, show_problem: Callable[..., None]) -> tuple[Any, Path] | None:
+    try:
+        return _start(args)
+    except Exception as exc:  # noqa: BLE001 - expected problems get their message, bugs the crash dialog
+        show_problem(None, "CaseReview cannot open the case file", exc)
+        return None
 
 
 if __name__ == "__main__":

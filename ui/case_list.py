@@ -5,19 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from casereview.services.cases import CaseRow
 
 _COLUMNS = (("Case number", "case_number"), ("Incident date", "incident_date"), ("County", "county"),
             ("People", "people"), ("Charges", "charges"), ("Decisions", "decisions"))
+_SORT_KEYS = {0: "case_number", 1: "incident_date", 2: "county"}  # the columns the database can sort by
 _BATCH = 200
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class CaseListModel(QAbstractTableModel):
-    """Rows are case ids; `load_rows(ids)` turns a batch of ids into `CaseRow`s when the view first needs them."""
+    """Rows are case ids; `load_rows(ids)` turns a batch of ids into `CaseRow`s when the view first needs them.
+    Sorting is the database's: a click on a sortable header emits `sort_requested(key, descending)` and the owner
+    sets the ids again in the new order."""
+
+    sort_requested = Signal(str, bool)
 
     def __init__(self, load_rows: Callable[[Sequence[int]], list[CaseRow]], parent: Any = None) -> None:
         super().__init__(parent)
@@ -33,6 +38,14 @@ class CaseListModel(QAbstractTableModel):
 
     def case_id(self, row: int) -> int:
         return self._ids[row]
+
+    def case_number(self, row: int) -> str:
+        return self._row(row).case_number
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = _SORT_KEYS.get(column)
+        if key is not None:
+            self.sort_requested.emit(key, order == Qt.SortOrder.DescendingOrder)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._ids)

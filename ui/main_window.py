@@ -1,86 +1,400 @@
-"""The first main window: the cases of a case file, read-only.
+"""The main window: the case list (search as you type, filters, sort) beside the case editor and its screening.
 
-Editing, screening from the window and the rest of the desktop application come in later versions; this window
-says so rather than pretending otherwise.
+Slots are one line where they can be: each calls a service through the editor, the list, or the background task
+runner. What a user may do is decided by the services (`casereview.services.access`); menus only mirror it, so an
+action the role does not allow is shown disabled with the reason in its tooltip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from casereview.services import cases
-from casereview.services.cases import CaseRow
-from casereview.store.database import CaseFile
+from casereview.policy.case import STATUSES, CaseInputError
+from casereview.policy.engine import screen_case
+from casereview.policy.profile import DECISIONS
+from casereview.progress import Progress
+from casereview.services import care, casework
+from casereview.services.access import Op
+from casereview.services.cases import CaseFilter, CaseRow
+from casereview.services.office import read_office
+from casereview.services.session import AccessProblem, UserSession
+from ui.case_editor import CaseEditor, describe
 from ui.case_list import CaseListModel
+from ui.problems import show_problem
+from ui.screening_panel import ScreeningPanel, badge_text
+from ui.worker import run_task
+
+SEARCH_DELAY_MS = 120
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, case_file: CaseFile, *, title_path: Path | None = None) -> None:
+    """Signals: `logged_out()` when the user switches user or the account was locked meanwhile."""
+
+    logged_out = Signal()
+
+    def __init__(self, session: UserSession, *, title_path: Path | None = None) -> None:
         super().__init__()
-        self._case_file = case_file
+        self.session = session
+        self.title_path = title_path
+        office = read_office(session)
+        self.office_name = office.name or "CaseReview"
         name = title_path.name if title_path else "case file"
-        self.setWindowTitle(f"CaseReview — {name} (read-only)")
-        self.resize(1100, 640)
+        self.setWindowTitle(f"{name} — {session.username} ({session.role.value}) — CaseReview [*]")
+        self.resize(1400, 820)
+        self.filter = CaseFilter()
+
+        self.stack = QStackedWidget(self)
+        self.setCentralWidget(self.stack)
+        self.work = QWidget(self.stack)
+        self.stack.addWidget(self.work)
+        layout = QVBoxLayout(self.work)
+        layout.setContentsMargins(6, 6, 6, 6)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.work)
+        layout.addWidget(splitter)
+
+        splitter.addWidget(self._build_list())
+        self.editor = CaseEditor(session, splitter)
+        self.editor.edited.connect(self.rescreen)
+        self.editor.saved.connect(self._after_save)
+        splitter.addWidget(self.editor)
+        self.panel = ScreeningPanel(splitter)
+        self.panel.find_out.connect(self.editor.focus_need)
+        splitter.addWidget(self.panel)
+        splitter.setSizes([430, 640, 330])
+        splitter.setChildrenCollapsible(False)
+
+        self._build_menus()
+        self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
+        self.refresh()
+        self.rescreen()
+        self._install_idle_lock()
+
+    # -------------------------------------------------------------------------------------------- the list
+
+    def _build_list(self) -> QWidget:
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit(box)
+        self.search.setPlaceholderText("Search: case number, name, statute, offense, docket…")
+        self.search.setAccessibleName("Search cases")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search_later)
+        layout.addWidget(self.search)
+
+        filters = QHBoxLayout()
+        self.decision = QComboBox(box)
+        self.decision.setAccessibleName("Filter by decision")
+        self.decision.addItem("Any decision", None)
+        for d in DECISIONS:
+            self.decision.addItem(badge_text(d).capitalize(), d)
+        self.decision.currentIndexChanged.connect(self.refresh)
+        filters.addWidget(self.decision)
+        self.status = QComboBox(box)
+        self.status.setAccessibleName("Filter by charge status")
+        self.status.addItem("Any status", None)
+        for s in STATUSES:
+            self.status.addItem(s.replace("_", " ").capitalize(), s)
+        self.status.currentIndexChanged.connect(self.refresh)
+        filters.addWidget(self.status)
+        layout.addLayout(filters)
+
+        dates = QHBoxLayout()
+        self.use_from, self.date_from = self._date_filter(box, "From", dates)
+        self.use_to, self.date_to = self._date_filter(box, "To", dates)
+        layout.addLayout(dates)
 
         self.model = CaseListModel(self._load_rows, self)
-        self.table = QTableView(self)
+        self.model.sort_requested.connect(self._sort)
+        self.table = QTableView(box)
         self.table.setObjectName("caseTable")
-        self.table.setAccessibleName("Cases in this case file")
+        self.table.setAccessibleName("Cases")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-
-        self.summary = QLabel(self)
-        self.summary.setObjectName("summary")
-        self.summary.setWordWrap(True)
-        notice = QLabel(
-            "This version lists the cases and the decisions of their latest screening. Editing cases and "
-            "screening them here come in a later version; until then use the command line "
-            "(python -m casereview case import / screen).", self)
-        notice.setWordWrap(True)
-        notice.setObjectName("notice")
-
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(notice)
-        self.setCentralWidget(central)
-
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-
-        self.reload()
-        for column, width in enumerate((120, 110, 130, 320, 70)):
+        for column, width in enumerate((100, 90, 100, 200, 60)):
             self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._open_selected)
+        layout.addWidget(self.table, 1)
+        self.summary = QLabel(box)
+        self.summary.setObjectName("summary")
+        self.summary.setAccessibleName("How many cases are shown")
+        layout.addWidget(self.summary)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        return box
+
+    def _date_filter(self, parent: QWidget, label: str, row: QHBoxLayout) -> tuple[QCheckBox, QDateEdit]:
+        use = QCheckBox(f"{label}:", parent)
+        use.setAccessibleName(f"Filter incident dates {label.lower()}")
+        edit = QDateEdit(parent)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDate(QDate.currentDate() if label == "To" else QDate.currentDate().addYears(-1))
+        edit.setAccessibleName(f"Incident date {label.lower()}")
+        edit.setEnabled(False)
+        use.toggled.connect(edit.setEnabled)
+        use.toggled.connect(self.refresh)
+        edit.dateChanged.connect(self.refresh)
+        row.addWidget(use)
+        row.addWidget(edit)
+        return use, edit
+
+    def _search_later(self) -> None:
+        self._search_timer.start()
+
+    def _current_filter(self) -> CaseFilter:
+        def day(use: QCheckBox, edit: QDateEdit) -> date | None:
+            return date.fromisoformat(edit.date().toString("yyyy-MM-dd")) if use.isChecked() else None
+
+        return CaseFilter(query=self.search.text(), decision=self.decision.currentData(),
+                          status=self.status.currentData(), date_from=day(self.use_from, self.date_from),
+                          date_to=day(self.use_to, self.date_to), sort=self.filter.sort,
+                          descending=self.filter.descending)
+
+    def refresh(self) -> None:
+        """Run the search and filters again (keeps the open case selected when it is still listed)."""
+        self.filter = self._current_filter()
+        try:
+            ids = casework.find_cases(self.session, where=self.filter)
+        except AccessProblem as exc:
+            self._access_problem(exc)
+            return
+        self.model.set_ids(ids)
+        total = casework.count_all(self.session)
+        shown = f"{len(ids):,} of {total:,} case{'s' if total != 1 else ''}"
+        self.summary.setText(shown if len(ids) != total else f"{total:,} case{'s' if total != 1 else ''}")
+
+    def _sort(self, key: str, descending: bool) -> None:
+        self.filter = CaseFilter(**{**self.filter.__dict__, "sort": key, "descending": descending})
+        self.refresh()
 
     def _load_rows(self, ids: Sequence[int]) -> list[CaseRow]:
-        with self._case_file.session() as session:
-            return cases.case_rows(session, ids)
+        return casework.case_list_rows(self.session, ids)
 
-    def reload(self) -> None:
-        with self._case_file.session() as session:
-            ids = cases.search_case_ids(session)
-        self.model.set_ids(ids)
-        where = str(self._case_file.path) if self._case_file.path else "the database server"
-        self.summary.setText(f"{len(ids)} case{'s' if len(ids) != 1 else ''} in {where}")
+    def _open_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        number = self.model.case_number(current.row())
+        if number == self.editor.case_number.text().strip() and self.editor.version is not None:
+            return
+        if not self.editor.maybe_keep_changes():
+            return
+        self._run(lambda: self.editor.load(number), "The case could not be opened")
+
+    # ------------------------------------------------------------------------------------------ screening
+
+    def rescreen(self) -> None:
+        """Screen the form as it is now (nothing is saved): the panel follows every edit."""
+        try:
+            case = self.editor.current_case()
+        except CaseInputError as exc:
+            self.panel.show_message(f"Not screened yet — {describe(exc)}")
+            return
+        if not case.charges:
+            self.panel.show_message("Add a charge to see how the policy screens it.")
+            return
+        result = screen_case(case, self.editor.profile, presumptive=self.editor.presumptive)
+        self.panel.show_screening(case, result, self.editor.profile)
+
+    # ------------------------------------------------------------------------------------------ actions
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action(menu, "&New case", self.new_case, QKeySequence.StandardKey.New, Op.CREATE_CASE)
+        self.save_action = self._action(menu, "&Save", self.save, QKeySequence.StandardKey.Save, Op.EDIT_CASE)
+        self._action(menu, "&Delete this case…", self.delete_case, None, Op.DELETE_CASE)
+        menu.addSeparator()
+        self._action(menu, "Screen &all cases again…", self.screen_all, None, Op.SCREEN)
+        self._action(menu, "&Back up now…", self.backup_now, None, Op.BACKUP)
+        menu.addSeparator()
+        self._action(menu, "&Lock", self.lock, QKeySequence("Ctrl+L"), None)
+        self._action(menu, "S&witch user…", self.switch_user, None, None)
+        self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, None)
+        edit = self.menuBar().addMenu("&Edit")
+        self._action(edit, "&Find", self.focus_search, QKeySequence.StandardKey.Find, None)
+        admin = self.menuBar().addMenu("&Administration")
+        from ui.admin import ADMIN_SCREENS
+
+        for label, dialog, op in ADMIN_SCREENS:
+            self._action(admin, label, self._opener(dialog), None, op)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About CaseReview", self.about, None, None)
+
+    def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any, op: Op | None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _=False: slot())
+        if op is not None and not self.session.may(op):
+            action.setEnabled(False)
+            action.setToolTip(f"Your role ({self.session.role.value}) may not {op.value}.")
+            action.setStatusTip(action.toolTip())
+        menu.addAction(action)
+        menu.setToolTipsVisible(True)
+        return action
+
+    def _run(self, work: Callable[[], Any], title: str) -> Any:
+        try:
+            return work()
+        except Exception as exc:
+            if isinstance(exc, AccessProblem) and self.session.ended:
+                self._access_problem(exc)
+                return None
+            show_problem(self, title, exc)
+            return None
+
+    def _access_problem(self, exc: AccessProblem) -> None:
+        show_problem(self, "Logged out", exc)
+        if self.session.ended:
+            self.logged_out.emit()
+            self.close()
+
+    def new_case(self) -> None:
+        if self.editor.maybe_keep_changes():
+            self.table.clearSelection()
+            self.editor.new_case()
+
+    def save(self) -> None:
+        self.editor.save()
+
+    def _after_save(self, case_number: str) -> None:
+        self.refresh()
+        for row in range(self.model.rowCount()):
+            if self.model.case_number(row) == case_number:
+                self.table.selectRow(row)
+                break
+        self.statusBar().showMessage(f"Case {case_number} saved and screened.", 5000)
+
+    def delete_case(self) -> None:
+        number = self.editor.case_number.text().strip()
+        if self.editor.version is None or not number:
+            QMessageBox.information(self, "No stored case open", "Open a stored case first.")
+            return
+        answer = QMessageBox.question(self, "Delete this case?", f"Delete case {number} and everything recorded in "
+                                      "it? This cannot be undone (backups keep earlier copies).")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        if self._run(lambda: casework.delete_case(self.session, number), "The case was not deleted") is None:
+            self.editor.new_case()
+            self.refresh()
+
+    def screen_all(self) -> None:
+        profile, presumptive = self.editor.profile, self.editor.presumptive
+
+        def work(progress: Progress) -> int:
+            return casework.screen_all(self.session, profile, progress=progress, presumptive=presumptive)
+
+        def done(count: int) -> None:
+            self.refresh()
+            self.statusBar().showMessage(f"{count:,} cases screened.", 8000)
+
+        run_task(self, "Screening all cases", work, on_done=done,
+                 on_error=lambda exc: show_problem(self, "Screening stopped", exc))
+
+    def backup_now(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Back up into which folder?")
+        if not folder:
+            return
+        def done(made: Path) -> None:
+            QMessageBox.information(self, "Backed up", f"The backup is {made}.")
+
+        run_task(self, "Backing up", lambda _p: care.backup(self.session, Path(folder)), on_done=done,
+                 on_error=lambda exc: show_problem(self, "The backup was not made", exc))
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def lock(self) -> None:
+        self.session.lock()
+        self._show_lock()
+
+    def switch_user(self) -> None:
+        if self.editor.maybe_keep_changes():
+            self.session.end()
+            self.logged_out.emit()
+            self.close()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About CaseReview", "CaseReview screens criminal cases against a written "
+                          "non-prosecution policy, quoting the policy section that decides. It works with no "
+                          "network; cases stay encrypted on this computer.")
+
+    def _opener(self, dialog: Any) -> Callable[[], None]:
+        return lambda: self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: Any) -> None:
+        try:
+            dialog(self.session, self).exec()
+        except AccessProblem as exc:
+            self._access_problem(exc)
+        self.editor.profile, self.editor.presumptive = _office_policy(self.session)
+        self.rescreen()
+
+    # ---------------------------------------------------------------------------------------- idle lock
+
+    def _install_idle_lock(self) -> None:
+        from ui.lock_screen import IdleWatcher, LockScreen
+
+        self.watcher = IdleWatcher(self.session, self)
+        self.watcher.locked.connect(self._show_lock)
+        self.lock_screen = LockScreen(self.session, self.stack)
+        self.lock_screen.unlocked.connect(lambda: self.stack.setCurrentWidget(self.work))
+        self.lock_screen.logged_out.connect(self._locked_out)
+        self.stack.addWidget(self.lock_screen)
+
+    def _show_lock(self) -> None:
+        """Hide every case detail until the password is given again (unsaved edits stay in the hidden form)."""
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.menuBar().setEnabled(False)
+        self.lock_screen.setFocus()
+        self.lock_screen.unlocked.connect(lambda: self.menuBar().setEnabled(True))
+
+    def _locked_out(self) -> None:
+        self.logged_out.emit()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.session.ended or self.editor.maybe_keep_changes():
+            event.accept()
+        else:
+            event.ignore()
+
+
+def _office_policy(session: UserSession) -> tuple[Any, bool]:
+    from casereview.services.office import office_policy
+
+    return office_policy(session.workspace)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening
 from casereview.policy.profile import PolicyProfile
+from casereview.progress import NO_PROGRESS, Progress
 from casereview.services import cases
 from casereview.services.access import Op
 from casereview.services.session import UserSession, set_audit_object
@@ -131,3 +132,29 @@ def find_people(user: UserSession, query: str, *, limit: int = 20) -> list[Perso
                 if len(found) >= limit:
                     break
         return found
+
+
+SCREEN_BATCH = 200
+
+
+def screen_all(user: UserSession, profile: PolicyProfile, *, progress: Progress = NO_PROGRESS,
+               presumptive: bool | None = None) -> int:
+    """Screen every case again with `profile`, in batches of a few hundred cases (each batch is saved with its
+    audit records); returns how many were screened. Cancelling stops after the batch in hand: the batches before
+    it are kept, each case's screening whole."""
+    user.authorize(Op.SCREEN)
+    with user.workspace.session() as db:
+        numbers = list(db.scalars(select(m.Case.case_number).order_by(m.Case.id)))
+    done = 0
+    for start in range(0, len(numbers), SCREEN_BATCH):
+        progress.check()
+        batch = numbers[start:start + SCREEN_BATCH]
+        with user.acting(Op.SCREEN, "screening", f"cases:{len(batch)}") as db:
+            for number in batch:
+                row = cases.load_case(db, number)
+                cases.screen_row(db, row, profile, presumptive=presumptive)
+                user.audit(db, "screening", f"case:{row.id}")
+        done += len(batch)
+        progress.report(done, len(numbers), f"Screened {done:,} of {len(numbers):,} cases")
+        user.last_activity = user.workspace.now()  # long work the user started counts as activity
+    return done

@@ -1,0 +1,91 @@
+"""The administration screens: the office profile, the statute catalog, users and roles, and the audit trail.
+
+`ADMIN_SCREENS` lists them for the main window's Administration menu as (menu label, dialog to open, called as
+``dialog(session, parent)``, operation the user's role must allow for the entry to be enabled).
+Greying an entry out is a courtesy; the services refuse on their own.
+
+The few widgets the screens share are defined here, before the screens are imported (they import them from here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
+
+from casereview.services.access import Op
+from casereview.services.session import UserSession
+
+
+class FieldNote(QLabel):
+    """The message shown beside (under) one field when its value is refused; hidden while there is none.
+    The text itself says what is wrong, so nothing depends on its colour."""
+
+    def __init__(self, about: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAccessibleName(f"Problem with {about}")
+        self.setStyleSheet("font-weight: bold;")
+        self.hide()
+
+    def say(self, message: str) -> None:
+        self.setText(f"⚠ {message}")
+        self.setAccessibleDescription(message)
+        self.show()
+
+    def clear_note(self) -> None:
+        self.clear()
+        self.setAccessibleDescription("")
+        self.hide()
+
+
+def buddy_label(text: str, field: QWidget, parent: QWidget | None = None) -> QLabel:
+    """A label for `field` (its mnemonic, the & in `text`, moves the focus to the field)."""
+    label = QLabel(text, parent)
+    label.setBuddy(field)
+    return label
+
+
+def local_time(moment: datetime | str | None, *, never: str = "Never") -> str:
+    """A stored UTC time (a naive datetime, or an audit stamp like ``2026-11-22T09:15:02.41Z``) in the computer's
+    own time zone, to the second."""
+    if moment is None:
+        return never
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor over work of a second or less (a password hash); longer work goes to ui.worker.run_task."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+
+
+AdminScreen = Callable[[UserSession, QWidget | None], QDialog]
+
+from ui.admin.audit_viewer import AuditViewer  # noqa: E402 - the screens import the helpers above
+from ui.admin.office_dialog import OfficeDialog  # noqa: E402
+from ui.admin.statutes_dialog import StatutesDialog  # noqa: E402
+from ui.admin.users_dialog import UsersDialog  # noqa: E402
+
+# (menu label, dialog, operation the role must allow to open it), in menu order.
+ADMIN_SCREENS: tuple[tuple[str, AdminScreen, Op], ...] = (
+    ("Office profile…", OfficeDialog, Op.OFFICE_SETTINGS),
+    ("Statute catalog…", StatutesDialog, Op.VIEW_CASES),
+    ("Users and roles…", UsersDialog, Op.MANAGE_USERS),
+    ("Audit trail…", AuditViewer, Op.VIEW_AUDIT),
+)
+
+__all__ = ["ADMIN_SCREENS", "AdminScreen", "AuditViewer", "FieldNote", "OfficeDialog", "StatutesDialog",
+           "UsersDialog", "buddy_label", "busy", "local_time"]

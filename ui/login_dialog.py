@@ -1,0 +1,453 @@
+"""Logging in: unlocking the case file with the office passphrase and logging in as a user, in one dialog.
+
+Both steps are slow on purpose (Argon2 key derivation and password check), so they run in the background
+(`ui.worker.run_task`) while a busy bar shows, and the window never freezes. Every message appears right under the
+field it concerns, in words (with an icon, never colour alone). The passphrase and the password are cleared from
+the widgets when the dialog closes.
+
+The small helpers at the top (`FieldMessage`, `BusyRow`, `buddy_label`, `secret_field`) are shared with the
+first-run wizard and the lock screen.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
+from casereview.progress import Progress
+from casereview.services.accounts import AccountDisabled, AccountLocked, NoAccounts, login, workspace_for
+from casereview.services.office import OfficeMissing, office_of
+from casereview.services.session import AccessProblem, UserSession, Workspace
+from casereview.store.database import CaseFile, WrongKey, open_case_file, unlock
+from ui.problems import is_expected
+from ui.worker import run_task
+
+# The progress dialog of run_task (with its Cancel) only when the work is unusually slow, e.g. the growing pause
+# after several wrong passphrases; the busy bar in the dialog shows the ordinary second of work.
+SLOW_WORK_MS = 3000
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+class FieldMessage(QWidget):
+    """What is wrong with one field, shown right under it: a warning icon and words. Hidden when there is nothing
+    to say; the field's accessible description carries the same words for screen readers."""
+
+    def __init__(self, field: QWidget | None, parent: QWidget | None = None, *, about: str = "") -> None:
+        super().__init__(parent)
+        self._field = field
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 2)
+        layout.setSpacing(6)
+        self.icon = QLabel(self)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.icon.setAccessibleName("Warning")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        what = about or (field.accessibleName() if field is not None else "") or "this"
+        self.label.setAccessibleName(f"Problem with {what}")
+        self.setAccessibleName(f"Problem with {what}")
+        layout.addWidget(self.icon)
+        layout.addWidget(self.label, 1)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.setVisible(bool(text))
+        if self._field is not None:
+            self._field.setAccessibleDescription(text)
+
+    def clear(self) -> None:
+        self.show_message("")
+
+
+class BusyRow(QWidget):
+    """A busy bar with a few words on what is happening, shown while background work runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)  # no known end: a moving bar
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(160)
+        self.bar.setAccessibleName("Working")
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.bar)
+        self.hide()
+
+    def start(self, text: str) -> None:
+        self.label.setText(text)
+        self.bar.setAccessibleDescription(text)
+        self.show()
+
+    def stop(self) -> None:
+        self.hide()
+        self.label.clear()
+
+
+def buddy_label(text: str, field: QWidget, parent: QWidget | None = None) -> QLabel:
+    """A label that names `field` and moves the focus to it with its Alt+letter (the & in `text`)."""
+    label = QLabel(text, parent)
+    label.setBuddy(field)
+    if not field.accessibleName():
+        field.setAccessibleName(text.replace("&", "").rstrip(":"))
+    return label
+
+
+def secret_field(name: str, parent: QWidget | None = None) -> QLineEdit:
+    """A line edit for a passphrase or password: hidden as typed, never copied out."""
+    field = QLineEdit(parent)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setAccessibleName(name)
+    field.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhSensitiveData
+                              | Qt.InputMethodHint.ImhNoPredictiveText)
+    return field
+
+
+def with_message(field: QWidget, message: FieldMessage, parent: QWidget | None = None) -> QWidget:
+    """The field with its message right under it, for one row of a form."""
+    box = QWidget(parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(field)
+    layout.addWidget(message)
+    return box
+
+
+def report_bug(exc: BaseException) -> None:
+    """An unexpected error from background work: the crash handler, as run_task would do without a handler."""
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+# ---------------------------------------------------------------------------------------------------- the work
+
+
+@dataclass
+class _Opened:
+    case_file: CaseFile
+    workspace: Workspace
+    office_name: str | None
+
+
+@dataclass
+class _Attempt:
+    opened: _Opened
+    newly_opened: bool
+    session: UserSession | None = None
+    refusal: AccessProblem | None = None
+
+
+class PassphraseRefused(WrongKey):
+    """The passphrase does not open the case file (as opposed to a key that does not fit a damaged file)."""
+
+
+def _open(path: Path, passphrase: str, clock: Callable[[], datetime] | None) -> _Opened:
+    try:
+        key = unlock(path, passphrase)
+    except WrongKey as exc:
+        raise PassphraseRefused(str(exc)) from None
+    case_file = open_case_file(path, key)
+    try:
+        ws = workspace_for(case_file, key) if clock is None else workspace_for(case_file, key, clock=clock)
+        try:
+            name = office_of(ws).name
+        except OfficeMissing:
+            name = None
+    except BaseException:
+        case_file.close()
+        raise
+    return _Opened(case_file, ws, name)
+
+
+def _attempt(path: Path, opened: _Opened | None, passphrase: str, username: str, password: str,
+             clock: Callable[[], datetime] | None, progress: Progress) -> _Attempt:
+    """Runs in the background: unlock (unless already unlocked), then log in. A refused login comes back as a
+    result, so that the unlocked case file is kept for the next try."""
+    newly = opened is None
+    if opened is None:
+        progress.report(0, 0, "Opening the case file…")
+        opened = _open(path, passphrase, clock)
+    try:
+        progress.check()
+        progress.report(0, 0, "Checking the user name and password…")
+        return _Attempt(opened, newly, session=login(opened.workspace, username, password))
+    except AccessProblem as exc:
+        return _Attempt(opened, newly, refusal=exc)
+    except BaseException:
+        if newly:
+            opened.case_file.close()
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------- the dialog
+
+
+class LoginDialog(QDialog):
+    """Unlock a case file and log in. Afterwards `session` is the logged-in user and `case_file` the open case
+    file (the caller closes it); `path` is the case file chosen (it may have been switched with "Other case
+    file…")."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
+                 known_passphrase: str | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.session: UserSession | None = None
+        self.case_file: CaseFile | None = None
+        self._clock = clock
+        self._known = known_passphrase
+        self._opened: _Opened | None = None
+        self._busy = False
+        self.setWindowTitle("Log in to CaseReview")
+        self.setMinimumWidth(560)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+
+        # Which case file, and which office (once unlocked).
+        where = QFormLayout()
+        where.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.path_label = QLabel(self)
+        self.path_label.setWordWrap(True)
+        self.path_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.path_label.setAccessibleName("Case file")
+        self.other_button = QPushButton("&Other case file…", self)
+        self.other_button.setAccessibleName("Open another case file")
+        self.other_button.setAutoDefault(False)
+        self.other_button.clicked.connect(self._choose_other)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_label, 1)
+        path_row.addWidget(self.other_button, 0, Qt.AlignmentFlag.AlignTop)
+        where.addRow(buddy_label("Case file:", self.other_button, self), path_row)
+        self.office_label = QLabel(self)
+        self.office_label.setWordWrap(True)
+        self.office_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.office_label.setAccessibleName("Office")
+        self.office_caption = QLabel("Office:", self)
+        where.addRow(self.office_caption, self.office_label)
+        layout.addLayout(where)
+        self.file_message = FieldMessage(self.path_label, self, about="the case file")
+        layout.addWidget(self.file_message)
+
+        self.demo_hint = QLabel(
+            "This is the demo case file: its cases and people are invented. Log in as "
+            f"{', '.join(DEMO_USERS[:-1])} or {DEMO_USERS[-1]}; each has the password “{DEMO_PASSWORD}”.", self)
+        self.demo_hint.setWordWrap(True)
+        self.demo_hint.setAccessibleName("About the demo")
+        layout.addWidget(self.demo_hint)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.passphrase = secret_field("Case file passphrase", self)
+        self.passphrase_message = FieldMessage(self.passphrase, self)
+        self.passphrase_caption = buddy_label("Case file &passphrase:", self.passphrase, self)
+        self.passphrase_box = with_message(self.passphrase, self.passphrase_message, self)
+        form.addRow(self.passphrase_caption, self.passphrase_box)
+        self.username = QLineEdit(self)
+        self.username.setAccessibleName("User name")
+        self.username_message = FieldMessage(self.username, self)
+        form.addRow(buddy_label("&User name:", self.username, self),
+                    with_message(self.username, self.username_message, self))
+        self.password = secret_field("Password", self)
+        self.password_message = FieldMessage(self.password, self)
+        form.addRow(buddy_label("Pass&word:", self.password, self),
+                    with_message(self.password, self.password_message, self))
+        layout.addLayout(form)
+
+        self.busy = BusyRow(self)
+        layout.addWidget(self.busy)
+        layout.addStretch(1)
+
+        self.buttons = QDialogButtonBox(self)
+        self.login_button = self.buttons.addButton("&Log in", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.login_button.setAccessibleName("Log in")
+        self.login_button.setDefault(True)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.log_in)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        self.finished.connect(self._clear_secrets)
+        self._show_path()
+
+    # ------------------------------------------------------------------------------------------------ state
+
+    def _show_path(self) -> None:
+        self.path_label.setText(str(self.path))
+        self.path_label.setToolTip(str(self.path))
+        unlocked = self._opened is not None
+        office = self._opened.office_name if self._opened is not None else None
+        self.office_label.setText(office or "(no name given yet)")
+        self.office_label.setVisible(unlocked)
+        self.office_caption.setVisible(unlocked)
+        ask_passphrase = not unlocked and self._known is None
+        self.passphrase_caption.setVisible(ask_passphrase)
+        self.passphrase_box.setVisible(ask_passphrase)
+        self.demo_hint.setVisible(self._known == DEMO_PASSPHRASE and not unlocked)
+        (self.passphrase if ask_passphrase else self.username).setFocus()
+
+    def set_path(self, path: Path) -> None:
+        """Switch to another case file (its passphrase is asked; one given for the first file is not used)."""
+        if self._busy:
+            return
+        self._close_opened()
+        self.path = Path(path)
+        self._known = None
+        self.passphrase.clear()
+        for message in (self.file_message, self.passphrase_message, self.username_message, self.password_message):
+            message.clear()
+        self._show_path()
+
+    def _choose_other(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(self, "Open another case file", str(self.path.parent),
+                                                      "Case files (*.db);;All files (*)")
+        if chosen:
+            path = Path(chosen)
+            if path.name.endswith(".keys"):  # the key file was picked: the case file is beside it
+                path = path.with_name(path.name[: -len(".keys")])
+            self.set_path(path)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        for widget in (self.login_button, self.cancel_button, self.other_button, self.passphrase, self.username,
+                       self.password):
+            widget.setEnabled(not busy)
+        if busy:
+            self.busy.start(text)
+        else:
+            self.busy.stop()
+
+    # ------------------------------------------------------------------------------------------------ logging in
+
+    def log_in(self) -> None:
+        """Unlock (if not yet unlocked) and log in, in the background."""
+        if self._busy:
+            return
+        for message in (self.file_message, self.passphrase_message, self.username_message, self.password_message):
+            message.clear()
+        passphrase = self._known if self._known is not None else self.passphrase.text()
+        username, password = self.username.text().strip(), self.password.text()
+        missing = False
+        if self._opened is None and not passphrase:
+            self.passphrase_message.show_message("Type the passphrase of the case file.")
+            missing = True
+        if not username:
+            self.username_message.show_message("Type your user name.")
+            missing = True
+        if not password:
+            self.password_message.show_message("Type your password.")
+            missing = True
+        if missing:
+            return
+        path, opened, clock = self.path, self._opened, self._clock
+        self._set_busy(True, "Opening the case file…" if opened is None else "Checking the user name and password…")
+        task = run_task(self, "Logging in",
+                        lambda progress: _attempt(path, opened, passphrase, username, password, clock, progress),
+                        on_done=self._attempted, on_error=self._failed, show_after_ms=SLOW_WORK_MS)
+        task.cancelled.connect(self._cancelled)
+
+    def _attempted(self, attempt: _Attempt) -> None:
+        self._set_busy(False)
+        self._opened = attempt.opened
+        self.passphrase.clear()
+        self._show_path()
+        if attempt.session is not None:
+            self.session = attempt.session
+            self.case_file = attempt.opened.case_file
+            self.accept()
+            return
+        refusal = attempt.refusal
+        if isinstance(refusal, NoAccounts):
+            self.file_message.show_message(
+                f"{refusal} Or use the first-run setup to make a new case file with its administrator.")
+        elif isinstance(refusal, (AccountLocked, AccountDisabled)):
+            self.username_message.show_message(str(refusal))
+            self.password.clear()
+            self.username.setFocus()
+        else:  # LoginFailed or another refusal
+            self.password_message.show_message(str(refusal))
+            self.password.clear()
+            self.password.setFocus()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, PassphraseRefused):
+            if self._known is not None:  # the passphrase we were given does not open this file: ask for it
+                self._known = None
+                self._show_path()
+            self.passphrase_message.show_message(str(exc))
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+        elif is_expected(exc):
+            if isinstance(exc, OSError) and not str(exc).startswith(str(self.path)):
+                text = f"The case file could not be read: {exc.strerror or exc}."
+            else:
+                text = str(exc)
+            self.file_message.show_message(text)
+        else:
+            report_bug(exc)
+
+    def _cancelled(self) -> None:
+        self._set_busy(False)
+        self.file_message.show_message("Stopped. Nothing was opened.")
+
+    # ------------------------------------------------------------------------------------------------ closing
+
+    def _close_opened(self) -> None:
+        if self._opened is not None and self.session is None:
+            self._opened.case_file.close()
+        self._opened = None
+
+    def _clear_secrets(self) -> None:
+        self.passphrase.clear()
+        self.password.clear()
+        self._known = None
+
+    def done(self, result: int) -> None:
+        if self._busy:  # the work cannot be abandoned half way; it ends within a second or two
+            return
+        if result != QDialog.DialogCode.Accepted:
+            self._close_opened()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
