@@ -73,10 +73,27 @@ def _open_demo() -> tuple[Any, Path]:
     return _wait_for("Opening the demo case file", prepare), path
 
 
+def _startup_probe() -> None:
+    """For benchmarks/gui.py only (CASEREVIEW_STARTUP_PROBE=1): print the time once the first dialog is up, then
+    leave at once."""
+    import os
+    import time
+
+    if os.environ.get("CASEREVIEW_STARTUP_PROBE") == "1":
+        from PySide6.QtCore import QTimer
+
+        def probe() -> None:
+            print(f"shown {time.time():.6f}", flush=True)
+            os._exit(0)
+
+        QTimer.singleShot(0, probe)
+
+
 def _log_in(path: Path) -> tuple[Any, Path] | None:
     from ui.login_dialog import LoginDialog
 
     dialog = LoginDialog(path, known_passphrase=paths.DEMO_PASSPHRASE if path == paths.demo_case_file() else None)
+    _startup_probe()
     if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.session is None:
         return None
     return dialog.session, dialog.path
@@ -136,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.warning(None, "The daily backup was not made", f"{exc}\n\nYour case file is unchanged.")
         window = MainWindow(session, title_path=path)
         switched: list[bool] = []
-        window.logged_out.connect(lambda: switched.append(True))
+        window.logged_out.connect(lambda flag=switched: flag.append(True))
         window.show()
         code = app.exec()
         session.end()
@@ -153,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 def _start_safely(args: argparse.Namespace, show_problem: Callable[..., None]) -> tuple[Any, Path] | None:
     try:
         return _start(args)
-    except Exception as exc:  # noqa: BLE001 - expected problems get their message, bugs the crash dialog
+    except Exception as exc:
         show_problem(None, "CaseReview cannot open the case file", exc)
         return None
 

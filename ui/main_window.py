@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------------------------------------- the list
 
     def _build_list(self) -> QWidget:
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
         box = QWidget(self)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -138,8 +140,6 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -152,8 +152,8 @@ class MainWindow(QMainWindow):
         self.summary.setObjectName("summary")
         self.summary.setAccessibleName("How many cases are shown")
         layout.addWidget(self.summary)
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.refresh)
+        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)  # (sorts at once: the summary must exist)
         return box
 
     def _date_filter(self, parent: QWidget, label: str, row: QHBoxLayout) -> tuple[QCheckBox, QDateEdit]:
@@ -389,6 +389,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session.ended or self.editor.maybe_keep_changes():
+            self.watcher.stop()
             event.accept()
         else:
             event.ignore()

@@ -1,57 +1,199 @@
-"""The read-only main window, driven offscreen over a real demo case file."""
+"""The main window, driven offscreen over a real encrypted demo case file: the list, search, filters and sort;
+the editor with live screening; saving, conflicts, unsaved changes; roles; the idle lock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from casereview.paths import DEMO_PASSPHRASE
+from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
+from casereview.policy.profile import load_builtin
+from casereview.services import accounts, audit, casework
 from casereview.services.demo import DEMO_CASES, create_demo_file
+from casereview.services.session import Workspace
 from casereview.store.database import open_case_file, unlock
 from casereview.store.keys import TEST_KDF
-from ui.case_list import CaseListModel
+from tests.helpers import FakeClock
 from ui.main_window import MainWindow
+from ui.screening_panel import badge_text
 
 pytestmark = pytest.mark.gui
 
 
-def test_window_lists_every_demo_case(qtbot: QtBot, tmp_path: Path) -> None:
+@pytest.fixture
+def demo(tmp_path: Path, clock: FakeClock) -> Iterator[Workspace]:
     path = tmp_path / "demo.db"
-    create_demo_file(path, kdf=TEST_KDF)
-    case_file = open_case_file(path, unlock(path, DEMO_PASSPHRASE))
-    window = MainWindow(case_file, title_path=path)
+    create_demo_file(path, kdf=TEST_KDF, user_kdf=TEST_KDF)
+    key = unlock(path, DEMO_PASSPHRASE)
+    case_file = open_case_file(path, key)
+    yield accounts.workspace_for(case_file, key, clock=clock)
+    case_file.close()
+
+
+def window_for(qtbot: QtBot, ws: Workspace, user: str = "prosecutor") -> MainWindow:
+    window = MainWindow(accounts.login(ws, user, DEMO_PASSWORD), title_path=ws.case_file.path)
     qtbot.addWidget(window)
     window.show()
-    try:
-        model = window.model
-        assert model.rowCount() == len(DEMO_CASES)
-        numbers = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
-        assert numbers == {c["case_number"] for c in DEMO_CASES}
-        assert model.data(model.index(0, 0)) == "26-CR-0110"  # newest incident first
-        assert f"{len(DEMO_CASES)} cases" in window.summary.text()
-        assert "read-only" in window.windowTitle()
-        assert not (model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable)
-    finally:
-        window.close()
-        case_file.close()
+    return window
 
 
-def test_case_list_model_fetches_rows_on_demand(qtmodeltester: object, qtbot: QtBot) -> None:
-    asked: list[list[int]] = []
+def listed(window: MainWindow) -> list[str]:
+    return [window.model.case_number(r) for r in range(window.model.rowCount())]
 
-    def load(ids: object) -> list[object]:
-        from casereview.services.cases import CaseRow
 
-        batch = list(ids)  # type: ignore[call-overload]
-        asked.append(batch)
-        return [CaseRow(i, f"C-{i}", "2026-01-01", "", "", 1, "decline") for i in batch]
+def test_the_list_shows_searches_filters_and_sorts(qtbot: QtBot, demo: Workspace) -> None:
+    from pytestqt.modeltest import ModelTester
 
-    model = CaseListModel(load)  # type: ignore[arg-type]
-    model.set_ids(list(range(1000)))
-    assert asked == []  # nothing fetched until a row is shown
-    assert model.data(model.index(450, 0)) == "C-450"
-    assert asked == [list(range(400, 600))]
-    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    window = window_for(qtbot, demo)
+    assert len(listed(window)) == len(DEMO_CASES)
+    assert listed(window)[0] == "26-CR-0110"  # newest incident first
+    assert f"{len(DEMO_CASES)} cases" in window.summary.text()
+    ModelTester(None).check(window.model)  # type: ignore[arg-type]
+
+    qtbot.keyClicks(window.search, "nguyen")  # accent-insensitive: Nguyễn
+    qtbot.waitUntil(lambda: listed(window) == ["26-CR-0103"], timeout=3000)
+    assert "1 of 15" in window.summary.text()
+    window.search.clear()
+    qtbot.waitUntil(lambda: len(listed(window)) == len(DEMO_CASES), timeout=3000)
+
+    window.decision.setCurrentIndex(window.decision.findData("protect"))
+    protected = listed(window)
+    assert protected and len(protected) < len(DEMO_CASES)
+    for number in protected:
+        case, _version = casework.read_case(window.session, number)
+        del case
+    window.decision.setCurrentIndex(0)
+    window.status.setCurrentIndex(window.status.findData("convicted"))
+    assert 0 < len(listed(window)) < len(DEMO_CASES)
+    window.status.setCurrentIndex(0)
+    window.use_to.setChecked(True)
+    window.date_to.setDate(window.date_to.date().fromString("2020-12-31", "yyyy-MM-dd"))
+    assert all(n.startswith(("18-", "19-", "20-")) for n in listed(window)) and listed(window)
+    window.use_to.setChecked(False)
+
+    window.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # by case number
+    assert listed(window) == sorted(listed(window))
+    window.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    assert listed(window) == sorted(listed(window), reverse=True)
+
+
+def test_opening_a_case_screens_it_and_edits_rescreen(qtbot: QtBot, demo: Workspace) -> None:
+    window = window_for(qtbot, demo)
+    row = listed(window).index("26-CR-0101")
+    window.table.selectRow(row)
+    assert window.editor.case_number.text() == "26-CR-0101"
+    badges = [b.text() for b in window.panel.findChildren(QLabel, "badge")]
+    assert badges and all(b in {badge_text(d) for d in ("decline", "protect", "charge", "discretion", "review")}
+                          for b in badges)
+    before = window.panel.summary
+    # the seller becomes a trafficking victim: the panel follows without saving
+    victim = window.editor.people.cellWidget(0, 6)
+    assert isinstance(victim, QCheckBox)
+    victim.setChecked(not victim.isChecked())
+    qtbot.waitUntil(lambda: window.panel.summary != before, timeout=3000)
+    assert window.editor.dirty
+
+
+def test_a_new_case_is_validated_in_place_saved_and_listed(qtbot: QtBot, demo: Workspace) -> None:
+    window = window_for(qtbot, demo)
+    window.new_action.trigger()
+    editor = window.editor
+    editor.case_number.setText("26-CR-0999")
+    editor.add_person()
+    editor.add_person()
+    name_a = editor.people.cellWidget(0, 1)
+    assert isinstance(name_a, QLineEdit)
+    name_a.setText("Ana Díaz")
+    role_b = editor.people.cellWidget(1, 2)
+    assert isinstance(role_b, QComboBox)
+    role_b.setCurrentIndex(role_b.findData("buyer"))
+    born = editor.people.cellWidget(0, 3)
+    assert isinstance(born, QLineEdit)
+    born.setText("2026-02-30")  # not a date
+    editor.add_charge()
+    editor.add_fact()
+    assert editor.validate() is None
+    assert "Person 1, date of birth" in editor.problem.text() and editor.people_problem.isVisible()
+    assert born.property("invalid") is True
+    assert not editor.save()  # nothing stored
+    born.setText("1990-05-01")
+    assert editor.validate() is not None
+    age = editor.people.cellWidget(0, 4)
+    assert isinstance(age, QLabel) and age.text().isdigit()
+    fact_type = editor.facts.cellWidget(0, 1)
+    assert isinstance(fact_type, QComboBox)
+    fact_type.setCurrentIndex(fact_type.findData("physical_assault"))
+    against = editor.facts.cellWidget(0, 2)
+    assert isinstance(against, QComboBox)
+    against.setCurrentIndex(against.findData("B"))
+    assert editor.save(), editor.problem.text()
+    assert "26-CR-0999" in listed(window)
+    saved, version = casework.read_case(window.session, "26-CR-0999")
+    assert saved.people[0].name == "Ana Díaz" and version == 1 and saved.facts[0].against == "B"
+    with demo.session() as db:
+        assert [r.action for r in audit.records(db)][-2:] == ["screening", "case_created"]
+
+
+def test_an_edit_conflict_is_shown_never_overwritten(qtbot: QtBot, demo: Workspace,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    window = window_for(qtbot, demo)
+    window.table.selectRow(listed(window).index("26-CR-0102"))
+    window.editor.county.setText("Mine County")
+    window.editor._changed()
+    # meanwhile a supervisor saves the same case
+    other = accounts.login(demo, "supervisor", DEMO_PASSWORD)
+    theirs, version = casework.read_case(other, "26-CR-0102")
+    from dataclasses import replace
+
+    casework.update_case(other, replace(theirs, county="Their County"), version, load_builtin())
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    assert not window.editor.save()
+    assert shown and "changed by someone else" in shown[0]
+    assert casework.read_case(other, "26-CR-0102")[0].county == "Their County"  # theirs kept
+    assert window.editor.county.text() == "Mine County"  # mine still on screen
+
+
+def test_unsaved_changes_are_not_dropped_silently(qtbot: QtBot, demo: Workspace,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    window = window_for(qtbot, demo)
+    window.table.selectRow(listed(window).index("26-CR-0102"))
+    window.editor.county.setText("Edited")
+    window.editor._changed()
+    asked: list[Any] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    window.table.selectRow(listed(window).index("26-CR-0101"))
+    assert asked and window.editor.case_number.text() == "26-CR-0102" and window.editor.county.text() == "Edited"
+
+
+def test_the_role_decides_what_is_offered_and_what_is_done(qtbot: QtBot, demo: Workspace) -> None:
+    window = window_for(qtbot, demo, "paralegal")
+    actions = {a.text(): a for a in window.findChildren(type(window.new_action))}
+    assert not actions["&Delete this case…"].isEnabled()
+    assert "paralegal" in actions["&Delete this case…"].toolTip()
+    assert not actions["Users and roles…"].isEnabled() and not actions["Audit trail…"].isEnabled()
+    assert actions["&New case"].isEnabled()
+    admin = window_for(qtbot, demo, "admin")
+    admin_actions = {a.text(): a for a in admin.findChildren(type(admin.new_action))}
+    assert admin_actions["Users and roles…"].isEnabled() and not admin_actions["&New case"].isEnabled()
+
+
+def test_the_window_locks_when_idle_and_hides_the_cases(qtbot: QtBot, demo: Workspace, clock: FakeClock) -> None:
+    window = window_for(qtbot, demo)
+    window.table.selectRow(0)
+    clock.advance(minutes=16)
+    window.watcher.check()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.lock_screen, timeout=12000)
+    assert not window.work.isVisible()
+    password = window.lock_screen.findChild(QLineEdit)
+    assert password is not None
+    password.setText(DEMO_PASSWORD)
+    qtbot.keyClick(password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.work, timeout=5000)
