@@ -151,7 +151,7 @@ class CaseEditor(QWidget):
     def _line(self, label: str, form: QFormLayout) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setAccessibleName(label)
-        edit.textEdited.connect(self._changed)
+        edit.textChanged.connect(self._changed)
         form.addRow(f"&{label}", edit)
         return edit
 
@@ -198,7 +198,7 @@ class CaseEditor(QWidget):
         edit.setAccessibleName(name)
         edit.setPlaceholderText(placeholder)
         edit.setFrame(False)
-        edit.textEdited.connect(self._changed)
+        edit.textChanged.connect(self._changed)
         table.setCellWidget(row, col, edit)
         return edit
 

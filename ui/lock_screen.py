@@ -17,9 +17,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from casereview.services.accounts import MAX_FAILURES
 from casereview.services.session import AccessProblem, UserSession
-from ui.login_dialog import SLOW_WORK_MS, BusyRow, FieldMessage, buddy_label, report_bug, secret_field
+from ui.login_dialog import BusyRow, FieldMessage, buddy_label, in_background, report_bug, secret_field
 from ui.problems import is_expected
-from ui.worker import run_task
 
 CHECK_EVERY_MS = 5000
 ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
@@ -119,10 +118,13 @@ class LockScreen(QWidget):
         self.password = secret_field(f"Password of {session.username}", panel)
         caption = buddy_label(f"&Password of {session.username}:", self.password, panel)
         caption.setWordWrap(True)
-        inner.addWidget(caption)
-        inner.addWidget(self.password)
+        field = QVBoxLayout()
+        field.setSpacing(4)
+        field.addWidget(caption)
+        field.addWidget(self.password)
         self.message = FieldMessage(self.password, panel)
-        inner.addWidget(self.message)
+        field.addWidget(self.message)
+        inner.addLayout(field)
         self.busy = BusyRow(panel)
         inner.addWidget(self.busy)
 
@@ -179,9 +181,8 @@ class LockScreen(QWidget):
         self.message.clear()
         self._set_busy(True)
         session = self.session
-        task = run_task(self, "Checking the password", lambda _progress: session.unlock(password),
-                        on_done=self._unlocked, on_error=self._refused, show_after_ms=SLOW_WORK_MS)
-        task.cancelled.connect(lambda: self._set_busy(False))
+        in_background(self, "Checking the password", lambda _progress: session.unlock(password),
+                      on_done=self._unlocked, on_error=self._refused, on_cancelled=lambda: self._set_busy(False))
 
     def _unlocked(self, _result: object) -> None:
         self._set_busy(False)

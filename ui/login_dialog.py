@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -41,7 +42,9 @@ from casereview.services.office import OfficeMissing, office_of
 from casereview.services.session import AccessProblem, UserSession, Workspace
 from casereview.store.database import CaseFile, WrongKey, open_case_file, unlock
 from ui.problems import is_expected
-from ui.worker import run_task
+from ui.worker import Task, run_task
+
+T = TypeVar("T")
 
 # The progress dialog of run_task (with its Cancel) only when the work is unusually slow, e.g. the growing pause
 # after several wrong passphrases; the busy bar in the dialog shows the ordinary second of work.
@@ -136,15 +139,50 @@ def secret_field(name: str, parent: QWidget | None = None) -> QLineEdit:
     return field
 
 
-def with_message(field: QWidget, message: FieldMessage, parent: QWidget | None = None) -> QWidget:
-    """The field with its message right under it, for one row of a form."""
+def with_message(field: QWidget, message: FieldMessage, parent: QWidget | None = None,
+                 *below: QWidget) -> QWidget:
+    """The field with its message right under it (and any `below` after that), for one row of a form."""
     box = QWidget(parent)
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
     layout.addWidget(field)
     layout.addWidget(message)
+    for widget in below:
+        layout.addWidget(widget)
     return box
+
+
+def in_background(parent: QWidget, title: str, work: Callable[[Progress], T], *, on_done: Callable[[T], None],
+                  on_error: Callable[[BaseException], None], on_cancelled: Callable[[], None] | None = None) -> Task[T]:
+    """`run_task`, with the progress dialog only for unusually slow work, and a wait for the worker thread's real
+    end before the result is handled.
+
+    Why the wait: the task (and with it its QThread) is deleted right after the thread's `finished` signal, which
+    Qt emits just *before* the thread ends; a QThread freed in that moment crashes the program (seen in the tests
+    as a segfault in a deferred delete, or "QThread: Destroyed while thread is still running")."""
+    started: list[Task[T]] = []
+
+    def settle() -> None:
+        started[0].wait()
+
+    def done(result: T) -> None:
+        settle()
+        on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        settle()
+        on_error(exc)
+
+    def cancelled() -> None:
+        settle()
+        if on_cancelled is not None:
+            on_cancelled()
+
+    task = run_task(parent, title, work, on_done=done, on_error=failed, show_after_ms=SLOW_WORK_MS)
+    started.append(task)
+    task.cancelled.connect(cancelled)
+    return task
 
 
 def report_bug(exc: BaseException) -> None:
@@ -231,14 +269,18 @@ class LoginDialog(QDialog):
         self._opened: _Opened | None = None
         self._busy = False
         self.setWindowTitle("Log in to CaseReview")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
 
+        intro = QLabel("Give the passphrase of the case file, then your own user name and password.", self)
+        intro.setWordWrap(True)
+        self.intro = intro
+        layout.addWidget(intro)
+
         # Which case file, and which office (once unlocked).
-        where = QFormLayout()
-        where.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        path_row = QHBoxLayout()
         self.path_label = QLabel(self)
         self.path_label.setWordWrap(True)
         self.path_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -249,19 +291,20 @@ class LoginDialog(QDialog):
         self.other_button.setAccessibleName("Open another case file")
         self.other_button.setAutoDefault(False)
         self.other_button.clicked.connect(self._choose_other)
-        path_row = QHBoxLayout()
+        path_row.addWidget(buddy_label("Case file:", self.other_button, self), 0, Qt.AlignmentFlag.AlignTop)
         path_row.addWidget(self.path_label, 1)
         path_row.addWidget(self.other_button, 0, Qt.AlignmentFlag.AlignTop)
-        where.addRow(buddy_label("Case file:", self.other_button, self), path_row)
+        layout.addLayout(path_row)
+        self.file_message = FieldMessage(self.path_label, self, about="the case file")
+        layout.addWidget(self.file_message)
         self.office_label = QLabel(self)
         self.office_label.setWordWrap(True)
         self.office_label.setTextFormat(Qt.TextFormat.PlainText)
         self.office_label.setAccessibleName("Office")
-        self.office_caption = QLabel("Office:", self)
-        where.addRow(self.office_caption, self.office_label)
-        layout.addLayout(where)
-        self.file_message = FieldMessage(self.path_label, self, about="the case file")
-        layout.addWidget(self.file_message)
+        font = self.office_label.font()
+        font.setBold(True)
+        self.office_label.setFont(font)
+        layout.addWidget(self.office_label)
 
         self.demo_hint = QLabel(
             "This is the demo case file: its cases and people are invented. Log in as "
@@ -311,10 +354,11 @@ class LoginDialog(QDialog):
         self.path_label.setToolTip(str(self.path))
         unlocked = self._opened is not None
         office = self._opened.office_name if self._opened is not None else None
-        self.office_label.setText(office or "(no name given yet)")
+        self.office_label.setText(f"Office: {office}" if office else "The case file is open.")
         self.office_label.setVisible(unlocked)
-        self.office_caption.setVisible(unlocked)
         ask_passphrase = not unlocked and self._known is None
+        self.intro.setText("Give the passphrase of the case file, then your own user name and password."
+                           if ask_passphrase else "Give your own user name and password.")
         self.passphrase_caption.setVisible(ask_passphrase)
         self.passphrase_box.setVisible(ask_passphrase)
         self.demo_hint.setVisible(self._known == DEMO_PASSPHRASE and not unlocked)
@@ -375,10 +419,9 @@ class LoginDialog(QDialog):
             return
         path, opened, clock = self.path, self._opened, self._clock
         self._set_busy(True, "Opening the case file…" if opened is None else "Checking the user name and password…")
-        task = run_task(self, "Logging in",
-                        lambda progress: _attempt(path, opened, passphrase, username, password, clock, progress),
-                        on_done=self._attempted, on_error=self._failed, show_after_ms=SLOW_WORK_MS)
-        task.cancelled.connect(self._cancelled)
+        in_background(self, "Logging in",
+                      lambda progress: _attempt(path, opened, passphrase, username, password, clock, progress),
+                      on_done=self._attempted, on_error=self._failed, on_cancelled=self._cancelled)
 
     def _attempted(self, attempt: _Attempt) -> None:
         self._set_busy(False)

@@ -14,11 +14,31 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from casereview.services.access import Op
 from casereview.services.session import UserSession
+
+
+def fit_height(window: QWidget) -> None:
+    """Make `window` tall enough for its wrapped texts at its present width (Qt's minimum size of a window
+    ignores how many lines a word-wrapped label needs, so a message could otherwise be cut off)."""
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    needed = window.heightForWidth(window.width())
+    if needed > window.height():
+        window.resize(window.width(), needed)
+
+
+class AdminDialog(QDialog):
+    """A dialog that opens tall enough for its wrapped texts."""
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_height(self)
 
 
 class FieldNote(QLabel):
@@ -36,6 +56,7 @@ class FieldNote(QLabel):
         self.setText(f"⚠ {message}")
         self.setAccessibleDescription(message)
         self.show()
+        fit_height(self.window())
 
     def clear_note(self) -> None:
         self.clear()
@@ -60,6 +81,12 @@ def local_time(moment: datetime | str | None, *, never: str = "Never") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def run_form(form: QDialog) -> None:
+    """Show a small form until it is closed, then let it go (it is the screen's child, not to be kept)."""
+    form.exec()
+    form.deleteLater()
 
 
 @contextmanager
@@ -87,5 +114,5 @@ ADMIN_SCREENS: tuple[tuple[str, AdminScreen, Op], ...] = (
     ("Audit trail…", AuditViewer, Op.VIEW_AUDIT),
 )
 
-__all__ = ["ADMIN_SCREENS", "AdminScreen", "AuditViewer", "FieldNote", "OfficeDialog", "StatutesDialog",
-           "UsersDialog", "buddy_label", "busy", "local_time"]
+__all__ = ["ADMIN_SCREENS", "AdminDialog", "AdminScreen", "AuditViewer", "FieldNote", "OfficeDialog", "StatutesDialog",
+           "UsersDialog", "buddy_label", "busy", "fit_height", "local_time", "run_form"]

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -52,7 +52,7 @@ from casereview.services.office import (
     use_policy_file,
 )
 from casereview.services.session import MAX_IDLE_MINUTES, UserSession
-from ui.admin import FieldNote, buddy_label
+from ui.admin import AdminDialog, FieldNote, buddy_label
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
 
@@ -60,7 +60,7 @@ _OFFICE_WORDS = {OfficeType.PROSECUTOR: "Prosecutor's office", OfficeType.DEFENS
 _ADMIN_ONLY = "Only an administrator can change the office profile."
 
 
-class OfficeDialog(QDialog):
+class OfficeDialog(AdminDialog):
     """Edits the office profile. `office_saved(profile)` tells the window the new profile after a save."""
 
     office_saved = Signal(object)
@@ -90,18 +90,32 @@ class OfficeDialog(QDialog):
         self.save_button.setAccessibleName("Save the office profile")
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
-        if not session.may(Op.OFFICE_SETTINGS):
-            self.save_button.setEnabled(False)
-            self.save_button.setToolTip(_ADMIN_ONLY)
-            self.choose_policy_file.setEnabled(False)
-            self.choose_policy_file.setToolTip(_ADMIN_ONLY)
+        self.read_only = not session.may(Op.OFFICE_SETTINGS)
+        self.read_only_note = QLabel(f"{_ADMIN_ONLY} You can read it here.", self)
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setVisible(self.read_only)
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # grows when a note appears
+        layout.addWidget(self.read_only_note)
         layout.addLayout(columns)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self._show(self._profile)
+        if self.read_only:
+            self._make_read_only()
         self.name.setFocus()
+
+    def _make_read_only(self) -> None:
+        """For a role that may not change the profile: the values can be read (and copied), not edited."""
+        for text in (*self._lines().values(), *self.relief_word.values(), self.backup_folder):
+            text.setReadOnly(True)
+        self.address.setReadOnly(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+        for control in (self.save_button, self.choose_policy_file, self.browse, self.policy, self.presumptive,
+                        self.idle_limit, *self.relief_has.values()):
+            control.setEnabled(False)
+            control.setToolTip(_ADMIN_ONLY)
 
     # ------------------------------------------------------------------------------------------------ building
 
@@ -119,10 +133,12 @@ class OfficeDialog(QDialog):
         box.setSpacing(2)
         box.addWidget(field)
         box.addWidget(self._note(key, about, cell))
+        cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         return cell
 
     def _line(self, key: str, label: str, group: QGroupBox, form: QFormLayout) -> QLineEdit:
         field = QLineEdit(group)
+        field.setMinimumWidth(field.fontMetrics().averageCharWidth() * 40)
         plain = label.replace("&", "").rstrip(":")
         field.setAccessibleName(plain)
         form.addRow(buddy_label(label, field, group), self._with_note(key, field, plain.lower(), group))
@@ -134,8 +150,7 @@ class OfficeDialog(QDialog):
         kind = QLabel(_OFFICE_WORDS.get(self.session.office_type, str(self.session.office_type)), group)
         kind.setAccessibleName("Office type")
         kind.setToolTip("The office type is chosen when the case file is made and cannot be changed.")
-        kind.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                     | Qt.TextInteractionFlag.TextSelectableByMouse)
+        kind.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(buddy_label("Office type:", kind, group), kind)
         self.name = self._line("name", "Office &name:", group, form)
         self.address = QPlainTextEdit(group)
@@ -147,8 +162,8 @@ class OfficeDialog(QDialog):
         self.phone = self._line("phone", "&Phone:", group, form)
         self.head_name = self._line("head_name", "&Head of office:", group, form)
         self.head_title = self._line("head_title", "Head's &title:", group, form)
-        self.county = self._line("county", "&County:", group, form)
-        self.state = self._line("state", "&State:", group, form)
+        self.county = self._line("county", "Count&y:", group, form)
+        self.state = self._line("state", "Stat&e:", group, form)
         self.phone.setPlaceholderText("for example (503) 555-0100")
         self.head_title.setPlaceholderText("for example District Attorney")
         return group
@@ -175,7 +190,7 @@ class OfficeDialog(QDialog):
             self.relief_has[kind], self.relief_word[kind] = has, word
             row = 1 + 2 * i
             grid.addWidget(has, row, 0)
-            grid.addWidget(buddy_label("word:", word, group), row, 1)
+            grid.addWidget(buddy_label("called:", word, group), row, 1)
             grid.addWidget(word, row, 2)
             key = f"relief_terms.{kind}"
             self._fields[key] = word
@@ -205,7 +220,7 @@ class OfficeDialog(QDialog):
         self.notes["policy_file"] = self.notes["policy_id"]
         self._fields["policy_id"] = self._fields["policy_file"] = self.policy
         form.addRow(buddy_label("Policy p&rofile:", self.policy, group), cell)
-        self.presumptive = QCheckBox("State declines as &presumptive", group)
+        self.presumptive = QCheckBox("State declines as pres&umptive", group)
         self.presumptive.setAccessibleName("State declines as presumptive")
         self.presumptive.setToolTip("Write that the office will “presumptively” not file a declined charge.")
         self._fields["presumptive"] = self.presumptive
@@ -225,7 +240,7 @@ class OfficeDialog(QDialog):
         self.backup_folder = QLineEdit(group)
         self.backup_folder.setAccessibleName("Backup folder")
         self.backup_folder.setPlaceholderText("the folder backups are saved in")
-        browse = QPushButton("&Browse…", group)
+        self.browse = browse = QPushButton("&Browse…", group)
         browse.setAccessibleName("Choose the backup folder")
         browse.clicked.connect(self._browse_backup_folder)
         row = QWidget(group)
@@ -251,6 +266,7 @@ class OfficeDialog(QDialog):
         self._pending_file = None
         for key, field in self._lines().items():
             field.setText(getattr(profile, key) or "")
+            field.setCursorPosition(0)  # a long name shows its beginning
         self.address.setPlainText(profile.address or "")
         for kind in RELIEF_KINDS:
             word = profile.relief_term(kind)
@@ -259,13 +275,13 @@ class OfficeDialog(QDialog):
             self.relief_word[kind].setEnabled(bool(word))
         self.policy.clear()
         for policy_id in builtin_policy_ids():
-            self.policy.addItem(load_builtin(policy_id).title, ("builtin", policy_id))
+            self.policy.addItem(load_builtin(policy_id).title, f"builtin:{policy_id}")
         if profile.policy_hash is not None:
             own, _presumptive = office_policy(self.session.workspace)
-            self.policy.addItem(f"{own.title} (the office's own policy file)", ("office", profile.policy_hash))
+            self.policy.addItem(f"{own.title} (the office's own policy file)", f"office:{profile.policy_hash}")
             self.policy.setCurrentIndex(self.policy.count() - 1)
         else:
-            self.policy.setCurrentIndex(max(0, self.policy.findData(("builtin", profile.policy_id))))
+            self.policy.setCurrentIndex(max(0, self.policy.findData(f"builtin:{profile.policy_id}")))
         self.presumptive.setChecked(profile.presumptive)
         self.idle_limit.setValue(profile.idle_limit_minutes)
         self.backup_folder.setText(profile.backup_folder or "")
@@ -275,19 +291,17 @@ class OfficeDialog(QDialog):
         return {"name": self.name, "phone": self.phone, "head_name": self.head_name, "head_title": self.head_title,
                 "county": self.county, "state": self.state}
 
-    def edited_profile(self) -> OfficeProfile | None:
-        """The profile as the fields now say (None, with a note beside the field, when a relief kind is ticked
-        without its word)."""
-        terms: dict[str, str] = {}
-        for kind in RELIEF_KINDS:
-            if self.relief_has[kind].isChecked():
-                word = self.relief_word[kind].text().strip()
-                if not word:
-                    self._say(f"relief_terms.{kind}", f"Give the word this state uses for "
-                                                      f"{RELIEF_LABELS[kind].lower()}, or untick it.")
-                    return None
-                terms[kind] = word
-        kind_of, value = self.policy.currentData()
+    def missing_relief_words(self) -> dict[str, str]:
+        """A note for each relief kind ticked without the state's word for it (by field key)."""
+        return {f"relief_terms.{kind}": f"Give the word this state uses for {RELIEF_LABELS[kind].lower()}, or "
+                                        "untick it."
+                for kind in RELIEF_KINDS
+                if self.relief_has[kind].isChecked() and not self.relief_word[kind].text().strip()}
+
+    def edited_profile(self) -> OfficeProfile:
+        """The profile as the fields now say (a relief kind ticked without its word is left out)."""
+        terms = {kind: self.relief_word[kind].text() for kind in RELIEF_KINDS if self.relief_has[kind].isChecked()}
+        kind_of, _, value = str(self.policy.currentData()).partition(":")
         policy_id, policy_hash = self._profile.policy_id, self._profile.policy_hash
         if kind_of == "builtin":
             policy_id, policy_hash = value, None
@@ -337,24 +351,26 @@ class OfficeDialog(QDialog):
             self._say("policy_file", f"That file cannot be used as a policy: {exc}")
             return
         self._pending_file = (path, chosen)
-        at = self.policy.findData(("pending", str(path)))
+        at = self.policy.findData(f"pending:{path}")
         if at < 0:
             for i in range(self.policy.count() - 1, -1, -1):
-                if self.policy.itemData(i)[0] == "pending":
+                if str(self.policy.itemData(i)).startswith("pending:"):
                     self.policy.removeItem(i)
-            self.policy.addItem(f"{chosen.title} (from {path.name}, used once you save)", ("pending", str(path)))
+            self.policy.addItem(f"{chosen.title} (from {path.name}, used once you save)", f"pending:{path}")
             at = self.policy.count() - 1
         self.policy.setCurrentIndex(at)
 
     def _save(self) -> None:
         self._clear_notes()
         profile = self.edited_profile()
-        if profile is None:
-            return
+        problems = self.missing_relief_words()
         try:
-            check_profile(profile)  # every value checked before anything is stored
+            check_profile(profile)  # every value is checked before anything is stored
         except FieldProblem as exc:
-            self._say(exc.field, str(exc))
+            problems = {exc.field: str(exc), **problems}
+        if problems:
+            for key, message in reversed(problems.items()):  # the focus ends on the first field named
+                self._say(key, message)
             return
         if not confirm_for(self.session, Op.OFFICE_SETTINGS, self):
             return
@@ -375,7 +391,7 @@ class OfficeDialog(QDialog):
         self.accept()
 
     def _store(self, profile: OfficeProfile) -> OfficeProfile:
-        pending = self._pending_file if self.policy.currentData()[0] == "pending" else None
+        pending = self._pending_file if str(self.policy.currentData()).startswith("pending:") else None
         if pending is not None:
             # The policy file is stored first (its own service); so that nothing is half saved, the conflict
             # check update_office makes is made here first too.

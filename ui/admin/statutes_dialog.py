@@ -13,7 +13,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -42,7 +41,7 @@ from casereview.services.statutes import (
     parse_catalog_csv,
     save_statute,
 )
-from ui.admin import FieldNote, buddy_label
+from ui.admin import AdminDialog, FieldNote, buddy_label, run_form
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
 
@@ -51,7 +50,8 @@ _ADMIN_ONLY = "Only an administrator can change the statute catalog."
 
 
 def offense_words(offense: str) -> str:
-    return OFFENSE_LABELS.get(offense, offense.replace("_", " "))
+    """"public_nuisance" -> "Public nuisance"."""
+    return OFFENSE_LABELS.get(offense, offense.replace("_", " ")).capitalize()
 
 
 class StatuteModel(QAbstractTableModel):
@@ -98,7 +98,7 @@ class StatuteModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
-class StatuteForm(QDialog):
+class StatuteForm(AdminDialog):
     """Adds a statute (`statute` None) or changes one; saves when the user presses Save and stays open, with the
     message beside the field, when a value is refused. `statute_saved(id)` after a save."""
 
@@ -110,9 +110,9 @@ class StatuteForm(QDialog):
         self.session = session
         self.statute_id = statute.id if statute is not None else None
         self.setWindowTitle("Add a statute" if statute is None else f"Change {statute.code}")
-        self.setMinimumWidth(440)
         form = QFormLayout()
         self.code = QLineEdit(self)
+        self.code.setMinimumWidth(self.code.fontMetrics().averageCharWidth() * 52)
         self.code.setAccessibleName("Statute")
         self.code.setPlaceholderText("as written on a charge, for example ORS 167.007")
         self.code_note = FieldNote("the statute", self)
@@ -124,7 +124,7 @@ class StatuteForm(QDialog):
         self.description = QLineEdit(self)
         self.description.setAccessibleName("Description")
         self.description.setPlaceholderText("optional, for example Prostitution")
-        form.addRow(buddy_label("&Statute:", self.code, self), self.code)
+        form.addRow(buddy_label("S&tatute:", self.code, self), self.code)
         form.addRow("", self.code_note)
         form.addRow(buddy_label("&Offense:", self.offense, self), self.offense)
         form.addRow("", self.offense_note)
@@ -135,6 +135,7 @@ class StatuteForm(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # grows when a note appears
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
@@ -166,7 +167,7 @@ class StatuteForm(QDialog):
         self.accept()
 
 
-class StatutesDialog(QDialog):
+class StatutesDialog(AdminDialog):
     """The catalog as a table with Add, Change, Delete and Import from CSV (greyed out, with the reason, for a
     role that may not change it)."""
 
@@ -197,7 +198,7 @@ class StatutesDialog(QDialog):
         self.summary.setWordWrap(True)
 
         self.add_button = self._button("&Add…", "Add a statute", self.add_statute)
-        self.edit_button = self._button("&Change…", "Change the selected statute", self.edit_selected)
+        self.edit_button = self._button("C&hange…", "Change the selected statute", self.edit_selected)
         self.delete_button = self._button("&Delete", "Delete the selected statute", self.delete_selected)
         self.import_button = self._button("&Import from CSV…", "Import statutes from a CSV file", self.import_csv)
         self.import_button.setToolTip("A CSV file whose first line names the columns statute, offense and "
@@ -223,7 +224,7 @@ class StatutesDialog(QDialog):
                 button.setToolTip(_ADMIN_ONLY)
             self.summary.setToolTip(_ADMIN_ONLY)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.table.activated.connect(lambda _index: self.edit_selected())  # Enter or double-click
         self.reload()
 
     def _button(self, text: str, accessible: str, slot: Any) -> QPushButton:
@@ -273,12 +274,12 @@ class StatutesDialog(QDialog):
         return form
 
     def add_statute(self) -> None:
-        self.statute_form().exec()
+        run_form(self.statute_form())
 
     def edit_selected(self) -> None:
         statute = self.selected()
         if statute is not None and self.may_change:
-            self.statute_form(statute).exec()
+            run_form(self.statute_form(statute))
 
     def delete_selected(self) -> None:
         statute = self.selected()
@@ -345,6 +346,7 @@ class StatutesDialog(QDialog):
     def _changed(self, statute_id: int | None, note: str) -> None:
         self.reload(statute_id, note)
         self.catalog_changed.emit()
+
 
 
 def _count(n: int, word: str) -> str:

@@ -1,0 +1,473 @@
+"""Users and roles: the office's accounts, their role and status, and the administrator's work on them (add a
+user, change a role, release a locked account, enable or disable one, reset a password). Each change asks for the
+administrator's password again when it was not given in the last few minutes; the services check the role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from casereview.services.access import Op, Role, role_label, roles_for
+from casereview.services.accounts import (
+    AccountProblem,
+    UserRow,
+    create_user,
+    disable_user,
+    enable_user,
+    list_users,
+    release_user,
+    reset_password,
+    set_role,
+)
+from casereview.services.passwords import WeakPassword
+from casereview.services.session import UserSession
+from ui.admin import AdminDialog, FieldNote, buddy_label, busy, local_time, run_form
+from ui.problems import is_expected, show_problem
+from ui.reauth import confirm_for
+
+Index = QModelIndex | QPersistentModelIndex
+_ADMIN_ONLY = "Only an administrator can see and manage user accounts."
+
+
+def status_words(user: UserRow) -> str:
+    """The account's status with its reason, in words."""
+    if user.status == "locked":
+        return "Locked after failed logins" if user.status_reason == "failed logins" else "Locked"
+    if user.status == "disabled":
+        if user.status_reason == "inactive":
+            return "Disabled: not used for 90 days"
+        if user.status_reason == "administrator":
+            return "Disabled by an administrator"
+        return f"Disabled: {user.status_reason}" if user.status_reason else "Disabled"
+    if user.must_change_password:
+        return "Active: must choose a new password at the next login"
+    return "Active" if user.status == "active" else user.status.capitalize()
+
+
+def _role_words(role: str) -> str:
+    try:
+        return role_label(Role(role))
+    except ValueError:
+        return role
+
+
+class UserModel(QAbstractTableModel):
+    """The office's accounts (an office has tens of users: they are all held)."""
+
+    COLUMNS = ("Name", "Role", "Status", "Last login")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[UserRow] = []
+
+    def set_rows(self, rows: Sequence[UserRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def user(self, row: int) -> UserRow:
+        return self._rows[row]
+
+    def row_of(self, username: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.username == username), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        user = self._rows[index.row()]
+        column = index.column()
+        if column == 0:
+            return user.username
+        if column == 1:
+            return _role_words(user.role)
+        if column == 2:
+            return status_words(user)
+        return local_time(user.last_login_at)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+# --------------------------------------------------------------------------------------------------------- forms
+
+
+class _Form(AdminDialog):
+    """A small form with a Save / Cancel row and a general problem line; subclasses fill the form and `_do`."""
+
+    def __init__(self, session: UserSession, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.problem = FieldNote(title.lower(), self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # grows when a note appears
+        layout.addLayout(self.form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self._notes: list[FieldNote] = [self.problem]
+
+    def _row(self, label: str, field: QWidget, about: str) -> FieldNote:
+        field.setMinimumWidth(field.fontMetrics().averageCharWidth() * 48)
+        note = FieldNote(about, self)
+        self.form.addRow(buddy_label(label, field, self), field)
+        self.form.addRow("", note)
+        self._notes.append(note)
+        return note
+
+    def _password_pair(self, label: str) -> tuple[QLineEdit, FieldNote, QLineEdit, FieldNote]:
+        password = QLineEdit(self)
+        password.setEchoMode(QLineEdit.EchoMode.Password)
+        password.setAccessibleName(label.replace("&", "").rstrip(":"))
+        password_note = self._row(label, password, "the password")
+        again = QLineEdit(self)
+        again.setEchoMode(QLineEdit.EchoMode.Password)
+        again.setAccessibleName("The same password again")
+        again_note = self._row("Password a&gain:", again, "the repeated password")
+        for field in (password, again):
+            self.finished.connect(field.clear)  # passwords do not stay in the widgets
+        return password, password_note, again, again_note
+
+    def save(self) -> None:
+        for note in self._notes:
+            note.clear_note()
+        if not self._check():
+            return
+        if not confirm_for(self.session, Op.MANAGE_USERS, self):
+            return
+        try:
+            with busy():
+                self._do()
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            self._refused(exc)
+            return
+        self.accept()
+
+    def _check(self) -> bool:
+        return True
+
+    def _do(self) -> None:
+        raise NotImplementedError
+
+    def _refused(self, exc: Exception) -> None:
+        self.problem.say(str(exc))
+
+
+class AddUserForm(_Form):
+    """A new account: name, role (those of the office), password twice. `user_created(name)` once it exists."""
+
+    user_created = Signal(str)
+
+    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+        super().__init__(session, "Add a user", parent)
+        intro = QLabel("The new user logs in with this name and password. Give them the password in person.", self)
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("User name")
+        self.name_note = self._row("&Name:", self.name, "the user name")
+        self.role = QComboBox(self)
+        self.role.setAccessibleName("Role")
+        for role in roles_for(session.office_type):
+            self.role.addItem(role_label(role), role.value)
+        self.role.setCurrentIndex(self.role.count() - 1)  # the least powerful role
+        self.role_note = self._row("&Role:", self.role, "the role")
+        self.password, self.password_note, self.again, self.again_note = self._password_pair("&Password:")
+        self.password.setToolTip("At least a few ordinary words with spaces between them: long and easy to "
+                                 "remember.")
+
+    def _check(self) -> bool:
+        if self.password.text() != self.again.text():
+            self.again_note.say("The two passwords differ: type the same password in both fields.")
+            self.again.setFocus()
+            return False
+        return True
+
+    def _do(self) -> None:
+        create_user(self.session, self.name.text(), Role(self.role.currentData()), self.password.text())
+        self.user_created.emit(" ".join(self.name.text().split()))
+
+    def _refused(self, exc: Exception) -> None:
+        if isinstance(exc, WeakPassword):
+            self.password_note.say(str(exc))
+            self.password.setFocus()
+        elif isinstance(exc, AccountProblem):  # the name is taken or not allowed (the role comes from the list)
+            self.name_note.say(str(exc))
+            self.name.setFocus()
+        else:
+            self.problem.say(str(exc))
+
+
+class RoleForm(_Form):
+    """Another role for one user. `role_changed(name)` once changed."""
+
+    role_changed = Signal(str)
+
+    def __init__(self, session: UserSession, user: UserRow, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"Change the role of {user.username}", parent)
+        self.username = user.username
+        self.role = QComboBox(self)
+        self.role.setAccessibleName("New role")
+        for role in roles_for(session.office_type):
+            self.role.addItem(role_label(role), role.value)
+        self.role.setCurrentIndex(max(0, self.role.findData(user.role)))
+        self.role_note = self._row("New &role:", self.role, "the role")
+        note = QLabel(f"{user.username} works with the new role from their next action.", self)
+        note.setWordWrap(True)
+        self.form.addRow(note)
+
+    def _do(self) -> None:
+        set_role(self.session, self.username, Role(self.role.currentData()))
+        self.role_changed.emit(self.username)
+
+
+class ResetPasswordForm(_Form):
+    """A new password for another user. `password_reset(message)` with the warning the administrator must read
+    (their signing identity must be issued again)."""
+
+    password_reset = Signal(str)
+
+    def __init__(self, session: UserSession, user: UserRow, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"Reset the password of {user.username}", parent)
+        self.username = user.username
+        intro = QLabel(f"{user.username} must choose their own password at the next login. Their signing identity "
+                       "must then be issued again.", self)
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.password, self.password_note, self.again, self.again_note = self._password_pair("New &password:")
+
+    def _check(self) -> bool:
+        if self.password.text() != self.again.text():
+            self.again_note.say("The two passwords differ: type the same password in both fields.")
+            self.again.setFocus()
+            return False
+        return True
+
+    def _do(self) -> None:
+        self.password_reset.emit(reset_password(self.session, self.username, self.password.text()))
+
+    def _refused(self, exc: Exception) -> None:
+        if isinstance(exc, WeakPassword):
+            self.password_note.say(str(exc))
+            self.password.setFocus()
+        else:
+            self.problem.say(str(exc))
+
+
+# -------------------------------------------------------------------------------------------------------- dialog
+
+
+
+class UsersDialog(AdminDialog):
+    """The accounts as a table with the administrator's actions (greyed out, with the reason, otherwise)."""
+
+    users_changed = Signal()
+
+    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Users and roles")
+        self.resize(820, 460)
+        self.model = UserModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Users")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for column in (0, 1, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Users summary")
+
+        self.add_button = self._button("&Add user…", "Add a user", self.add_user)
+        self.role_button = self._button("Change &role…", "Change the selected user's role", self.change_role)
+        self.release_button = self._button("Re&lease", "Release the selected locked account", self.release)
+        self.enable_button = self._button("&Enable", "Enable the selected account", self.enable)
+        self.disable_button = self._button("&Disable", "Disable the selected account", self.disable)
+        self.reset_button = self._button("Reset &password…", "Reset the selected user's password",
+                                         self.reset_password)
+        self.action_buttons = (self.add_button, self.role_button, self.release_button, self.enable_button,
+                        self.disable_button, self.reset_button)
+        row = QHBoxLayout()
+        for button in self.action_buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        row.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        layout.addLayout(row)
+
+        self.may_manage = session.may(Op.MANAGE_USERS)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        if self.may_manage:
+            self.reload()
+        else:
+            for button in self.action_buttons:
+                button.setEnabled(False)
+                button.setToolTip(_ADMIN_ONLY)
+            self.summary.setText(_ADMIN_ONLY)
+
+    def _button(self, text: str, accessible: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(accessible)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
+
+    # ------------------------------------------------------------------------------------------------ showing
+
+    def reload(self, select: str | None = None, note: str = "") -> None:
+        select = select or (chosen.username if (chosen := self.selected()) else None)
+        try:
+            rows = list_users(self.session)
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            rows, note = [], str(exc)
+        self.model.set_rows(rows)
+        self.summary.setText(f"{len(rows)} user account{'' if len(rows) == 1 else 's'}. {note}".strip())
+        if select is not None and (at := self.model.row_of(select)) >= 0:
+            self.table.selectRow(at)
+        self._update_buttons()
+
+    def selected(self) -> UserRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.user(rows[0].row()) if rows else None
+
+    def select_user(self, username: str) -> None:
+        at = self.model.row_of(username)
+        if at >= 0:
+            self.table.selectRow(at)
+
+    def _update_buttons(self) -> None:
+        if not self.may_manage:
+            return
+        user = self.selected()
+        own = user is not None and user.id == self.session.user_id
+        why_not = {
+            self.role_button: "Select a user first." if user is None else
+            "Another administrator must change your own role." if own else "",
+            self.release_button: "Select a locked account first." if user is None or user.status != "locked" else "",
+            self.enable_button: "Select a disabled account first." if user is None or user.status != "disabled"
+            else "",
+            self.disable_button: "Select a user first." if user is None else
+            "You cannot disable your own account." if own else
+            "That account is already disabled." if user.status == "disabled" else "",
+            self.reset_button: "Select a user first." if user is None else
+            "You change your own password yourself (that keeps your signing identity)." if own else "",
+        }
+        for button, reason in why_not.items():
+            button.setEnabled(not reason)
+            button.setToolTip(reason)
+
+    # ------------------------------------------------------------------------------------------------- slots
+
+    def add_user_form(self) -> AddUserForm:
+        form = AddUserForm(self.session, self)
+        form.user_created.connect(lambda name: self._changed(name, f"{name} was added."))
+        return form
+
+    def role_form(self, user: UserRow) -> RoleForm:
+        form = RoleForm(self.session, user, self)
+        form.role_changed.connect(lambda name: self._changed(name, f"The role of {name} was changed."))
+        return form
+
+    def reset_form(self, user: UserRow) -> ResetPasswordForm:
+        form = ResetPasswordForm(self.session, user, self)
+        form.password_reset.connect(lambda message: self._password_was_reset(user.username, message))
+        return form
+
+    def add_user(self) -> None:
+        run_form(self.add_user_form())
+
+    def change_role(self) -> None:
+        if (user := self.selected()) is not None:
+            run_form(self.role_form(user))
+
+    def reset_password(self) -> None:
+        if (user := self.selected()) is not None:
+            run_form(self.reset_form(user))
+
+    def release(self) -> None:
+        self._set_status(release_user, "released", "The account was not released")
+
+    def enable(self) -> None:
+        self._set_status(enable_user, "enabled", "The account was not enabled")
+
+    def disable(self) -> None:
+        user = self.selected()
+        if user is None:
+            return
+        answer = QMessageBox.question(
+            self, "Disable an account", f"Disable the account of {user.username}? They are logged out at once and "
+            "cannot log in until an administrator enables the account again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            self._set_status(disable_user, "disabled", "The account was not disabled")
+
+    def _set_status(self, service: Callable[[UserSession, str], None], done: str, failed: str) -> None:
+        user = self.selected()
+        if user is None or not confirm_for(self.session, Op.MANAGE_USERS, self):
+            return
+        try:
+            service(self.session, user.username)
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            show_problem(self, failed, exc)
+            return
+        self._changed(user.username, f"The account of {user.username} was {done}.")
+
+    def _password_was_reset(self, username: str, message: str) -> None:
+        self._changed(username, f"The password of {username} was reset.")
+        QMessageBox.information(self, "Password reset", message)
+
+    def _changed(self, username: str, note: str) -> None:
+        self.reload(username, note)
+        self.users_changed.emit()
