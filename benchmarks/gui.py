@@ -91,8 +91,9 @@ def open_search_memory(path: Path) -> None:
     window.model.data(window.model.index(0, 0))
     app.processEvents()
     t4 = time.perf_counter()
+    window.warm_up.wait()  # the background cache warm-up the window starts (a user reads the list meanwhile)
     rest = (t2 - t1) + (t4 - t3)
-    print(f"2. Unlock to the first page of {window.model.rowCount():,} cases: {t4 - t0:.2f} s in all = passphrase "
+    print(f"2. Unlock to the first page of {window.model.total:,} cases: {t4 - t0:.2f} s in all = passphrase "
           f"key derivation {t1 - t0:.2f} s + login {t3 - t2:.2f} s (two Argon2id) + opening and the window "
           f"{rest:.2f} s  (target: under 1 s besides the key derivations)")
     print(f"   memory with the window open: {rss_mb():.0f} MB")
@@ -106,16 +107,18 @@ def open_search_memory(path: Path) -> None:
         window.model.data(window.model.index(0, 0)) if window.model.rowCount() else None
         app.processEvents()
         times.append(time.perf_counter() - start)
-        print(f"   search {query!r:16} {1000 * times[-1]:6.1f} ms, {window.model.rowCount():,} cases")
+        print(f"   search {query!r:16} {1000 * times[-1]:6.1f} ms, {window.model.total:,} cases")
     print(f"3. A search keystroke: median {1000 * statistics.median(times):.0f} ms, worst {1000 * max(times):.0f} ms"
           "  (target under 100 ms)")
     window.search.setText("")
     window.refresh()
-    window.table.scrollToBottom()
-    app.processEvents()
+    while window.model.canFetchMore():  # scroll to the very end: every page of ids read
+        window.model.fetchMore()
+        window.table.scrollToBottom()
+        app.processEvents()
     window.model.data(window.model.index(window.model.rowCount() - 1, 0))
-    print(f"4. Memory with the window open on {window.model.rowCount():,} cases, after the searches and scrolling to "
-          f"the end: {rss_mb():.0f} MB  (target under 400 MB)")
+    print(f"4. Memory with the window open on {window.model.total:,} cases, after the searches and scrolling to "
+          f"the end ({window.model.rowCount():,} rows): {rss_mb():.0f} MB  (target under 400 MB)")
     session.end()
     window.close()
     case_file.close()

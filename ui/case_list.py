@@ -11,8 +11,9 @@ from casereview.services.cases import CaseRow
 
 _COLUMNS = (("Case number", "case_number"), ("Incident date", "incident_date"), ("County", "county"),
             ("People", "people"), ("Charges", "charges"), ("Decisions", "decisions"))
+PAGE = 1000  # ids read at once as the list scrolls
 _SORT_KEYS = {0: "case_number", 1: "incident_date", 2: "county"}  # the columns the database can sort by
-_BATCH = 200
+_BATCH = 100  # rows whose details are read at once (a screenful or three)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -29,12 +30,37 @@ class CaseListModel(QAbstractTableModel):
         self._load_rows = load_rows
         self._ids: list[int] = []
         self._rows: dict[int, CaseRow] = {}
+        self._total = 0
+        self._more: Callable[[int, int], list[int]] | None = None
 
-    def set_ids(self, ids: list[int]) -> None:
+    def set_ids(self, ids: list[int], *, total: int | None = None,
+                more: Callable[[int, int], list[int]] | None = None) -> None:
+        """Show these ids. With `total` and `more(offset, limit)`, they are the first page of `total`, and the
+        next pages are read as the view scrolls down to them (Qt's fetchMore)."""
         self.beginResetModel()
         self._ids = list(ids)
         self._rows.clear()
+        self._total = len(self._ids) if total is None else total
+        self._more = more
         self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and self._more is not None and len(self._ids) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
+        if not self.canFetchMore(parent) or self._more is None:
+            return
+        page = self._more(len(self._ids), PAGE)
+        if not page:
+            self._total = len(self._ids)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
+        self._ids.extend(page)
+        self.endInsertRows()
 
     def case_id(self, row: int) -> int:
         return self._ids[row]

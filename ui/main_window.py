@@ -43,7 +43,7 @@ from casereview.services.cases import CaseFilter, CaseRow
 from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
 from ui.case_editor import CaseEditor, describe
-from ui.case_list import CaseListModel
+from ui.case_list import PAGE, CaseListModel
 from ui.problems import show_problem
 from ui.screening_panel import ScreeningPanel, badge_text
 from ui.worker import run_task
@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.rescreen()
         self._install_idle_lock()
+        # The first search is as quick as the rest once the case pages are in the cache.
+        self.warm_up = run_task(self, "Preparing the search", lambda _p: casework.warm_up(session),
+                                show_after_ms=60_000, on_error=lambda _exc: None)
 
     # -------------------------------------------------------------------------------------------- the list
 
@@ -186,16 +189,19 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Run the search and filters again (keeps the open case selected when it is still listed)."""
-        self.filter = self._current_filter()
+        self.filter = where = self._current_filter()
         try:
-            ids = casework.find_cases(self.session, where=self.filter)
+            ids = casework.find_cases(self.session, where=where, limit=PAGE)
+            found = len(ids) if len(ids) < PAGE else casework.count_matching(self.session, where)
+            total = found if where == CaseFilter(sort=where.sort, descending=where.descending) else \
+                casework.count_all(self.session)
         except AccessProblem as exc:
             self._access_problem(exc)
             return
-        self.model.set_ids(ids)
-        total = casework.count_all(self.session)
-        shown = f"{len(ids):,} of {total:,} case{'s' if total != 1 else ''}"
-        self.summary.setText(shown if len(ids) != total else f"{total:,} case{'s' if total != 1 else ''}")
+        self.model.set_ids(ids, total=found, more=lambda offset, limit: casework.find_cases(
+            self.session, where=where, offset=offset, limit=limit))
+        plural = "s" if total != 1 else ""
+        self.summary.setText(f"{found:,} of {total:,} case{plural}" if found != total else f"{total:,} case{plural}")
 
     def _sort(self, key: str, descending: bool) -> None:
         self.filter = CaseFilter(**{**self.filter.__dict__, "sort": key, "descending": descending})

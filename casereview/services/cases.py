@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import column as sql_column
+from sqlalchemy import delete, func, select, table, text
 from sqlalchemy.orm import Session, selectinload
 
 from casereview.policy import case as spec
@@ -296,18 +298,44 @@ class CaseFilter:
 
 
 def search_case_ids(session: Session, query: str = "", *, decision: str | None = None,
-                    limit: int | None = None, where: CaseFilter | None = None) -> list[int]:
-    """Ids of the cases matching a search and filters, newest incident first unless `where` sorts otherwise."""
+                    limit: int | None = None, offset: int = 0, where: CaseFilter | None = None) -> list[int]:
+    """Ids of the cases matching a search and filters, newest incident first unless `where` sorts otherwise
+    (`offset` and `limit` give one page of them)."""
     where = where or CaseFilter(query=query, decision=decision)
     column = SORTABLE.get(where.sort, m.Case.incident_date)
     order = (column.desc(), m.Case.id.desc()) if where.descending else (column.asc(), m.Case.id.asc())
-    stmt = select(m.Case.id).order_by(*order)
+    stmt = _matching(session, select(m.Case.id), where).order_by(*order)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
+    # Core, not the ORM: plain integers, without an ORM result around each row.
+    return list(session.connection().execute(stmt).scalars())
+
+
+def count_matching(session: Session, where: CaseFilter) -> int:
+    """How many cases match a search and filters."""
+    folded = fold(where.query)
+    filtered = bool(where.decision or where.status or where.date_from or where.date_to)
+    if not folded and not filtered:
+        return count_cases(session)
+    if not filtered and session.get_bind().dialect.name == "sqlite" and all(len(w) >= 3 for w in folded.split()):
+        # The search index alone knows how many cases it matches (every indexed row is a case).
+        return int(session.connection().execute(text("SELECT count(*) FROM case_search WHERE case_search MATCH :q"),
+                                                {"q": fts_query(folded)}).scalar_one())
+    stmt = _matching(session, select(func.count(m.Case.id)), where)
+    return int(session.connection().execute(stmt).scalar_one())
+
+
+def _matching(session: Session, stmt: Any, where: CaseFilter) -> Any:
+    """`stmt` (a select over case_record) narrowed to the cases matching `where`."""
     folded = fold(where.query)
     if folded:
         if session.get_bind().dialect.name == "sqlite" and all(len(w) >= 3 for w in folded.split()):
-            stmt = stmt.where(m.Case.id.in_(
-                select(text("rowid")).select_from(text("case_search")).where(
-                    text("case_search MATCH :q")).params(q=fts_query(folded))))
+            # A join (not IN): SQLite then walks the index's matches instead of every case.
+            search = table("case_search", sql_column("rowid"))
+            stmt = stmt.join(search, search.c.rowid == m.Case.id).where(
+                text("case_search MATCH :q").bindparams(q=fts_query(folded)))
         else:
             for word in folded.split():
                 stmt = stmt.where(m.Case.search_text.contains(word, autoescape=True))
@@ -322,26 +350,35 @@ def search_case_ids(session: Session, query: str = "", *, decision: str | None =
         stmt = stmt.where(m.Case.incident_date >= where.date_from)
     if where.date_to is not None:
         stmt = stmt.where(m.Case.incident_date <= where.date_to)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    return stmt
 
 
 def case_rows(session: Session, ids: Sequence[int]) -> list[CaseRow]:
-    """The list lines for some case ids, in the order given."""
+    """The list lines for some case ids, in the order given (three plain queries, whatever the number of ids)."""
     if not ids:
         return []
-    rows = session.scalars(select(m.Case).where(m.Case.id.in_(ids)).options(
-        selectinload(m.Case.parties), selectinload(m.Case.charges))).all()
-    by_id = {r.id: r for r in rows}
+    conn = session.connection()
+    cases_found = {r.id: r for r in conn.execute(
+        select(m.Case.id, m.Case.case_number, m.Case.incident_date, m.Case.county).where(m.Case.id.in_(ids)))}
+    names: dict[int, list[str]] = {}
+    for case_id, name, local_id in conn.execute(
+            select(m.CaseParty.case_id, m.CaseParty.name, m.CaseParty.local_id)
+            .where(m.CaseParty.case_id.in_(ids)).order_by(m.CaseParty.case_id, m.CaseParty.position)):
+        names.setdefault(case_id, []).append(name or local_id)
+    charges: dict[int, tuple[int, set[str]]] = {}
+    for case_id, decision in conn.execute(
+            select(m.Charge.case_id, m.Charge.decision).where(m.Charge.case_id.in_(ids))):
+        count, decisions = charges.get(case_id, (0, set()))
+        if decision:
+            decisions.add(decision)
+        charges[case_id] = (count + 1, decisions)
     out = []
     for case_id in ids:
-        r = by_id[case_id]
-        decisions = sorted({c.decision for c in r.charges if c.decision})
-        out.append(CaseRow(
-            id=r.id, case_number=r.case_number, incident_date=r.incident_date.isoformat(), county=r.county or "",
-            people=", ".join(p.name or p.local_id for p in r.parties), charges=len(r.charges),
-            decisions=", ".join(decisions) if decisions else "not screened"))
+        r = cases_found[case_id]
+        count, decisions = charges.get(case_id, (0, set()))
+        out.append(CaseRow(id=r.id, case_number=r.case_number, incident_date=r.incident_date.isoformat(),
+                           county=r.county or "", people=", ".join(names.get(case_id, [])), charges=count,
+                           decisions=", ".join(sorted(decisions)) if decisions else "not screened"))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening
@@ -85,10 +85,26 @@ def read_case(user: UserSession, case_number: str) -> tuple[spec.Case, int]:
 
 
 def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,
-               limit: int | None = None, where: cases.CaseFilter | None = None) -> list[int]:
+               limit: int | None = None, offset: int = 0, where: cases.CaseFilter | None = None) -> list[int]:
+    """Ids of the matching cases in list order (one page of them with `offset` and `limit`)."""
     user.authorize(Op.VIEW_CASES)
     with user.workspace.session() as db:
-        return cases.search_case_ids(db, query, decision=decision, limit=limit, where=where)
+        return cases.search_case_ids(db, query, decision=decision, limit=limit, offset=offset, where=where)
+
+
+def warm_up(user: UserSession) -> None:
+    """Read the case table once, so its pages are decrypted and kept in the connection's cache before the first
+    search (run in the background right after the window opens)."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        db.connection().execute(select(func.count()).select_from(m.Case).where(
+            m.Case.search_text.contains("\x00never\x00")))
+
+
+def count_matching(user: UserSession, where: cases.CaseFilter) -> int:
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return cases.count_matching(db, where)
 
 
 def case_list_rows(user: UserSession, ids: Sequence[int]) -> list[cases.CaseRow]:

@@ -148,10 +148,16 @@ def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
     return sqlite_engine(sqlcipher3.dbapi2, connect_cipher(Path(target), key), str(target))
 
 
+CACHE_KIB = 49152  # each connection's page cache: 48 MiB, most of a 100,000-case file's search pages
+
+
 def sqlite_engine(module: Any, connect: Callable[[], Any], where: str) -> Engine:
     """An engine over a SQLite-family driver and a connect function, with the case file's settings on every
     connection (also used by the storage benchmark with the plain sqlite3 module, for comparison)."""
-    engine = create_engine("sqlite://", module=module, creator=connect, poolclass=QueuePool, hide_parameters=True)
+    # LIFO: the connection used last is used again, with its page cache warm (a search over 100,000 cases reads
+    # pages that are decrypted once and then kept, up to CACHE_KIB per connection).
+    engine = create_engine("sqlite://", module=module, creator=connect, poolclass=QueuePool, hide_parameters=True,
+                           pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -160,6 +166,7 @@ def sqlite_engine(module: Any, connect: Callable[[], Any], where: str) -> Engine
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.close()
 
     # The driver's own transaction handling is off (isolation_level=None): SQLAlchemy emits BEGIN itself.
