@@ -60,6 +60,9 @@ CHARGE_FIELDS = ("id", "person", "statute", "offense", "with", "status", "offens
                  "court", "docket_number", "disposition_date")
 FACT_COLUMNS = ("Who", "Did what", "To whom")
 FACT_FIELDS = ("by", "type", "against")
+WIDE = {"Name": 180, "Charged person": 210, "With (counterparty)": 210, "Statute": 160, "Offense": 190,
+        "Who": 230, "Did what": 230, "To whom": 230, "Arose from an exchange": 170, "Trafficking victim": 130,
+        "Age (no date of birth)": 160, "Age at the incident": 130}
 _WHERE = re.compile(r"^(people|charges|facts|exceptions)\[(\d+)\](?:\.(\w+))?")
 
 
@@ -173,7 +176,11 @@ class CaseEditor(QWidget):
         table.setAccessibleName(title)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, name in enumerate(columns):
+            # cell widgets (lists, date fields) do not size their column: give each room for its content
+            table.setColumnWidth(col, 44 if name == "ID" else WIDE.get(name, 130))
         table.verticalHeader().setVisible(False)
         table.setMinimumHeight(110)
         table.setTabKeyNavigation(False)  # Tab leaves the table; arrow keys move inside it

@@ -12,11 +12,12 @@ first-run wizard and the lock screen.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -153,6 +154,13 @@ def with_message(field: QWidget, message: FieldMessage, parent: QWidget | None =
     return box
 
 
+# The Python side of the last few tasks. The task deletes itself (deleteLater) once done; if its Python wrapper
+# lost its last reference during that C++ deletion (the references held by its own signal connections go then),
+# PySide 6.12 frees the object a second time: heap corruption, seen in the tests as segfaults and "malloc"
+# aborts in a deferred delete. Holding the wrapper a while longer lets it go long after the C++ object is gone.
+_RECENT_TASKS: deque[Task[Any]] = deque(maxlen=32)
+
+
 def in_background(parent: QWidget, title: str, work: Callable[[Progress], T], *, on_done: Callable[[T], None],
                   on_error: Callable[[BaseException], None], on_cancelled: Callable[[], None] | None = None) -> Task[T]:
     """`run_task`, with the progress dialog only for unusually slow work, and a wait for the worker thread's real
@@ -181,6 +189,7 @@ def in_background(parent: QWidget, title: str, work: Callable[[Progress], T], *,
 
     task = run_task(parent, title, work, on_done=done, on_error=failed, show_after_ms=SLOW_WORK_MS)
     started.append(task)
+    _RECENT_TASKS.append(task)
     task.cancelled.connect(cancelled)
     return task
 

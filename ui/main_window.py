@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((100, 90, 100, 200, 60)):
+        for column, width in enumerate((105, 105, 110, 220, 65)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._open_selected)
         layout.addWidget(self.table, 1)
