@@ -5,10 +5,10 @@ button that leads to the field to fill in."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -49,6 +49,7 @@ class ScreeningPanel(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
         self.setAccessibleName("Screening")
         self.setMinimumWidth(320)
         self._body = QWidget(self)
@@ -56,6 +57,10 @@ class ScreeningPanel(QScrollArea):
         self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.setWidget(self._body)
         self.show_message("Open or add a case to see how the policy screens each charge.")
+
+    def _follow(self, href: str) -> None:
+        charge, person, need = href.split("|")
+        self.find_out.emit(charge, person, need)
 
     def _clear(self) -> None:
         while self._layout.count():
@@ -104,8 +109,10 @@ class ScreeningPanel(QScrollArea):
         badge.setAccessibleName(f"Decision for charge {d.charge}: {word}")
         badge.setStyleSheet(f"QLabel {{ background: {background}; color: {foreground}; font-weight: bold; "
                             "padding: 3px 8px; border-radius: 3px; }")
-        badge.setSizePolicy(badge.sizePolicy().horizontalPolicy(), badge.sizePolicy().verticalPolicy())
-        badge.setMaximumWidth(badge.fontMetrics().horizontalAdvance(word) + 24)
+        bold = badge.font()
+        bold.setBold(True)
+        badge.setFont(bold)
+        badge.setFixedWidth(QFontMetrics(bold).horizontalAdvance(word) + 24)
         layout.addWidget(badge)
         sections = ", ".join(d.sections)
         section = profile.sections[d.sections[0]]
@@ -124,12 +131,16 @@ class ScreeningPanel(QScrollArea):
         for need in d.missing:
             who = case.person(need.person).label()
             text = NEED_WORDS.get(need.need, need.need.replace("_", " ")).format(who=who)
-            button = QPushButton(f"Find out {text} →", card)
-            button.setFlat(True)
-            button.setStyleSheet("text-align: left;")
-            button.setAccessibleName(f"Find out {text}")
-            button.clicked.connect(lambda _=False, n=need: self.find_out.emit(n.charge, n.person, n.need))
-            layout.addWidget(button)
+            link = QLabel(f'<a href="{need.charge}|{need.person}|{need.need}">Find out {text} →</a>', card)
+            link.setWordWrap(True)
+            link.setTextFormat(Qt.TextFormat.RichText)
+            link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                         | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+            link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            link.setAccessibleName(f"Find out {text}")
+            link.setObjectName("findOut")
+            link.linkActivated.connect(self._follow)
+            layout.addWidget(link)
         quote = QLabel(f"“{d.quote}”", card)
         quote.setWordWrap(True)
         quote.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

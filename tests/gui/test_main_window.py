@@ -206,3 +206,23 @@ def test_the_window_locks_when_idle_and_hides_the_cases(qtbot: QtBot, demo: Work
     password.setText(DEMO_PASSWORD)
     qtbot.keyClick(password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.work, timeout=5000)
+
+
+def test_a_review_says_what_to_find_out_and_leads_to_the_field(qtbot: QtBot, demo: Workspace) -> None:
+    window = window_for(qtbot, demo)
+    rows = casework.case_list_rows(window.session, casework.find_cases(window.session))
+    review = next(r.case_number for r in rows if "review" in r.decisions)
+    window.table.selectRow(listed(window).index(review))
+    links = window.panel.findChildren(QLabel, "findOut")
+    assert links and all(link.text().count("Find out") == 1 for link in links)
+    assert "NEEDS REVIEW" in window.panel.summary
+    before = window.editor.facts.rowCount()
+    href = links[0].text().split('"')[1]
+    links[0].linkActivated.emit(href)
+    need = href.split("|")[2]
+    if need == "age":
+        assert window.editor.people.currentColumn() == 3
+    elif need == "with":
+        assert window.editor.charges.currentColumn() == 4
+    else:  # recorded as a fact about the person: a new fact row to complete
+        assert window.editor.facts.rowCount() == before + 1
