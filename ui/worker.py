@@ -20,6 +20,9 @@ from casereview.progress import Cancelled, Progress
 T = TypeVar("T")
 SHOW_AFTER_MS = 500
 _run_lock = threading.Lock()  # one task at a time, whichever window started it
+_KEEP_FINISHED = 32
+_running: set[Any] = set()
+_finished: list[Any] = []
 
 
 class _Thread(QThread):
@@ -59,6 +62,7 @@ class Task(QObject, Generic[T]):
         self._poll.timeout.connect(self._update)
 
     def start(self) -> Task[T]:
+        _running.add(self)  # the task lives until it is done even when its caller keeps no reference
         self._thread.start()
         self._show_timer.start()
         return self
@@ -95,12 +99,16 @@ class Task(QObject, Generic[T]):
             self._dialog.setLabelText("Cancelling…")
 
     def _done(self) -> None:
+        # QThread.finished is emitted just before the thread really ends: wait for it, so nothing of the thread
+        # is still running when the task (and its thread object) are deleted.
+        self._thread.wait()
         self._show_timer.stop()
         self._poll.stop()
         if self._dialog is not None:
             self._dialog.close()
             self._dialog.deleteLater()
             self._dialog = None
+        _running.discard(self)
         error = self._thread.error
         if isinstance(error, Cancelled):
             self.cancelled.emit()
@@ -108,6 +116,8 @@ class Task(QObject, Generic[T]):
             self.failed.emit(error)
         else:
             self.finished_ok.emit(self._thread.result)
+        _finished.append(self)  # referenced until long after Qt deleted it: no Python object dies mid-delete
+        del _finished[:-_KEEP_FINISHED]
         self.deleteLater()
 
 
