@@ -89,8 +89,24 @@ def _startup_probe() -> None:
         QTimer.singleShot(0, probe)
 
 
+def _preload() -> None:
+    """Import what unlocking and the main window need while the user types (the dialog is already up)."""
+    import importlib
+
+    for name in ("casereview.services.accounts", "casereview.services.casework", "casereview.services.office",
+                 "casereview.policy.engine", "casereview.services.care"):
+        importlib.import_module(name)
+
+
 def _log_in(path: Path) -> tuple[Any, Path] | None:
+    import threading
+
+    from PySide6.QtCore import QTimer
+
     from ui.login_dialog import LoginDialog
+
+    # once the dialog is painted: loading in the background meanwhile would slow its first appearance
+    QTimer.singleShot(300, lambda: threading.Thread(target=_preload, name="preload", daemon=True).start())
 
     dialog = LoginDialog(path, known_passphrase=paths.DEMO_PASSPHRASE if path == paths.demo_case_file() else None)
     _startup_probe()
@@ -136,14 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName(paths.APP_NAME)
     app.setApplicationDisplayName(paths.APP_NAME)
 
+    code = 0
+    started = _start_safely(args)
+    if started is None:
+        return code
     from casereview.services.audit import remember_anchor
     from casereview.services.autobackup import backup_on_close, backup_on_open
     from casereview.store.database import CaseFileError
     from ui.main_window import MainWindow
-    from ui.problems import show_problem
 
-    code = 0
-    started = _start_safely(args, show_problem)
     while started is not None:
         session, path = started
         workspace = session.workspace
@@ -167,10 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _start_safely(args: argparse.Namespace, show_problem: Callable[..., None]) -> tuple[Any, Path] | None:
+def _start_safely(args: argparse.Namespace) -> tuple[Any, Path] | None:
+    """The first window's work; an expected problem gets its message, a bug the crash dialog."""
     try:
         return _start(args)
     except Exception as exc:
+        from ui.problems import show_problem
+
         show_problem(None, "CaseReview cannot open the case file", exc)
         return None
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -38,12 +38,13 @@ from PySide6.QtWidgets import (
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 from casereview.progress import Progress
-from casereview.services.accounts import AccountDisabled, AccountLocked, NoAccounts, login, workspace_for
-from casereview.services.office import OfficeMissing, office_of
-from casereview.services.session import AccessProblem, UserSession, Workspace
-from casereview.store.database import CaseFile, WrongKey, open_case_file, unlock
-from ui.problems import is_expected
 from ui.worker import Task, run_task
+
+# The database, the key derivation and the services are imported only when the dialog needs them, so that it is
+# on screen before they have loaded (main.py loads them in the background meanwhile).
+if TYPE_CHECKING:
+    from casereview.services.session import AccessProblem, UserSession, Workspace
+    from casereview.store.database import CaseFile
 
 T = TypeVar("T")
 
@@ -216,11 +217,15 @@ class _Attempt:
     refusal: AccessProblem | None = None
 
 
-class PassphraseRefused(WrongKey):
+class PassphraseRefused(Exception):
     """The passphrase does not open the case file (as opposed to a key that does not fit a damaged file)."""
 
 
 def _open(path: Path, passphrase: str, clock: Callable[[], datetime] | None) -> _Opened:
+    from casereview.services.accounts import workspace_for
+    from casereview.services.office import OfficeMissing, office_of
+    from casereview.store.database import WrongKey, open_case_file, unlock
+
     try:
         key = unlock(path, passphrase)
     except WrongKey as exc:
@@ -242,6 +247,9 @@ def _attempt(path: Path, opened: _Opened | None, passphrase: str, username: str,
              clock: Callable[[], datetime] | None, progress: Progress) -> _Attempt:
     """Runs in the background: unlock (unless already unlocked), then log in. A refused login comes back as a
     result, so that the unlocked case file is kept for the next try."""
+    from casereview.services.accounts import login
+    from casereview.services.session import AccessProblem
+
     newly = opened is None
     if opened is None:
         progress.report(0, 0, "Opening the case file…")
@@ -442,6 +450,8 @@ class LoginDialog(QDialog):
             self.accept()
             return
         refusal = attempt.refusal
+        from casereview.services.accounts import AccountDisabled, AccountLocked, NoAccounts
+
         if isinstance(refusal, NoAccounts):
             self.file_message.show_message(
                 f"{refusal} Or use the first-run setup to make a new case file with its administrator.")
@@ -455,6 +465,8 @@ class LoginDialog(QDialog):
             self.password.setFocus()
 
     def _failed(self, exc: BaseException) -> None:
+        from ui.problems import is_expected
+
         self._set_busy(False)
         if isinstance(exc, PassphraseRefused):
             if self._known is not None:  # the passphrase we were given does not open this file: ask for it
