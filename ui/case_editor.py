@@ -88,7 +88,7 @@ class CaseEditor(QWidget):
         self.profile, self.presumptive = office_policy(session.workspace)
         self._build()
         self._debounce = QTimer(self, singleShot=True, interval=250)
-        self._debounce.timeout.connect(self.edited.emit)
+        self._debounce.timeout.connect(self._settled)
         self.new_case()
 
     # ---------------------------------------------------------------------------------------------- layout
@@ -442,7 +442,11 @@ class CaseEditor(QWidget):
             self._loading = False
         self._update_ages()
         self._set_dirty(False)
-        self.validate()
+        if version is not None:
+            self.validate()  # a stored case with a problem (from an import) shows it at once
+        else:
+            self.validate()
+            self._clear_problems()  # an empty new form is not an error until the user has typed
         self.edited.emit()
 
     def to_json(self) -> dict[str, Any]:
@@ -507,6 +511,16 @@ class CaseEditor(QWidget):
         """The form as a case; raises CaseInputError naming the field."""
         return parse_case(self.to_json())
 
+    def _clear_problems(self) -> None:
+        for widget in self.findChildren(QWidget):
+            if widget.property("invalid"):
+                widget.setProperty("invalid", False)
+                widget.setStyleSheet("")
+                widget.setToolTip("")
+        for label in (self.people_problem, self.charges_problem, self.facts_problem):
+            label.hide()
+        self.problem.clear()
+
     def validate(self) -> Case | None:
         """Check the form; show the first problem next to its section and field. The case, or None."""
         for widget in self.findChildren(QWidget):
@@ -557,6 +571,11 @@ class CaseEditor(QWidget):
         self.problem_widget = widget
 
     # ------------------------------------------------------------------------------------------ editing
+
+    def _settled(self) -> None:
+        """The user paused typing: check the form (messages beside the fields) and let the screening follow."""
+        self.validate()
+        self.edited.emit()
 
     def _changed(self, *_args: Any) -> None:
         if self._loading:

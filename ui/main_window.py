@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
         self.refresh()
+        if self.model.rowCount():
+            self.table.selectRow(0)  # open the newest case
         self.rescreen()
         self._install_idle_lock()
         # The first search is as quick as the rest once the case pages are in the cache.
@@ -224,6 +226,10 @@ class MainWindow(QMainWindow):
 
     def rescreen(self) -> None:
         """Screen the form as it is now (nothing is saved): the panel follows every edit."""
+        if self.editor.version is None and not self.editor.dirty:
+            self.panel.show_message("A new case: add its people and charges, and the screening appears here as you "
+                                    "type.")
+            return
         try:
             case = self.editor.current_case()
         except CaseInputError as exc:

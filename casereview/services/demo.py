@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -127,23 +128,34 @@ def add_demo_users(ws: Workspace, password: str = DEMO_PASSWORD, *, kdf: KdfPara
     admin.end()
 
 
+def _remove(db: Path) -> None:
+    for suffix in ("", ".keys", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
 def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password: str = DEMO_PASSWORD,
                      kdf: KdfParams = DEFAULT_KDF, user_kdf: KdfParams = USER_KDF) -> int:
     """Create the encrypted demo case file at `path` (which must not exist yet): a prosecutor's office with a user
     of every role (all with `password`), and every case stored by the prosecutor and screened, as a real office
     would, so the audit trail is real too. Returns the number of cases."""
-    case_file, _recovery = create_case_file(path, passphrase, kdf=kdf)
+    # Made under a temporary name and moved into place at the end: a demo cut short (the program killed while it
+    # was being made) never looks like a finished one.
+    partial = path.with_name(path.name + ".partial")
+    _remove(partial)
+    case_file, _recovery = create_case_file(partial, passphrase, kdf=kdf)
     try:
-        ws = workspace_for(case_file, unlock(path, passphrase))
+        ws = workspace_for(case_file, unlock(partial, passphrase))
         add_demo_users(ws, password, kdf=user_kdf)
         prosecutor = login(ws, "prosecutor", password)
         import_cases(prosecutor, demo_cases(), load_builtin())
         prosecutor.end()
+        case_file.close()
+        for suffix in ("-wal", "-shm", ".keys", ""):
+            piece = Path(f"{partial}{suffix}")
+            if piece.exists():
+                os.replace(piece, Path(f"{path}{suffix}"))
     except BaseException:
         case_file.close()
-        for leftover in (path, path.with_name(path.name + ".keys"), path.with_name(path.name + "-wal"),
-                         path.with_name(path.name + "-shm")):
-            leftover.unlink(missing_ok=True)
+        _remove(partial)
         raise
-    case_file.close()
     return len(DEMO_CASES)
