@@ -158,14 +158,17 @@ def main(argv: list[str] | None = None) -> int:
         return code
     from casereview.services.audit import remember_anchor
     from casereview.services.autobackup import backup_on_close, backup_on_open
+    from casereview.services.office import office_of
     from casereview.store.database import CaseFileError
     from ui.main_window import MainWindow
 
     while started is not None:
         session, path = started
         workspace = session.workspace
+        office_folder = office_of(workspace).backup_folder
+        also_to = Path(office_folder) if office_folder else None
         try:
-            backup_on_open(path, workspace.db_key)
+            backup_on_open(path, workspace.db_key, also_to=also_to)
         except (OSError, CaseFileError) as exc:
             QMessageBox.warning(None, "The daily backup was not made", f"{exc}\n\nYour case file is unchanged.")
         window = MainWindow(session, title_path=path)
@@ -177,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         remember_anchor(workspace.anchor())  # the trail's end, kept outside the file
         workspace.case_file.close()
         try:
-            backup_on_close(path, workspace.db_key)
+            backup_on_close(path, workspace.db_key, also_to=also_to)
         except (OSError, CaseFileError) as exc:
             QMessageBox.warning(None, "The backup on closing was not made", f"{exc}\n\nYour case file is unchanged.")
         started = _log_in(path) if switched else None

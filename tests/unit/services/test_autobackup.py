@@ -30,3 +30,23 @@ def test_daily_and_on_close_keeping_the_newest(new_case_file: tuple[Path, bytes]
 
 def stat_mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+def test_a_copy_goes_to_the_office_backup_folder_too(new_case_file: tuple[Path, bytes], tmp_path: Path) -> None:
+    import pytest
+
+    from casereview.services.autobackup import CopyNotMade
+
+    path, key = new_case_file
+    second_disk = tmp_path / "second disk" / "backups"
+    made = backup_on_close(path, key, also_to=second_disk, keep=3)
+    copy = second_disk / made.name
+    assert copy.read_bytes() == made.read_bytes()
+    for _ in range(4):
+        backup_on_close(path, key, also_to=second_disk, keep=3)
+    assert len(list(second_disk.glob("*.crbackup"))) == 3
+    assert not list(second_disk.glob(".casereview-*"))  # no partial copy left
+    blocked = tmp_path / "not a folder"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(CopyNotMade, match="could not be copied to the office's backup folder"):
+        backup_on_close(path, key, also_to=blocked)
