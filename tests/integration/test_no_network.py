@@ -101,12 +101,20 @@ def test_main_flows_open_no_connection(no_internet: list[str], tmp_path: Path, q
 
     demo = tmp_path / "demo.db"
     create_demo_file(demo, kdf=TEST_KDF, user_kdf=TEST_KDF)
-    demo_file = open_case_file(demo, unlock(demo, DEMO_PASSPHRASE))
-    window = MainWindow(demo_file, title_path=demo)
+    demo_key = unlock(demo, DEMO_PASSPHRASE)
+    demo_file = open_case_file(demo, demo_key)
+    session = accounts.login(accounts.workspace_for(demo_file, demo_key), "prosecutor", DEMO_PASSWORD)
+    window = MainWindow(session, title_path=demo)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     assert window.model.rowCount() == len(demo_cases())
+    assert window.editor.save()  # the newest case, as opened: saved and screened again through the services
+    window.search.setText("nguyen")
+    window.refresh()
+    assert window.model.rowCount() == 2
+    window.warm_up.wait()
+    window.editor.dirty = False
     window.close()
     demo_file.close()
     assert no_internet == []
