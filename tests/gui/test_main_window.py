@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
@@ -226,3 +226,22 @@ def test_a_review_says_what_to_find_out_and_leads_to_the_field(qtbot: QtBot, dem
         assert window.editor.charges.currentColumn() == 4
     else:  # recorded as a fact about the person: a new fact row to complete
         assert window.editor.facts.rowCount() == before + 1
+
+
+def test_the_editor_is_usable_from_the_keyboard(qtbot: QtBot, demo: Workspace) -> None:
+    window = window_for(qtbot, demo)
+    window.activateWindow()
+    editor = window.editor
+    name = editor.people.cellWidget(0, 1)
+    role = editor.people.cellWidget(0, 2)
+    assert isinstance(name, QLineEdit) and isinstance(role, QComboBox)
+    name.setFocus()
+    qtbot.waitUntil(name.hasFocus, timeout=2000)
+    qtbot.keyClick(name, Qt.Key.Key_Tab)  # Tab walks the row, cell by cell
+    qtbot.waitUntil(role.hasFocus, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Find
+    qtbot.waitUntil(window.search.hasFocus, timeout=2000)
+    inner = (QComboBox, QAbstractSpinBox)  # the line edit inside a list or a date field is named by its owner
+    unnamed = [w for kind in (QLineEdit, QComboBox, QCheckBox) for w in window.work.findChildren(kind)
+               if w.isVisible() and not w.accessibleName() and not isinstance(w.parent(), inner)]
+    assert unnamed == []  # every field a screen reader can name
