@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +39,7 @@ from casereview.services.audit import ACTIONS, VerifyReport, stamp
 from casereview.services.session import UserSession
 from ui.admin import AdminDialog, FieldNote, buddy_label, fit_height, local_time
 from ui.problems import is_expected, show_problem
+from ui.rows_model import RowsModel
 from ui.worker import run_task
 
 Index = QModelIndex | QPersistentModelIndex
@@ -61,23 +62,21 @@ def action_words(action: str) -> str:
     return action.replace("_", " ").capitalize()
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RowsModel[AuditRow]):
     """The records shown, oldest first; user ids shown as names where the names are known."""
 
     COLUMNS = ("No.", "Time", "User", "Action", "Object", "Outcome")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[AuditRow] = []
         self._names: dict[int, str] = {}
 
-    def set_rows(self, rows: Sequence[AuditRow], names: dict[int, str]) -> None:
-        self.beginResetModel()
-        self._rows, self._names = list(rows), dict(names)
-        self.endResetModel()
+    def set_records(self, rows: Sequence[AuditRow], names: dict[int, str]) -> None:
+        self._names = dict(names)
+        self.set_rows(rows)
 
     def record(self, row: int) -> AuditRow:
-        return self._rows[row]
+        return self.row(row)
 
     def user_words(self, user_id: int | None) -> str:
         if user_id is None:
@@ -94,26 +93,10 @@ class AuditModel(QAbstractTableModel):
             return "office profile"
         return f"{kind.replace('_', ' ')} {rest}".strip()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+    def alignment(self, column: int) -> Qt.AlignmentFlag | None:
+        return Qt.AlignmentFlag.AlignRight if column == 0 else None
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
+    def cell(self, row: AuditRow, column: int) -> str:
         if column == 0:
             return str(row.seq)
         if column == 1:
@@ -125,11 +108,6 @@ class AuditModel(QAbstractTableModel):
         if column == 4:
             return self.object_words(row.object_id)
         return _OUTCOMES.get(row.outcome, row.outcome)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class _DateLimit(QWidget):
@@ -327,7 +305,7 @@ class AuditViewer(AdminDialog):
             return
         self._filters = filters
         rows = [AuditRow(r.seq, r.at, r.user_id, r.action, r.object_id, r.outcome) for r in records]
-        self.model.set_rows(rows, self.names)
+        self.model.set_records(rows, self.names)
         self.summary.setText(f"{len(rows)} record{'' if len(rows) == 1 else 's'} shown, oldest first. Times are "
                              "this computer's local time.")
         if rows:

@@ -5,11 +5,10 @@ from CSV (all or nothing: a bad row is named by its line and column, and nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,6 +43,7 @@ from casereview.services.statutes import (
 from ui.admin import AdminDialog, FieldNote, buddy_label, run_form
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
+from ui.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _ADMIN_ONLY = "Only an administrator can change the statute catalog."
@@ -54,48 +54,19 @@ def offense_words(offense: str) -> str:
     return OFFENSE_LABELS.get(offense, offense.replace("_", " ")).capitalize()
 
 
-class StatuteModel(QAbstractTableModel):
+class StatuteModel(RowsModel[StatuteRow]):
     """The catalog's rows (a catalog is hundreds of statutes, not thousands: they are all held)."""
 
     COLUMNS = ("Statute", "Offense", "Description")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[StatuteRow] = []
-
-    def set_rows(self, rows: Sequence[StatuteRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def statute(self, row: int) -> StatuteRow:
-        return self._rows[row]
+        return self.row(row)
 
     def row_of(self, statute_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == statute_id), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
-                                               Qt.ItemDataRole.ToolTipRole):
-            return None
-        row = self._rows[index.row()]
-        return (row.code, offense_words(row.offense), row.title)[index.column()]
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def cell(self, row: StatuteRow, column: int) -> str:
+        return (row.code, offense_words(row.offense), row.title)[column]
 
 
 class StatuteForm(AdminDialog):

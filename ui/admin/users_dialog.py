@@ -5,10 +5,9 @@ administrator's password again when it was not given in the last few minutes; th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +41,7 @@ from casereview.services.session import UserSession
 from ui.admin import AdminDialog, FieldNote, buddy_label, busy, local_time, run_form
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
+from ui.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _ADMIN_ONLY = "Only an administrator can see and manage user accounts."
@@ -69,54 +69,25 @@ def _role_words(role: str) -> str:
         return role
 
 
-class UserModel(QAbstractTableModel):
+class UserModel(RowsModel[UserRow]):
     """The office's accounts (an office has tens of users: they are all held)."""
 
     COLUMNS = ("Name", "Role", "Status", "Last login")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[UserRow] = []
-
-    def set_rows(self, rows: Sequence[UserRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def user(self, row: int) -> UserRow:
-        return self._rows[row]
+        return self.row(row)
 
     def row_of(self, username: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.username == username), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        user = self._rows[index.row()]
-        column = index.column()
+    def cell(self, row: UserRow, column: int) -> str:
         if column == 0:
-            return user.username
+            return row.username
         if column == 1:
-            return _role_words(user.role)
+            return _role_words(row.role)
         if column == 2:
-            return status_words(user)
-        return local_time(user.last_login_at)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return status_words(row)
+        return local_time(row.last_login_at)
 
 
 # --------------------------------------------------------------------------------------------------------- forms
