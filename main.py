@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         window.logged_out.connect(lambda flag=switched: flag.append(True))
         window.show()
         code = app.exec()
-        session.end()
+        session.log_out()
         remember_anchor(workspace.anchor())  # the trail's end, kept outside the file
         workspace.case_file.close()
         try:

@@ -218,7 +218,7 @@ class LockScreen(QWidget):
         if self._busy:
             return
         self.password.clear()
-        self.session.end()
+        self.session.log_out()
         self.logged_out.emit()
 
     def showEvent(self, event: QShowEvent) -> None:

@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
 
     def switch_user(self) -> None:
         if self.editor.maybe_keep_changes():
-            self.session.end()
+            self.session.log_out()
             self.logged_out.emit()
             self.close()
 

@@ -41,7 +41,7 @@ ANCHOR_FORMAT = 1
 # unsearchable).
 ACTIONS = frozenset({
     # accounts and sessions
-    "login", "login_failed", "account_locked", "account_unlocked", "account_disabled", "account_enabled",
+    "login", "logout", "login_failed", "account_locked", "account_unlocked", "account_disabled", "account_enabled",
     "session_locked", "session_unlocked", "reauthenticated",
     "user_created", "user_role_changed", "password_changed", "password_reset", "office_created",
     "office_settings_changed", "permission_denied",

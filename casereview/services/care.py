@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from casereview.services.casefiles import audit_check, backup_anchor, make_backu
 from casereview.services.session import UserSession, Workspace, set_audit_object
 from casereview.store import models as m
 from casereview.store.database import backup_folder, open_case_file, unlock
+from casereview.store.safe_write import write_private
 
 
 def _path(ws: Workspace) -> Path:
@@ -229,12 +231,13 @@ def export_audit(user: UserSession, out: Path, **filters: str | int | None) -> i
     """Write the trail (or the filtered part) as CSV; returns the number of records written."""
     rows = audit_records(user, **filters)  # type: ignore[arg-type]
     user.workspace.record(user_id=user.user_id, action="audit_exported", object_id=f"records:{len(rows)}")
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(AUDIT_COLUMNS)
-        for r in rows:
-            writer.writerow([r.seq, r.at, "" if r.user_id is None else r.user_id, r.action, r.object_id or "",
-                             r.outcome, r.chain])
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(AUDIT_COLUMNS)
+    for r in rows:
+        writer.writerow([r.seq, r.at, "" if r.user_id is None else r.user_id, r.action, r.object_id or "",
+                         r.outcome, r.chain])
+    write_private(out, text.getvalue().encode("utf-8"))  # owner-only, whole or not at all
     return len(rows)
 
 

@@ -123,9 +123,17 @@ class UserSession:
             self.workspace.record(user_id=self.user_id, action="session_locked")
 
     def end(self) -> None:
+        """Forget the session (its key too); nothing more can be done in it."""
         self.ended = True
         self.locked = True
         self.user_key = b""
+
+    def log_out(self) -> None:
+        """The user logs out (or closes the window): recorded, then the session ends."""
+        if not self.ended:
+            with suppress(Exception):  # a record that cannot be written must not keep anyone logged in
+                self.workspace.record(user_id=self.user_id, action="logout", object_id=f"user:{self.user_id}")
+        self.end()
 
     def _password_ok(self, password: str) -> bool:
         from casereview.services.accounts import check_session_password
