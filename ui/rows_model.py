@@ -1,6 +1,7 @@
 """A read-only table model over a list of rows (dataclasses), for the administration screens' tables.
 
-A subclass names its COLUMNS and says what a cell shows (`cell`); the rest — counts, headers, flags, the roles a
+A subclass names its COLUMNS and says what a cell shows (the row's attribute named in FIELDS, or its own `cell`
+for cells that need words); the rest — counts, headers, flags, the roles a
 screen reader asks for — is here once. The case list is different (ids, fetched on demand): see ui/case_list.py.
 """
 
@@ -18,6 +19,7 @@ TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Q
 
 class RowsModel(QAbstractTableModel, Generic[R]):
     COLUMNS: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()  # the row attribute each column shows, when `cell` is not overridden
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -34,8 +36,9 @@ class RowsModel(QAbstractTableModel, Generic[R]):
     def rows(self) -> list[R]:
         return list(self._rows)
 
-    def cell(self, row: R, column: int) -> str:  # pragma: no cover - every subclass says what its cells show
-        raise NotImplementedError
+    def cell(self, row: R, column: int) -> str:
+        value = getattr(row, self.FIELDS[column])
+        return "" if value is None else str(value)
 
     def alignment(self, column: int) -> Qt.AlignmentFlag | None:
         return None
