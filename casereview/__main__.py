@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("policies", help="list the policy profiles")
 
+    verify = sub.add_parser("verify", help="check every signature of a PDF (exit 0 only when all are intact, "
+                            "unchanged since signing and trusted)")
+    verify.add_argument("pdf", type=Path)
+    verify.add_argument("--trust", type=Path, action="append", default=[], metavar="CERT",
+                        help="an office certificate (.pem or .der) to trust; may be given more than once")
+
     _add_store_commands(sub)
     return parser
 
@@ -195,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_screen(args.file, policy_id=args.policy, presumptive=not args.no_presumptive,
                               fmt=args.format)
+        if args.command == "verify":
+            from casereview.cli_verify import run_verify
+
+            return run_verify(args.pdf, args.trust)
         if args.command == "policies":
             from casereview.cli_screen import run_policies
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casereview.services import audit
+from casereview.services import audit, identities
 from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
 from casereview.services.passwords import (
     USER_KDF,
@@ -105,16 +105,28 @@ def _new_user(db: Session, ws: Workspace, username: str, role: Role, password: s
     if db.scalars(select(m.User.id).where(m.User.username_folded == folded)).first() is not None:
         raise AccountProblem(f"There is already a user named {username}. Choose another name.")
     check_new_password(password, username)
-    salt = new_salt()
-    wrapped = wrap_user_key(secrets.token_bytes(USER_KEY_BYTES), derive_wrapping_key(password, salt, kdf),
-                            ws.file_id, folded)
-    user = m.User(username=username, username_folded=folded, role=role.value,
-                  password_hash=hash_password(password, kdf), key_salt=salt, key_kdf=kdf.to_json(),
-                  wrapped_key=wrapped, status="active", must_change_password=False, created_at=naive(now),
-                  failures_counted_from=naive(now), status_changed_at=naive(now))
+    user = m.User(username=username, username_folded=folded, role=role.value, status="active",
+                  must_change_password=False, created_at=naive(now), failures_counted_from=naive(now),
+                  status_changed_at=naive(now))
+    _new_credentials(db, ws, user, password, kdf)
     db.add(user)
     db.flush()
     return user
+
+
+def _new_credentials(db: Session, ws: Workspace, user: m.User, password: str, kdf: KdfParams) -> None:
+    """A new password for `user`: its hash, a new own key wrapped by it, and (for a role that signs) a new signing
+    identity wrapped by that key — the old key, and so the old identity, cannot be opened without the old
+    password."""
+    user_key = secrets.token_bytes(USER_KEY_BYTES)
+    salt = new_salt()
+    user.key_salt, user.key_kdf, user.password_hash = salt, kdf.to_json(), hash_password(password, kdf)
+    user.wrapped_key = wrap_user_key(user_key, derive_wrapping_key(password, salt, kdf), ws.file_id,
+                                     fold_username(user.username))
+    if user.id is None:
+        db.add(user)
+        db.flush()
+    identities.issue_for(db, ws, user, user_key)
 
 
 def has_accounts(ws: Workspace) -> bool:
@@ -234,6 +246,8 @@ def login(ws: Workspace, username: str, password: str) -> UserSession:
         assert row is not None
         row.last_login_at = row.failures_counted_from = naive(now)
         audit.append(db, ws.audit_key, user_id=user.id, action="login", object_id=f"user:{user.id}", now=now)
+        if not identities.has_identity(db, user.id):  # an account made before signing existed gets one now
+            identities.issue_for(db, ws, row, user_key)
     return UserSession(ws, user.id, user.username, Role(user.role), office_type, user_key,
                        idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now,
                        credential=user.password_hash)
@@ -358,8 +372,9 @@ def disable_user(session: UserSession, username: str) -> None:
 
 
 RESET_WARNING = ("{name}'s password is reset. Their own key could not be kept (it was protected by the old "
-                 "password), so their signing identity must be issued again before they sign anything. They must "
-                 "choose a new password when they next log in.")
+                 "password), so their signing identity must be issued again: CaseReview has issued them a new one "
+                 "now (documents they signed before keep their old signatures). They must choose a new password "
+                 "when they next log in.")
 
 
 def reset_password(session: UserSession, username: str, new_password: str, *, kdf: KdfParams = USER_KDF) -> str:
@@ -370,12 +385,7 @@ def reset_password(session: UserSession, username: str, new_password: str, *, kd
         if user.id == session.user_id:
             raise AccountProblem("Change your own password with 'change password' (it keeps your signing identity).")
         check_new_password(new_password, user.username)
-        salt = new_salt()
-        user.key_salt, user.key_kdf = salt, kdf.to_json()
-        user.wrapped_key = wrap_user_key(secrets.token_bytes(USER_KEY_BYTES),
-                                         derive_wrapping_key(new_password, salt, kdf), session.workspace.file_id,
-                                         user.username_folded)
-        user.password_hash = hash_password(new_password, kdf)
+        _new_credentials(db, session.workspace, user, new_password, kdf)
         user.must_change_password = True
         return RESET_WARNING.format(name=user.username)
 
@@ -434,15 +444,10 @@ def rescue_administrator(ws: Workspace, username: str, new_password: str, *, kdf
             raise AccountProblem(f"{user.username} is not an administrator: only an administrator account can be "
                                  "rescued with the recovery key.")
         check_new_password(new_password, user.username)
-        salt = new_salt()
-        user.key_salt, user.key_kdf = salt, kdf.to_json()
-        user.wrapped_key = wrap_user_key(secrets.token_bytes(USER_KEY_BYTES),
-                                         derive_wrapping_key(new_password, salt, kdf), ws.file_id,
-                                         user.username_folded)
-        user.password_hash = hash_password(new_password, kdf)
+        _new_credentials(db, ws, user, new_password, kdf)
         user.status, user.status_reason = "active", None
         user.status_changed_at = user.failures_counted_from = naive(now)
         audit.append(db, ws.audit_key, user_id=None, action="admin_rescue", object_id=f"user:{user.id}", now=now)
     return (f"{user.username} can log in again with the new password. Their own key could not be kept, so their "
-            "signing identity must be issued again before they sign anything.")
+            "signing identity must be issued again: CaseReview has issued a new one now.")
 

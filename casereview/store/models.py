@@ -308,3 +308,29 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     chain: Mapped[str] = mapped_column(String(64))
+
+
+class OfficeAuthority(Base):
+    """The office's signing certificate authority (one row): its certificate, and its key wrapped by a key derived
+    from the case file's own key."""
+
+    __tablename__ = "office_authority"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_der: Mapped[bytes] = mapped_column()
+    wrapped_key: Mapped[bytes] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SigningIdentity(Base):
+    """A user's signing certificate, and its private key wrapped by that user's own key (so only their password
+    opens it). A new identity revokes the one before it."""
+
+    __tablename__ = "signing_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    cert_der: Mapped[bytes] = mapped_column()
+    wrapped_key: Mapped[bytes] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,115 @@
+"""Signing identities and PAdES signatures: the office authority, identities per signing role, keys only the
+owner's password opens, two signatures in turn, and checks that catch a change or a foreign office."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+from reportlab.pdfgen import canvas
+from sqlalchemy import select
+
+from casereview.documents.signing import make_office_authority, sign_pdf, verify_pdf
+from casereview.services import accounts, identities
+from casereview.services.access import OfficeType, Role
+from casereview.services.session import Workspace
+from casereview.store import models as m
+from casereview.store.keys import TEST_KDF
+from tests.conftest import ROOT
+from tests.helpers import log_in, staff
+
+
+def _form() -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, "Request for an exception under section 8")
+    page.save()
+    writer = IncrementalPdfFileWriter(io.BytesIO(out.getvalue()))
+    append_signature_field(writer, SigFieldSpec("Requester", box=(72, 100, 272, 150)))
+    append_signature_field(writer, SigFieldSpec("Supervisor", box=(320, 100, 520, 150)))
+    final = io.BytesIO()
+    writer.write(final)
+    return final.getvalue()
+
+
+def test_signing_roles_get_identities_from_the_office_authority(workspace: Workspace) -> None:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    authority = x509.load_der_x509_certificate(identities.authority_certificate(workspace))
+    for role, session in users.items():
+        if role == Role.PARALEGAL:
+            with pytest.raises(identities.NoSigningIdentity):
+                identities.signing_identity(session)
+            continue
+        mine = identities.signing_identity(session).certificate
+        assert mine.issuer == authority.subject
+        usage = mine.extensions.get_extension_for_class(x509.KeyUsage).value
+        assert usage.digital_signature and usage.content_commitment
+        assert (mine.not_valid_after_utc - mine.not_valid_before_utc).days > 365 * 19
+
+
+def test_only_the_owners_password_opens_the_signing_key(workspace: Workspace) -> None:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    pat = users[Role.PROSECUTOR]
+    before = identities.signing_identity(pat)
+    with workspace.session() as db:
+        row = db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == pat.user_id)).one()
+        assert before.key_der not in row.wrapped_key
+    # the same password again: the same identity
+    assert identities.signing_identity(log_in(workspace, "prosecutor")).cert_der == before.cert_der
+    # an administrator's reset: a new identity; the old one is revoked, and the message says so
+    message = accounts.reset_password(users[Role.ADMINISTRATOR], "prosecutor", "a whole new password", kdf=TEST_KDF)
+    assert "signing identity must be issued again" in message
+    after = identities.signing_identity(accounts.login(workspace, "prosecutor", "a whole new password"))
+    assert after.cert_der != before.cert_der
+    with workspace.session() as db:
+        rows = db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == pat.user_id)).all()
+        assert sum(r.revoked_at is None for r in rows) == 1 and len(rows) == 2
+
+
+def test_two_signatures_in_turn_verify_and_a_change_is_caught(workspace: Workspace, tmp_path: Path) -> None:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    office = identities.authority_certificate(workspace)
+    requested = sign_pdf(_form(), identities.signing_identity(users[Role.PROSECUTOR]), office,
+                         field_name="Requester", reason="Exception requested")
+    decided = sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office,
+                       field_name="Supervisor", reason="Approved")
+    reports = verify_pdf(decided, [office])
+    assert [r.signer for r in reports] == ["prosecutor", "supervisor"]
+    assert all(r.ok for r in reports), [r.summary for r in reports]
+    # another office's authority: intact, but not trusted here
+    other = make_office_authority("Another County").cert_der
+    assert all(r.intact and not r.trusted and not r.ok for r in verify_pdf(decided, [other]))
+    # a change inside the first signature's bytes
+    tampered = bytearray(decided)
+    at = tampered.find(b"/Reason (Exception requested)")
+    tampered[at + 9] = ord("e")
+    assert not verify_pdf(bytes(tampered), [office])[0].intact
+    # the command line says the same, with exit codes
+    pdf, cert = tmp_path / "request.pdf", tmp_path / "office.pem"
+    pdf.write_bytes(decided)
+    identities.export_authority_certificate(workspace, cert)
+    run = [sys.executable, "-m", "casereview", "verify", str(pdf)]
+    ok = subprocess.run([*run, "--trust", str(cert)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and ok.stdout.count("trusted: yes") == 2, ok.stdout + ok.stderr
+    untrusted = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert untrusted.returncode == 1 and "give one with --trust" in untrusted.stdout
+    pdfsig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True, check=False)
+    assert pdfsig.stdout.count("Signature is Valid") == 2
+
+
+def test_an_account_made_before_signing_gets_its_identity_at_its_next_login(workspace: Workspace) -> None:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    with workspace.session() as db, db.begin():  # as a file from before signing existed
+        db.execute(m.SigningIdentity.__table__.delete())
+        db.execute(m.OfficeAuthority.__table__.delete())
+    with pytest.raises(identities.NoSigningIdentity):
+        identities.signing_identity(users[Role.SUPERVISOR])
+    again = log_in(workspace, "supervisor")
+    assert identities.signing_identity(again).certificate.issuer == x509.load_der_x509_certificate(
+        identities.authority_certificate(workspace)).subject
