@@ -131,6 +131,9 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     office_set = _sub(office_sub, "set", "change the office profile (an administrator)")
     office_set.add_argument("--idle-minutes", type=int, metavar="N",
                             help="lock a session after N minutes without activity (1 to 30)")
+    office_cert = _sub(office_sub, "certificate", "export the office's signing certificate (.pem or .der), for a "
+                       "court or another office to trust the office's signatures")
+    office_cert.add_argument("out", type=Path)
 
     purge = _sub(sub, "purge", "carry out a court order: delete everything held about one person (an administrator)")
     who = purge.add_mutually_exclusive_group(required=True)

@@ -25,7 +25,7 @@ from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 from casereview.policy.case import Case, CaseInputError, case_to_json
 from casereview.policy.profile import load_builtin
 from casereview.policy.screening_io import decode_case, iter_jsonl
-from casereview.services import accounts, audit, care, cases, casework
+from casereview.services import accounts, audit, care, cases, casework, identities
 from casereview.services.access import OfficeType, Op, Role, office_words
 from casereview.services.accounts import has_accounts, login, set_up_office, workspace_for
 from casereview.services.casefiles import check_case_file, restore_backup
@@ -404,6 +404,13 @@ def _rescue(args: argparse.Namespace) -> int:
 
 
 def _office(args: argparse.Namespace) -> int:
+    if args.office_command == "certificate":
+        with _acting(args) as user:
+            user.ensure_active()
+            identities.export_authority_certificate(user.workspace, args.out)
+        print(f"Wrote the office's signing certificate to {args.out}. Give it to whoever must check the office's "
+              "signatures: python -m casereview verify FILE.pdf --trust it.", file=sys.stderr)
+        return EXIT_OK
     with _acting(args) as user:
         if args.office_command == "set":
             if args.idle_minutes is None:

@@ -113,3 +113,21 @@ def test_an_account_made_before_signing_gets_its_identity_at_its_next_login(work
     again = log_in(workspace, "supervisor")
     assert identities.signing_identity(again).certificate.issuer == x509.load_der_x509_certificate(
         identities.authority_certificate(workspace)).subject
+
+
+def test_the_office_certificate_is_exported_from_the_command_line(tmp_path: Path,
+                                                                   new_case_file: tuple[Path, bytes]) -> None:
+    from tests.conftest import PASSPHRASE
+    from tests.helpers import password_file, staff_case_file
+
+    path, key = new_case_file
+    staff_case_file(path, key)
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(PASSPHRASE)
+    out = tmp_path / "office.pem"
+    done = subprocess.run([sys.executable, "-m", "casereview", "office", "certificate", str(path), str(out),
+                           "--passphrase-file", str(secret), "--user", "prosecutor", "--password-file",
+                           str(password_file(tmp_path))], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    cert = x509.load_pem_x509_certificate(out.read_bytes())
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
