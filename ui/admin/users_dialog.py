@@ -96,6 +96,8 @@ class UserModel(RowsModel[UserRow]):
 class _Form(AdminDialog):
     """A small form with a Save / Cancel row and a general problem line; subclasses fill the form and `_do`."""
 
+    _do: Callable[[], None]  # what the form does on Save: each form below defines it
+
     def __init__(self, session: UserSession, title: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.session = session
@@ -153,9 +155,6 @@ class _Form(AdminDialog):
 
     def _check(self) -> bool:
         return True
-
-    def _do(self) -> None:
-        raise NotImplementedError
 
     def _refused(self, exc: Exception) -> None:
         self.problem.say(str(exc))
