@@ -13,6 +13,7 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -101,8 +102,11 @@ def signer_name(cert_der: bytes) -> str:
 
 
 def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_name: str, reason: str,
-             location: str | None = None) -> bytes:
-    """`pdf` with one more signature in `field_name` (an incremental update: earlier signatures stay valid)."""
+             location: str | None = None, fill: dict[str, str] | None = None) -> bytes:
+    """`pdf` with one more signature in `field_name` (an incremental update: earlier signatures stay valid).
+
+    `fill` gives text form fields their values in the same update (the supervisor's decision, reason and date on
+    a request the requester signed): form filling is a change the earlier signatures permit."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -110,13 +114,42 @@ def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_n
     cert = asn1_x509.Certificate.load(signer.cert_der)
     authority = asn1_x509.Certificate.load(authority_cert_der)
     simple = signers.SimpleSigner(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(signer.key_der),
-                                  cert_registry=SimpleCertificateStore.from_certs([cert, authority]))  # type: ignore[no-untyped-call]
+                                  cert_registry=SimpleCertificateStore.from_certs([cert, authority]))
     meta = signers.PdfSignatureMetadata(field_name=field_name, reason=reason, location=location,
                                         md_algorithm="sha256")
     out = io.BytesIO()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    if fill:
+        fill_text_fields(writer, fill)
     signers.sign_pdf(writer, meta, signer=simple, output=out)
     return out.getvalue()
+
+
+def fill_text_fields(writer: Any, values: dict[str, str]) -> None:
+    """Set text form fields' values, each with an appearance a reader shows as it is (Helvetica, one line)."""
+    from pyhanko.pdf_utils import generic
+
+    fields = {str(ref.get_object().get("/T")): ref.get_object() for ref in writer.root["/AcroForm"]["/Fields"]}
+    missing = sorted(set(values) - set(fields))
+    if missing:
+        raise ValueError(f"the form has no field {missing[0]!r}")
+    font = writer.add_object(generic.DictionaryObject({
+        "/Type": generic.NameObject("/Font"), "/Subtype": generic.NameObject("/Type1"),
+        "/BaseFont": generic.NameObject("/Helvetica"), "/Encoding": generic.NameObject("/WinAnsiEncoding")}))
+    for name, value in values.items():
+        field = fields[name]
+        field["/V"] = generic.TextStringObject(value)
+        x0, y0, x1, y1 = (float(v) for v in field["/Rect"])
+        shown = value.encode("cp1252", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(") \
+            .replace(b")", b"\\)")
+        appearance = generic.StreamObject({
+            "/Type": generic.NameObject("/XObject"), "/Subtype": generic.NameObject("/Form"),
+            "/BBox": generic.ArrayObject([generic.FloatObject(0), generic.FloatObject(0),
+                                          generic.FloatObject(x1 - x0), generic.FloatObject(y1 - y0)]),
+            "/Resources": generic.DictionaryObject({"/Font": generic.DictionaryObject({"/Helv": font})})},
+            stream_data=b"/Tx BMC q BT /Helv 10 Tf 2 6 Td (" + shown + b") Tj ET Q EMC")
+        field["/AP"] = generic.DictionaryObject({"/N": writer.add_object(appearance)})
+        writer.update_container(field)
 
 
 @dataclass(frozen=True)

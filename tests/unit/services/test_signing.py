@@ -131,3 +131,47 @@ def test_the_office_certificate_is_exported_from_the_command_line(tmp_path: Path
     assert done.returncode == 0, done.stderr
     cert = x509.load_pem_x509_certificate(out.read_bytes())
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+
+
+def test_the_decision_fields_filled_with_the_second_signature_are_a_permitted_change(
+        workspace: Workspace, tmp_path: Path) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    office = identities.authority_certificate(workspace)
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, "Request for an exception under section 8")
+    for name, y in (("decision", 300), ("reason", 260), ("decided_on", 220)):
+        page.acroForm.textfield(name=name, x=72, y=y, width=400, height=20, borderWidth=0, fontSize=10, value="")
+    page.save()
+    writer = IncrementalPdfFileWriter(io.BytesIO(out.getvalue()))
+    append_signature_field(writer, SigFieldSpec("Requester", box=(72, 100, 272, 150)))
+    append_signature_field(writer, SigFieldSpec("Supervisor", box=(320, 100, 520, 150)))
+    form = io.BytesIO()
+    writer.write(form)
+    requested = sign_pdf(form.getvalue(), identities.signing_identity(users[Role.PROSECUTOR]), office,
+                         field_name="Requester", reason="Exception requested")
+    decided = sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office,
+                       field_name="Supervisor", reason="Decided",
+                       fill={"decision": "Approved", "reason": "Public safety requires it (witness at risk).",
+                             "decided_on": "2026-11-22"})
+    assert all(r.ok for r in verify_pdf(decided, [office]))
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(office)], allow_fetching=False)
+    first = validate_pdf_signature(PdfFileReader(io.BytesIO(decided)).embedded_signatures[0],
+                                   signer_validation_context=context)
+    assert first.modification_level.name == "FORM_FILLING" and first.docmdp_ok
+    pdf = tmp_path / "decided.pdf"
+    pdf.write_bytes(decided)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Approved" in text and "witness at risk" in text and "2026-11-22" in text
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, check=False).returncode == 0
+    assert subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True,
+                          check=False).stdout.count("Signature is Valid") == 2
+    with pytest.raises(ValueError, match="no field 'verdict'"):
+        sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office, field_name="Supervisor",
+                 reason="Decided", fill={"verdict": "x"})
