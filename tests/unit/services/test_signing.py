@@ -175,3 +175,55 @@ def test_the_decision_fields_filled_with_the_second_signature_are_a_permitted_ch
     with pytest.raises(ValueError, match="no field 'verdict'"):
         sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office, field_name="Supervisor",
                  reason="Decided", fill={"verdict": "x"})
+
+
+def _request_text(**changes: str) -> object:
+    from dataclasses import replace
+
+    from casereview.documents.exception_request import RequestText
+    from casereview.policy.profile import load_builtin
+
+    text = RequestText(
+        office_name="Lane County District Attorney", office_lines=("125 E 8th Ave, Eugene", "(541) 555-0100"),
+        case_number="26-CR-0103", caption="Lane County, Circuit Court, incident 2026-03-09",
+        people=(("Thị Lan Nguyễn", "seller"), ("Mark Ellis", "buyer")),
+        charges=(("1", "solicitation", "ORS 167.007", "Thị Lan Nguyễn"),),
+        section_quote=load_builtin().quote("8"), ground="a direct impact on preventing trafficking",
+        public_safety="She is the only witness able to identify the trafficker; public safety requires it.",
+        justification="The charge is the only way to keep the witness within reach of protective services.",
+        evidence="Detective Ruiz's report of 2026-03-10; phone records.", requester="prosecutor")
+    return replace(text, **changes)
+
+
+def test_the_request_document_is_signed_twice_and_reads_back(workspace: Workspace, tmp_path: Path) -> None:
+    from casereview.documents.exception_request import render_request
+    from casereview.policy.profile import load_builtin
+
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    office = identities.authority_certificate(workspace)
+    unsigned = render_request(_request_text())  # type: ignore[arg-type]
+    requested = sign_pdf(unsigned, identities.signing_identity(users[Role.PROSECUTOR]), office,
+                         field_name="Requester", reason="Exception requested")
+    decided = sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office,
+                       field_name="Supervisor", reason="Exception decided",
+                       fill={"decision": "Approved", "reason": "The witness's safety requires it.",
+                             "decided_on": "2026-11-22"})
+    reports = verify_pdf(decided, [office])
+    assert [r.field for r in reports] == ["Requester", "Supervisor"] and all(r.ok for r in reports)
+    pdf = tmp_path / "request.pdf"
+    pdf.write_bytes(decided)
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, check=False).returncode == 0
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    for expected in ("Lane County District Attorney", "26-CR-0103", "Thị Lan Nguyễn", "Mark Ellis", "ORS 167.007",
+                     "a direct impact on preventing trafficking", "public safety requires it", "Detective Ruiz",
+                     "Approved", "The witness's safety requires it.", "2026-11-22"):
+        assert expected in text, expected
+    assert " ".join(load_builtin().quote("8").split()) in text  # section 8, word for word
+
+
+def test_a_name_no_shipped_font_can_print_is_refused_before_anything_is_made() -> None:
+    from casereview.documents.exception_request import MissingGlyphs, render_request
+
+    with pytest.raises(MissingGlyphs, match="person 1 holds characters"):
+        render_request(_request_text(people=(("王秀英", "seller"),)))  # type: ignore[arg-type]

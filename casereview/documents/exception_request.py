@@ -1,0 +1,158 @@
+"""The section 8 exception request as a PDF: office letterhead, case caption, the people and charges concerned,
+section 8 quoted exactly, the ground, the public-safety statement, the justification and the evidence, and the
+signature blocks — the requester's, and the supervisor's with the decision, reason and date as form fields laid out
+from the start, so filling them with the second signature is a change the first signature permits.
+
+Text is set in the shipped DejaVu fonts; a character they do not have is reported before anything is made, never
+printed as a blank box.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from casereview.documents import fonts
+
+SIGNATURE_FIELDS = ("Requester", "Supervisor")
+DECISION_FIELDS = ("decision", "reason", "decided_on")
+
+
+class MissingGlyphs(ValueError):
+    """Text holds characters no shipped font can print; the message names them and where they are."""
+
+
+@dataclass(frozen=True)
+class RequestText:
+    office_name: str
+    office_lines: tuple[str, ...]  # address, phone
+    case_number: str
+    caption: str  # county, court, incident date
+    people: tuple[tuple[str, str], ...]  # (name, role in the case)
+    charges: tuple[tuple[str, str, str, str], ...]  # (charge id, offense, statute, person)
+    section_quote: str
+    ground: str
+    public_safety: str
+    justification: str
+    evidence: str
+    requester: str
+
+
+def missing_glyphs(texts: dict[str, str]) -> dict[str, str]:
+    """For each text that has characters the shipped font lacks: those characters."""
+    fonts.register()
+    face = pdfmetrics.getFont(fonts.SANS).face
+    known = face.charToGlyph
+    found = {}
+    for where, text in texts.items():
+        lacking = "".join(sorted({ch for ch in text if ch.isprintable() and not ch.isspace() and ord(ch) not in known}))
+        if lacking:
+            found[where] = lacking
+    return found
+
+
+def _check(text: RequestText) -> None:
+    texts = {"office name": text.office_name, "case caption": text.caption, "ground": text.ground,
+             "public-safety statement": text.public_safety, "justification": text.justification,
+             "evidence": text.evidence, "requester": text.requester}
+    texts.update({f"person {n}": name for n, (name, _role) in enumerate(text.people, 1)})
+    lacking = missing_glyphs(texts)
+    if lacking:
+        where, chars = next(iter(lacking.items()))
+        raise MissingGlyphs(f"The {where} holds characters the shipped fonts cannot print ({chars!r}), so the "
+                            "request was not made: a blank box on a signed document is not acceptable. Write those "
+                            "characters in Latin letters (keeping the original in the case notes), or ask for a font "
+                            "that has them.")
+
+
+class _SignatureBlocks(Flowable):  # type: ignore[misc]  # (reportlab has no type information)
+    """The two signature boxes and the supervisor's decision fields; remembers where it put them."""
+
+    def __init__(self, width: float, requester: str) -> None:
+        super().__init__()
+        self.width, self.height, self.requester = width, 2.9 * inch, requester
+        self.boxes: dict[str, tuple[int, int, int, int]] = {}
+        self.page = 1
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c: Any = self.canv
+        half = self.width / 2 - 10
+        c.setFont(fonts.SANS_BOLD, 10)
+        c.drawString(0, self.height - 12, "Requested by")
+        c.drawString(half + 20, self.height - 12, "Supervisor's decision")
+        c.setFont(fonts.SANS, 9)
+        c.drawString(0, self.height - 26, self.requester)
+        labels = (("decision", "Decision (approved or denied):"), ("reason", "Reason:"), ("decided_on", "Date:"))
+        y = self.height - 30
+        for name, label in labels:
+            c.drawString(half + 20, y, label)
+            c.acroForm.textfield(name=name, x=half + 20, y=y - 22, width=half - 4, height=18, borderWidth=0.5,
+                                 fontName="Helvetica", fontSize=9, value="", relative=True)
+            y -= 38
+        for name, x in (("Requester", 0.0), ("Supervisor", half + 20)):
+            c.rect(x, 6, half, 0.75 * inch)
+            c.setFont(fonts.SANS, 7)
+            c.drawString(x, 0 - 2, f"Signature ({'requester' if name == 'Requester' else 'supervisor'})")
+            x0, y0 = c.absolutePosition(x, 6)
+            x1, y1 = c.absolutePosition(x + half, 6 + 0.75 * inch)
+            self.boxes[name] = (round(x0), round(y0), round(x1), round(y1))
+        self.page = c.getPageNumber()
+
+
+def render_request(text: RequestText) -> bytes:
+    """The unsigned request (with its empty signature and decision fields), as PDF bytes."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    _check(text)
+    fonts.register()
+    body = ParagraphStyle("body", fontName=fonts.SANS, fontSize=10, leading=13)
+    small = ParagraphStyle("small", parent=body, fontSize=9, leading=11)
+    heading = ParagraphStyle("heading", parent=body, fontName=fonts.SANS_BOLD, fontSize=11, leading=14,
+                             spaceBefore=8)
+    title = ParagraphStyle("title", parent=body, fontName=fonts.SANS_BOLD, fontSize=14, leading=18)
+    quote = ParagraphStyle("quote", parent=body, leftIndent=18, rightIndent=18, fontSize=9.5, leading=12.5)
+
+    def p(value: str, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(escape(value).replace("\n", "<br/>"), style)
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=LETTER, leftMargin=inch, rightMargin=inch, topMargin=0.8 * inch,
+                            bottomMargin=0.8 * inch, title=f"Exception request, case {text.case_number}",
+                            author=text.office_name)
+    blocks = _SignatureBlocks(doc.width, text.requester)
+    people = Table([["Person", "Role in the case"], *text.people], colWidths=[doc.width * 0.6, doc.width * 0.4])
+    charges = Table([["Charge", "Offense", "Statute", "Charged person"], *text.charges],
+                    colWidths=[doc.width * 0.12, doc.width * 0.3, doc.width * 0.23, doc.width * 0.35])
+    for table in (people, charges):
+        table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts.SANS, 9),
+                                   ("FONT", (0, 0), (-1, 0), fonts.SANS_BOLD, 9),
+                                   ("LINEBELOW", (0, 0), (-1, 0), 0.5, "black"),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story: list[Any] = [p(text.office_name, title), *(p(line, small) for line in text.office_lines),
+                        Spacer(1, 14), p("Request for an exception to the non-prosecution policy (section 8)", heading),
+                        p(f"Case {text.case_number} — {text.caption}"), Spacer(1, 6),
+                        p("People concerned", heading), people, p("Charges concerned", heading), charges,
+                        p("The policy, section 8", heading), p(f"“{text.section_quote}”", quote),
+                        p("Ground", heading), p(text.ground),
+                        p("Why public safety requires this deviation", heading), p(text.public_safety),
+                        p("Justification", heading), p(text.justification),
+                        p("Evidence relied on", heading), p(text.evidence), Spacer(1, 10), blocks]
+    doc.build(story)
+    writer = IncrementalPdfFileWriter(io.BytesIO(out.getvalue()))
+    for name in SIGNATURE_FIELDS:
+        append_signature_field(writer, SigFieldSpec(name, on_page=blocks.page - 1, box=blocks.boxes[name]))
+    final = io.BytesIO()
+    writer.write(final)
+    return final.getvalue()
