@@ -7,7 +7,7 @@ Cases come in and go out in the screening input format (`casereview.policy.case.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -217,6 +217,17 @@ def to_spec(row: m.Case) -> spec.Case:
                      notes=row.notes)
 
 
+def with_requests(session: Session, row: m.Case, case: spec.Case) -> spec.Case:
+    """The case with its exception requests made in CaseReview added after the recorded ones (the last entry for
+    a charge decides), for screening: an approved request makes a declined charge a charge under section 8."""
+    if row.id is None:
+        return case
+    made = session.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.case_id == row.id)
+                           .order_by(m.ExceptionWorkflow.id).options(selectinload(m.ExceptionWorkflow.charges))).all()
+    entries = tuple(spec.ExceptionEntry(c.local_id, w.status, w.ground) for w in made for c in w.charges)
+    return replace(case, exceptions=case.exceptions + entries) if entries else case
+
+
 def export_case(session: Session, case_number: str) -> spec.Case:
     return to_spec(_load(session, case_number))
 
@@ -248,7 +259,7 @@ def screen_and_save(session: Session, case_number: str, profile: PolicyProfile, 
 def screen_row(session: Session, row: m.Case, profile: PolicyProfile, *,
                presumptive: bool | None = None) -> Screening:
     """`screen_and_save` for a case already in the session (just imported): it is not loaded again."""
-    result = screen_case(to_spec(row), profile, presumptive=presumptive)
+    result = screen_case(with_requests(session, row, to_spec(row)), profile, presumptive=presumptive)
     store_policy(session, profile)
     saved = m.Screening(case=row, policy_hash=profile.content_hash, policy_id=profile.id,
                         policy_version=profile.version, presumptive=result.presumptive, case_version=row.version,

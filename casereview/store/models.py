@@ -334,3 +334,50 @@ class SigningIdentity(Base):
     wrapped_key: Mapped[bytes] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ExceptionWorkflow(Base):
+    """A section 8 exception request made in CaseReview: draft → submitted (signed by the requester) → approved or
+    denied (signed by a supervisor). Its signed documents are kept byte for byte in `SignedDocument`."""
+
+    __tablename__ = "exception_workflow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # draft | submitted | approved | denied
+    ground: Mapped[str] = mapped_column(String(40))
+    public_safety: Mapped[str] = mapped_column(Text)
+    justification: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    requester_id: Mapped[int] = mapped_column(Integer)
+    supervisor_id: Mapped[int | None] = mapped_column(Integer)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    charges: Mapped[list[Charge]] = relationship(secondary="exception_workflow_charge", order_by="Charge.position")
+
+
+class ExceptionWorkflowCharge(Base):
+    __tablename__ = "exception_workflow_charge"
+
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("exception_workflow.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SignedDocument(Base):
+    """A signed PDF exactly as signed: exported as these bytes, never made again."""
+
+    __tablename__ = "signed_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    workflow_id: Mapped[int | None] = mapped_column(ForeignKey("exception_workflow.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(20))
+    pdf: Mapped[bytes] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
