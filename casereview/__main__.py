@@ -125,6 +125,9 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
 
     _add_user_commands(sub)
 
+    documents = _sub(sub, "documents", "export every signed document stored in a case file, byte for byte")
+    documents.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write them in")
+
     office = sub.add_parser("office", help="the office profile")
     office_sub = office.add_subparsers(dest="office_command", required=True, parser_class=_Parser)
     _sub(office_sub, "show", "show the office profile")

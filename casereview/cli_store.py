@@ -25,7 +25,7 @@ from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 from casereview.policy.case import Case, CaseInputError, case_to_json
 from casereview.policy.profile import load_builtin
 from casereview.policy.screening_io import decode_case, iter_jsonl
-from casereview.services import accounts, audit, care, cases, casework, identities
+from casereview.services import accounts, audit, care, cases, casework, exceptions, identities
 from casereview.services.access import OfficeType, Op, Role, office_words
 from casereview.services.accounts import has_accounts, login, set_up_office, workspace_for
 from casereview.services.casefiles import check_case_file, restore_backup
@@ -476,9 +476,16 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_HANDLERS = {"init": _init, "demo": _demo, "recover": _recover, "convert": _convert, "backup": _backup,
-             "restore": _restore, "check": _check, "user": _user, "office": _office, "purge": _purge,
-             "audit": _audit}
+def _documents(args: argparse.Namespace) -> int:
+    with _acting(args) as user:
+        written = exceptions.export_documents(user, args.out)
+    print(f"Wrote {len(written)} signed document(s) to {args.out}, exactly as they were signed.", file=sys.stderr)
+    return EXIT_OK
+
+
+_HANDLERS = {"documents": _documents, "init": _init, "demo": _demo, "recover": _recover, "convert": _convert,
+             "backup": _backup, "restore": _restore, "check": _check, "user": _user, "office": _office,
+             "purge": _purge, "audit": _audit}
 
 
 def run_store(args: argparse.Namespace) -> int:

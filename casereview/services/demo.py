@@ -13,7 +13,7 @@ from casereview.services.access import OfficeType, Role
 from casereview.services.accounts import create_user, login, set_up_office, workspace_for
 from casereview.services.casework import import_cases
 from casereview.services.passwords import USER_KDF
-from casereview.services.session import Workspace
+from casereview.services.session import UserSession, Workspace
 from casereview.store.database import create_case_file, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams
 
@@ -128,6 +128,32 @@ def add_demo_users(ws: Workspace, password: str = DEMO_PASSWORD, *, kdf: KdfPara
     admin.end()
 
 
+def _demo_request(ws: Workspace, prosecutor: UserSession, password: str) -> None:
+    """One section 8 request, submitted by the prosecutor and approved by the supervisor, both signatures real."""
+    from casereview.policy.engine import screen_case
+    from casereview.services import exceptions
+
+    profile = load_builtin()
+    for case in demo_cases():
+        victims = {p.id for p in case.people if p.trafficking_victim} | {f.against for f in case.facts if f.against}
+        declined = [d.charge for d in screen_case(case, profile, presumptive=True).charges
+                    if d.decision == "decline" and d.person not in victims]
+        if declined:
+            request = exceptions.draft_request(
+                prosecutor, case.case_number, declined[:1], ground="prevent_trafficking",
+                public_safety="The person is the only witness who can identify a trafficker still operating; public "
+                              "safety requires keeping the case open.",
+                justification="A pending charge keeps the witness in contact with victim services while the "
+                              "trafficking investigation goes on.",
+                evidence="Invented for the demo: detective's report and phone records.")
+            exceptions.submit_request(prosecutor, request)
+            supervisor = login(ws, "supervisor", password)
+            exceptions.decide_request(supervisor, request, approve=True,
+                                      reason="Approved: the investigation protects others at risk.")
+            supervisor.end()
+            return
+
+
 def _remove(db: Path) -> None:
     for suffix in ("", ".keys", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -148,6 +174,7 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password:
         add_demo_users(ws, password, kdf=user_kdf)
         prosecutor = login(ws, "prosecutor", password)
         import_cases(prosecutor, demo_cases(), load_builtin())
+        _demo_request(ws, prosecutor, password)
         prosecutor.end()
         case_file.close()
         for suffix in ("-wal", "-shm", ".keys", ""):

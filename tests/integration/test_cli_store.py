@@ -117,3 +117,24 @@ def test_screen_with_an_office_policy_file(tmp_path: Path) -> None:
     result = run("screen", case, "--policy", policy)
     assert result.returncode == 2 and result.stdout == ""
     assert str(policy) in result.stderr and "line " in result.stderr and "decision" in result.stderr
+
+
+def test_documents_exports_the_demo_request_with_both_signatures(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert run("demo", db).returncode == 0
+    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
+    secret.write_text(DEMO_PASSPHRASE)
+    password.write_text(DEMO_PASSWORD)
+    me = ("--passphrase-file", secret, "--user", "supervisor", "--password-file", password)
+    out = tmp_path / "documents"
+    done = run("documents", db, "--out", out, *me)
+    assert done.returncode == 0, done.stderr
+    decided = sorted(out.glob("*-decided.pdf"))
+    assert len(decided) == 1
+    cert = tmp_path / "office.pem"
+    assert run("office", "certificate", db, cert, *me).returncode == 0
+    checked = run("verify", decided[0], "--trust", cert)
+    assert checked.returncode == 0 and checked.stdout.count("trusted: yes") == 2, checked.stdout
+    refused = run("documents", db, "--out", out, "--passphrase-file", secret, "--user", "paralegal",
+                  "--password-file", password)
+    assert refused.returncode == 2 and "may not export" in refused.stderr
