@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self._action(menu, "Screen &all cases again…", self.screen_all, None, Op.SCREEN)
         self._action(menu, "&Back up now…", self.backup_now, None, Op.BACKUP)
+        self._action(menu, "Check a signed &PDF…", self.check_signed_pdf, None, None)
         menu.addSeparator()
         self._action(menu, "&Lock", self.lock, QKeySequence("Ctrl+L"), None)
         self._action(menu, "S&witch user…", self.switch_user, None, None)
@@ -345,6 +346,38 @@ class MainWindow(QMainWindow):
 
         run_task(self, "Backing up", lambda _p: care.backup(self.session, Path(folder)), on_done=done,
                  on_error=lambda exc: show_problem(self, "The backup was not made", exc))
+
+    def check_signed_pdf(self, path: Path | None = None) -> str:
+        """Check every signature of a PDF against this office's certificate, offline; shows and returns the
+        report."""
+        if path is None:
+            chosen, _filter = QFileDialog.getOpenFileName(self, "Check a signed PDF", "", "PDF documents (*.pdf)")
+            if not chosen:
+                return ""
+            path = Path(chosen)
+        from casereview.documents.signing import verify_pdf
+        from casereview.services.identities import authority_certificate
+
+        try:
+            reports = verify_pdf(path.read_bytes(), [authority_certificate(self.session.workspace)])
+        except OSError as exc:
+            show_problem(self, "The PDF could not be read", exc)
+            return ""
+        lines = []
+        for r in reports:
+            when = r.signed_at.strftime("%Y-%m-%d %H:%M") if r.signed_at else "no time given"
+            lines.append(f"{r.signer}, signed {when}: "
+                         + ("intact, unchanged since, trusted by this office." if r.ok else
+                            "; ".join(x for x in ("NOT intact" if not r.intact else "",
+                                                  "CHANGED after signing" if r.modified_after else "",
+                                                  "not issued by this office" if not r.trusted else "") if x)
+                            + "."))
+        text = "\n".join(lines) if lines else "This PDF has no signatures."
+        ok = bool(reports) and all(r.ok for r in reports)
+        box = QMessageBox(QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning,
+                          "Signatures" + (" check out" if ok else " do not all check out"), text, parent=self)
+        box.exec()
+        return text
 
     def focus_search(self) -> None:
         self.search.setFocus()

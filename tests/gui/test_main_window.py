@@ -245,3 +245,20 @@ def test_the_editor_is_usable_from_the_keyboard(qtbot: QtBot, demo: Workspace) -
     unnamed = [w for kind in (QLineEdit, QComboBox, QCheckBox) for w in window.work.findChildren(kind)
                if w.isVisible() and not w.accessibleName() and not isinstance(w.parent(), inner)]
     assert unnamed == []  # every field a screen reader can name
+
+
+def test_a_signed_pdf_is_checked_in_the_window(qtbot: QtBot, demo: Workspace, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from casereview.services import exceptions
+
+    window = window_for(qtbot, demo, "supervisor")
+    [decided] = [p for p in exceptions.export_documents(window.session, tmp_path) if p.name.endswith("decided.pdf")]
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)
+    report = window.check_signed_pdf(decided)
+    assert report.count("trusted by this office") == 2
+    tampered = tmp_path / "tampered.pdf"
+    data = bytearray(decided.read_bytes())
+    at = data.find(b"/Reason (Exception requested")
+    data[at + 9] = ord("e")
+    tampered.write_bytes(bytes(data))
+    assert "NOT intact" in window.check_signed_pdf(tampered)
