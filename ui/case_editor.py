@@ -279,14 +279,18 @@ class CaseEditor(QWidget):
         pool += [f"{'P' if letters else ''}{n}" for n in range(1, 1000)]
         return next(p for p in pool if p not in used)
 
+    def _id_cell(self, table: QTableWidget, row: int, ident: str, noun: str) -> str:
+        label = QLabel(ident, table)
+        label.setAccessibleName(f"{noun} {ident}")
+        table.setCellWidget(row, 0, label)
+        return ident
+
     def add_person(self, values: dict[str, Any] | None = None) -> int:
         v = values or {}
         row = self.people.rowCount()
         self.people.insertRow(row)
-        pid = str(v.get("id") or self._next_id(self.people, letters=True))
-        ident = QLabel(pid, self.people)
-        ident.setAccessibleName(f"Person {pid}")
-        self.people.setCellWidget(row, 0, ident)
+        pid = self._id_cell(self.people, row, str(v.get("id") or self._next_id(self.people, letters=True)),
+                            "Person")
         self._text_cell(self.people, row, 1, v.get("name"), f"Name of person {pid}")
         self._combo_cell(self.people, row, 2, [(words(r), r) for r in ROLES], v.get("role", "seller"),
                          f"Role of person {pid}")
@@ -328,10 +332,8 @@ class CaseEditor(QWidget):
         v = values or {}
         row = self.charges.rowCount()
         self.charges.insertRow(row)
-        cid = str(v.get("id") or self._next_id(self.charges, letters=False))
-        ident = QLabel(cid, self.charges)
-        ident.setAccessibleName(f"Charge {cid}")
-        self.charges.setCellWidget(row, 0, ident)
+        cid = self._id_cell(self.charges, row, str(v.get("id") or self._next_id(self.charges, letters=False)),
+                            "Charge")
         people = self._people_choices()
         self._combo_cell(self.charges, row, 1, people, v.get("person") or (people[0][1] if people else None),
                          f"Person charged in charge {cid}")

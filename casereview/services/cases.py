@@ -36,14 +36,6 @@ def _now() -> datetime:
 
 def search_text_of(case: spec.Case) -> str:
     """The folded text the case list searches for this case."""
-    return _search_text(case)
-
-
-def reindex(session: Session, case_id: int, search_text: str) -> None:
-    _index(session, case_id, search_text)
-
-
-def _search_text(case: spec.Case) -> str:
     return case_search_text(case_number=case.case_number, places=[case.county, case.court, case.agency],
                             names=[p.name for p in case.people],
                             charges=[(c.offense, c.statute, c.docket_number) for c in case.charges])
@@ -78,7 +70,7 @@ def import_case(session: Session, case: spec.Case) -> m.Case:
     _fill(session, row, case, now)
     session.add(row)
     session.flush()
-    _index(session, row.id, row.search_text)
+    reindex(session, row.id, row.search_text)
     return row
 
 
@@ -93,14 +85,14 @@ def update_case(session: Session, case: spec.Case, *, expected_version: int) -> 
                            "reopen the case to see their changes, then make yours again.")
     _fill(session, row, case, _now())
     session.flush()
-    _index(session, row.id, row.search_text)
+    reindex(session, row.id, row.search_text)
     return row
 
 
 def _fill(session: Session, row: m.Case, case: spec.Case, now: datetime) -> None:
     """Set a case row (new or stored) to the contents of `case`; rows that stay keep their ids."""
     row.incident_date, row.county, row.agency = case.incident_date, case.county, case.agency
-    row.court, row.notes, row.search_text, row.updated_at = case.court, case.notes, _search_text(case), now
+    row.court, row.notes, row.search_text, row.updated_at = case.court, case.notes, search_text_of(case), now
     old_parties = {p.local_id: p for p in row.parties}
     old_charges = {c.local_id: c for c in row.charges}
     parties: dict[str, m.CaseParty] = {}
@@ -162,7 +154,7 @@ def _drop_orphan_people(session: Session, person_ids: set[int]) -> None:
     session.flush()
 
 
-def _index(session: Session, case_id: int, search_text: str) -> None:
+def reindex(session: Session, case_id: int, search_text: str) -> None:
     if session.get_bind().dialect.name == "sqlite":
         _unindex(session, case_id)
         session.execute(text("INSERT INTO case_search(rowid, search_text) VALUES (:id, :t)"),

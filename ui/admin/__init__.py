@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QDialog, QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
 
 from casereview.services.access import Op
 from casereview.services.session import UserSession
@@ -39,6 +39,14 @@ class AdminDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         fit_height(self)
+
+    def _button(self, text: str, accessible: str, slot: Callable[[], object]) -> QPushButton:
+        """An action button with its accessible name; Enter in a field never presses it by accident."""
+        button = QPushButton(text, self)
+        button.setAccessibleName(accessible)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
 
 
 class FieldNote(QLabel):

@@ -247,13 +247,6 @@ class AuditViewer(AdminDialog):
         layout.addLayout(row)
         self.show_records()
 
-    def _button(self, text: str, accessible: str, slot: Any) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(accessible)
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _checked=False: slot())
-        return button
-
     def _known_names(self) -> dict[int, str]:
         names = {self.session.user_id: self.session.username}
         if self.session.may(Op.MANAGE_USERS):

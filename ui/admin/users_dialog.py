@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -322,13 +321,6 @@ class UsersDialog(AdminDialog):
                 button.setEnabled(False)
                 button.setToolTip(_ADMIN_ONLY)
             self.summary.setText(_ADMIN_ONLY)
-
-    def _button(self, text: str, accessible: str, slot: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(accessible)
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _checked=False: slot())
-        return button
 
     # ------------------------------------------------------------------------------------------------ showing
 
