@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="an office certificate (.pem or .der) to trust; may be given more than once")
 
     _add_store_commands(sub)
+    from casereview.cli_letters import add_letters_command
+
+    add_letters_command(sub, _as_user)
     return parser
 
 
@@ -137,6 +140,14 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     office_cert = _sub(office_sub, "certificate", "export the office's signing certificate (.pem or .der), for a "
                        "court or another office to trust the office's signatures")
     office_cert.add_argument("out", type=Path)
+    trust = _sub(office_sub, "trust", "trust a certificate authority's certificate (.pem, .crt, .cer or .der) beside "
+                 "the office's own: every certificate it issues then checks out as the office's (an administrator)")
+    trust.add_argument("cert", type=Path)
+    trust.add_argument("--label", default="", metavar="TEXT", help="words to know it by (default: its name)")
+    untrust = _sub(office_sub, "untrust", "stop trusting a certificate added with office trust (an administrator); "
+                   "documents signed with certificates from it then show as not trusted")
+    untrust.add_argument("id", type=int, help="its number, as office trusted lists it")
+    _sub(office_sub, "trusted", "list the certificates the office trusts")
 
     purge = _sub(sub, "purge", "carry out a court order: delete everything held about one person (an administrator)")
     who = purge.add_mutually_exclusive_group(required=True)
@@ -188,6 +199,19 @@ def _add_user_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     reset.add_argument("--new-password-file", type=Path, metavar="F", help="the new password: first line of F")
     own = _sub(user_sub, "password", "change your own password")
     own.add_argument("--new-password-file", type=Path, metavar="F", help="the new password: first line of F")
+    imported = _sub(user_sub, "import-identity", "sign with your own PKCS#12 file (.p12/.pfx: key, certificate and "
+                    "chain) instead of the identity the office issued; an administrator must trust its authority first")
+    imported.add_argument("p12", type=Path)
+    imported.add_argument("--p12-password-file", type=Path, metavar="F",
+                          help="the PKCS#12 file's password: first line of F")
+    signer = _sub(user_sub, "letter-signer", "give (or with --off take back) signing authority for letters: the head "
+                  "of office or a designee (an administrator)")
+    signer.add_argument("name")
+    signer.add_argument("--name", dest="signer_name", default="", metavar="TEXT",
+                        help="the name printed under the signature")
+    signer.add_argument("--title", dest="signer_title", default="", metavar="TEXT",
+                        help="the title printed under it (a designee's says so)")
+    signer.add_argument("--off", action="store_true", help="take the authority back")
     rescue = _sub(user_sub, "rescue", "with the recovery key: a new password for a locked-out administrator",
                   user=False)
     rescue.add_argument("name")

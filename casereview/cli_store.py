@@ -383,11 +383,35 @@ def _user(args: argparse.Namespace) -> int:
         elif command == "reset-password":
             password = _new_password(args.new_password_file, "--new-password-file", args.name)
             print(accounts.reset_password(user, args.name, password), file=sys.stderr)
+        elif command == "letter-signer":
+            accounts.set_letter_signer(user, args.name, not args.off, name=args.signer_name, title=args.signer_title)
+            print(f"{args.name} {'no longer signs' if args.off else 'now signs'} letters.", file=sys.stderr)
+        elif command == "import-identity":
+            name = identities.import_pkcs12(user, _read_p12(args.p12), _p12_password(args.p12_password_file))
+            print(f"Your signing identity is now the one in {args.p12} ({name}).", file=sys.stderr)
         else:  # password
             new = _new_password(args.new_password_file, "--new-password-file", user.username)
             accounts.change_own_password(user, _password(args, user.username), new)
             print("Your password is changed; your signing identity is kept.", file=sys.stderr)
     return EXIT_OK
+
+
+def _read_p12(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageProblem(f"The PKCS#12 file {path} cannot be read ({exc.strerror or exc}).") from None
+
+
+def _p12_password(file: Path | None) -> bytes | None:
+    """The PKCS#12 file's password: the first line of `file`, else asked in a terminal, else none."""
+    if file is not None:
+        try:
+            with file.open(encoding="utf-8") as fh:
+                return fh.readline().rstrip("\r\n").encode()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageProblem(f"The PKCS#12 password file {file} cannot be read ({exc}).") from None
+    return getpass.getpass("Password of the PKCS#12 file: ").encode() if sys.stdin.isatty() else None
 
 
 def _rescue(args: argparse.Namespace) -> int:
@@ -411,6 +435,8 @@ def _office(args: argparse.Namespace) -> int:
         print(f"Wrote the office's signing certificate to {args.out}. Give it to whoever must check the office's "
               "signatures: python -m casereview verify FILE.pdf --trust it.", file=sys.stderr)
         return EXIT_OK
+    if args.office_command in ("trust", "untrust", "trusted"):
+        return _trust(args)
     with _acting(args) as user:
         if args.office_command == "set":
             if args.idle_minutes is None:
@@ -420,6 +446,33 @@ def _office(args: argparse.Namespace) -> int:
     print(f"Office type: {office.office_type}")
     print(f"Name: {office.name or '(not set)'}")
     print(f"Sessions lock after {office.idle_limit_minutes} minute(s) without activity.")
+    return EXIT_OK
+
+
+def _trust(args: argparse.Namespace) -> int:
+    """office trust / untrust / trusted: the certificates the office trusts beside its own authority."""
+    with _acting(args) as user:
+        if args.office_command == "trust":
+            try:
+                data = args.cert.read_bytes()
+            except OSError as exc:
+                raise UsageProblem(f"The certificate file {args.cert} cannot be read "
+                                   f"({exc.strerror or exc}).") from None
+            subject = identities.trust_certificate(user, data, args.label)
+            print(f"The office now trusts {subject}: documents signed with certificates it issues check out as the "
+                  "office's, and signers may import PKCS#12 files from it.", file=sys.stderr)
+        elif args.office_command == "untrust":
+            label = identities.untrust_certificate(user, args.id)
+            print(f"The office no longer trusts {label}: documents signed with certificates from it show as not "
+                  "trusted from now on.", file=sys.stderr)
+        else:
+            own = identities.office_authority(user)
+            print(f"-\t{own.subject}\tvalid until {own.not_after:%Y-%m-%d}\tSHA-256 "
+                  f"{identities.fingerprint(own.sha256)}\tthe office's own authority (always trusted)")
+            for row in identities.trusted_certificates(user):
+                used = f"\tused by {', '.join(row.signers)}" if row.signers else ""
+                print(f"{row.id}\t{row.label}\tvalid until {row.not_after:%Y-%m-%d}\tSHA-256 "
+                      f"{identities.fingerprint(row.sha256)}\tadded {row.added_at:%Y-%m-%d} by {row.added_by}{used}")
     return EXIT_OK
 
 
@@ -483,9 +536,15 @@ def _documents(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_HANDLERS = {"documents": _documents, "init": _init, "demo": _demo, "recover": _recover, "convert": _convert,
-             "backup": _backup, "restore": _restore, "check": _check, "user": _user, "office": _office,
-             "purge": _purge, "audit": _audit}
+def _letters(args: argparse.Namespace) -> int:
+    from casereview.cli_letters import run_letters
+
+    return run_letters(args)
+
+
+_HANDLERS = {"letters": _letters, "documents": _documents, "init": _init, "demo": _demo, "recover": _recover,
+             "convert": _convert, "backup": _backup, "restore": _restore, "check": _check, "user": _user,
+             "office": _office, "purge": _purge, "audit": _audit}
 
 
 def run_store(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ def main() -> int:
     os.environ["CASEREVIEW_DATA_DIR"] = str(data)
     from PySide6.QtCore import QDate
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
+    from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QWidget
 
     from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
     from casereview.services import accounts
@@ -106,7 +106,85 @@ def main() -> int:
 
     shot(window, "new-case-problem", new_case)
     window.editor.dirty = False
+
+    # Section 8 requests: the form filled in, the signed request with its signatures, the supervisors' queue.
+    def wait_for(condition: Callable[[], object], timeout_ms: int = 20000) -> None:
+        for _ in range(timeout_ms // 50):
+            if condition():
+                return
+            QTest.qWait(50)
+        raise RuntimeError("the screen did not get ready in time")
+
+    from casereview.services import exceptions
+    from ui.document_view import show_stored_document
+    from ui.request_dialog import RequestDialog
+    from ui.requests_queue import RequestsQueue
+
+    open_case("26-CR-0101")
+    shot(window, "request-on-screening")
+    [button] = [b for b in window.panel.findChildren(QPushButton, "requestException") if b.isVisible()]
+    button.click()
+    dialog = window.request_dialog
+    assert isinstance(dialog, RequestDialog)
+    statements = {
+        "public_safety": "John Poe is the only person who can lead investigators to the ring that recruits the "
+                         "women working near the bus station; two of them are minors.",
+        "justification": "Without a pending charge he will leave the county; with it, he has agreed to meet the "
+                         "trafficking unit next week.",
+        "evidence": "Detective Ruiz's report 26-114, the phone records it cites, and the victim advocate's note of "
+                    "2026-03-04."}
+    dialog.grounds["prevent_trafficking"].setChecked(True)
+    for field, text in statements.items():
+        dialog.texts[field].setPlainText(text)
+    dialog.resize(780, 900)
+    shot(dialog, "request-dialog")
+    dialog.reject()
+
+    request_id = exceptions.submit_new(prosecutor, "26-CR-0101", ["2"], ground="prevent_trafficking",
+                                       **statements)
+    submitted = exceptions.request_detail(prosecutor, request_id).latest_document
+    assert submitted is not None
+    view = show_stored_document(prosecutor, submitted, None)
+    view.resize(860, 1000)
+    wait_for(lambda: view.pane.reports is not None)
+    shot(view, "document-view")
+    view.close()
     window.close()
+
+    supervisor = accounts.login(ws, "supervisor", DEMO_PASSWORD)
+    queue = RequestsQueue(supervisor)
+    queue.resize(1440, 900)
+    queue.table.selectRow(0)
+    wait_for(lambda: queue.preview.reports is not None)
+    queue.reason.setPlainText("Approved: the investigation protects others still at risk, and the charge is the "
+                              "only way to keep him within reach.")
+    shot(queue, "requests-queue")
+    queue.close()
+
+    from ui.letters_window import LetterEditor, LettersWindow
+
+    paralegal = accounts.login(ws, "paralegal", DEMO_PASSWORD)
+    letters_window = LettersWindow(paralegal)
+    letters_window.resize(1240, 640)
+    letters_window.draft_button.click()
+    wait_for(lambda: letters_window.held.isVisible())
+    letters_window.select_ids([r.id for r in letters_window.rows if r.status == "draft"][:1])
+    shot(letters_window, "letters")
+    editor = LetterEditor(paralegal, letters_window.selected()[0].id, letters_window)
+    editor.fields["remarks"].setPlainText("The petitioner completed the court's conditions in 2018 and has had no "
+                                          "arrest since.")
+    shot(editor, "letter-editor")
+    editor.save()
+    letters_window.close()
+    signer = LettersWindow(supervisor)
+    signer.select_ids([r.id for r in signer.rows if r.status == "signed"][:1])
+    signed_view = signer.preview()
+    assert signed_view is not None
+    signed_view.resize(900, 1000)
+    wait_for(lambda: signed_view.pane.reports is not None)
+    shot(signed_view, "letter-signed")
+    signed_view.close()
+    signer.close()
 
     admin = accounts.login(ws, "admin", DEMO_PASSWORD)
     from ui.admin import ADMIN_SCREENS

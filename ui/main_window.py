@@ -3,6 +3,10 @@
 Slots are one line where they can be: each calls a service through the editor, the list, or the background task
 runner. What a user may do is decided by the services (`casereview.services.access`); menus only mirror it, so an
 action the role does not allow is shown disabled with the reason in its tooltip.
+
+Section 8 exception requests: the screening follows the case's requests (an approved one makes a declined charge
+a charge under section 8), a declined charge's card offers "Request an exception…", and the Requests menu opens
+the supervisors' queue and the user's own requests.
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ from casereview.policy.case import STATUSES, CaseInputError
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import DECISIONS
 from casereview.progress import Progress
-from casereview.services import care, casework
+from casereview.services import care, casework, exceptions
 from casereview.services.access import Op
-from casereview.services.cases import CaseFilter, CaseRow
+from casereview.services.cases import CaseFilter, CaseRow, CaseServiceError
+from casereview.services.exceptions import RequestInfo
 from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
 from ui.case_editor import CaseEditor, describe
@@ -83,6 +88,12 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.editor)
         self.panel = ScreeningPanel(splitter)
         self.panel.find_out.connect(self.editor.focus_need)
+        self.panel.exception_wanted.connect(self.request_exception)
+        self.panel.document_wanted.connect(self.open_document)
+        self.requests: list[RequestInfo] = []  # the open case's section 8 requests
+        self._requests_of: tuple[str, int] | None = None  # (case number, version) they were read for
+        self.request_dialog: Any = None
+        self.viewer: Any = None  # the document window opened last
         splitter.addWidget(self.panel)
         splitter.setSizes([430, 640, 330])
         splitter.setChildrenCollapsible(False)
@@ -238,8 +249,73 @@ class MainWindow(QMainWindow):
         if not case.charges:
             self.panel.show_message("Add a charge to see how the policy screens it.")
             return
+        case = exceptions.with_requests(case, self._case_requests())
         result = screen_case(case, self.editor.profile, presumptive=self.editor.presumptive)
-        self.panel.show_screening(case, result, self.editor.profile)
+        self.panel.show_screening(case, result, self.editor.profile, requests=self.requests,
+                                  offer_requests=self.editor.version is not None,
+                                  request_blocked=self._request_blocked())
+
+    def _case_requests(self) -> list[RequestInfo]:
+        """The open case's requests, read again when another case (or version) is opened."""
+        if self.editor.version is None:
+            self.requests, self._requests_of = [], None
+            return []
+        key = (self.editor.case_number.text().strip(), self.editor.version)
+        if key != self._requests_of:
+            try:
+                self.requests = exceptions.requests_for_case(self.session, key[0])
+                self._requests_of = key
+            except (AccessProblem, CaseServiceError):  # locked meanwhile, or deleted: read again next time
+                self.requests = []
+        return self.requests
+
+    def _request_blocked(self) -> str:
+        """Why "Request an exception…" is disabled ("" when it is not)."""
+        if not self.session.may(Op.REQUEST_EXCEPTION):
+            return f"Your role ({self.session.role.value}) may not {Op.REQUEST_EXCEPTION.value}."
+        if self.editor.dirty:
+            return "Save the case first: a request is made for the case as saved."
+        return ""
+
+    def requests_changed(self) -> None:
+        """A request was drafted, submitted, decided or discarded: the list, the screening and the cards follow."""
+        self._requests_of = None
+        self.refresh()
+        self.rescreen()
+
+    def request_exception(self, charge_id: str) -> None:
+        """Open the request form for a declined charge of the open (saved) case."""
+        from ui.request_dialog import RequestDialog
+
+        if self._request_blocked():
+            return
+        try:
+            case = exceptions.with_requests(self.editor.current_case(), self._case_requests())
+        except CaseInputError as exc:
+            self.panel.show_message(f"Not screened yet — {describe(exc)}")
+            return
+        screening = screen_case(case, self.editor.profile, presumptive=self.editor.presumptive)
+        dialog = RequestDialog(self.session, case, screening, self.editor.profile, charge_id,
+                               requests=self.requests, parent=self)
+        dialog.drafted.connect(lambda request: self._request_made(request, "saved as a draft (submit it from "
+                                                                           "Requests → My requests)"))
+        dialog.submitted.connect(lambda request: self._request_made(request, "signed and submitted"))
+        dialog.finished.connect(dialog.deleteLater)
+        self.request_dialog = dialog
+        dialog.open()
+
+    def _request_made(self, request_id: int, what: str) -> None:
+        self.requests_changed()
+        self.statusBar().showMessage(f"Exception request {request_id} {what}.", 8000)
+
+    def open_document(self, document_id: int) -> None:
+        """Show a request's signed document (from a link on a charge's card)."""
+        from ui.document_view import show_stored_document
+
+        found = next((d for r in self.requests for d in r.documents if d.id == document_id), None)
+        if found is not None:
+            self.viewer = self._run(lambda: show_stored_document(self.session, found, self),
+                                    "The document could not be opened")
 
     # ------------------------------------------------------------------------------------------ actions
 
@@ -252,12 +328,19 @@ class MainWindow(QMainWindow):
         self._action(menu, "Screen &all cases again…", self.screen_all, None, Op.SCREEN)
         self._action(menu, "&Back up now…", self.backup_now, None, Op.BACKUP)
         self._action(menu, "Check a signed &PDF…", self.check_signed_pdf, None, None)
+        self.identity_action = self._action(menu, "My signing &certificate…", self.open_my_identity, None, Op.SIGN)
         menu.addSeparator()
         self._action(menu, "&Lock", self.lock, QKeySequence("Ctrl+L"), None)
         self._action(menu, "S&witch user…", self.switch_user, None, None)
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, None)
         edit = self.menuBar().addMenu("&Edit")
         self._action(edit, "&Find", self.focus_search, QKeySequence.StandardKey.Find, None)
+        requests = self.menuBar().addMenu("&Requests")
+        self._action(requests, "Waiting for my &decision…", self.open_queue, None, Op.DECIDE_EXCEPTION)
+        self._action(requests, "&My requests…", self.open_my_requests, None, Op.REQUEST_EXCEPTION)
+        letters_menu = self.menuBar().addMenu("Le&tters")
+        self._action(letters_menu, "&Letters and memos…", self.open_letters, None, Op.DRAFT_LETTERS)
+        self._action(letters_menu, "Letters for &this case…", self.open_case_letters, None, Op.DRAFT_LETTERS)
         admin = self.menuBar().addMenu("&Administration")
         from ui.admin import ADMIN_SCREENS
 
@@ -356,10 +439,10 @@ class MainWindow(QMainWindow):
                 return ""
             path = Path(chosen)
         from casereview.documents.signing import verify_pdf
-        from casereview.services.identities import authority_certificate
+        from casereview.services.identities import office_trust_roots
 
         try:
-            reports = verify_pdf(path.read_bytes(), [authority_certificate(self.session.workspace)])
+            reports = verify_pdf(path.read_bytes(), office_trust_roots(self.session.workspace))
         except OSError as exc:
             show_problem(self, "The PDF could not be read", exc)
             return ""
@@ -379,6 +462,15 @@ class MainWindow(QMainWindow):
         box.exec()
         return text
 
+    def open_my_identity(self) -> None:
+        """The certificate the user signs with, and importing their own PKCS#12 file in its place."""
+        from ui.identity_dialog import IdentityDialog
+
+        dialog = self._run(lambda: IdentityDialog(self.session, self), "Your signing certificate cannot be shown")
+        if dialog is not None:
+            dialog.exec()
+            dialog.deleteLater()
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -397,6 +489,45 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About CaseReview", "CaseReview screens criminal cases against a written "
                           "non-prosecution policy, quoting the policy section that decides. It works with no "
                           "network; cases stay encrypted on this computer.")
+
+    def open_letters(self, case_number: str | None = None) -> None:
+        from ui.letters_window import LettersWindow
+
+        try:
+            window = LettersWindow(self.session, case_number, self)
+        except AccessProblem as exc:
+            self._access_problem(exc)
+            return
+        window.exec()
+        window.deleteLater()
+
+    def open_case_letters(self) -> None:
+        number = self.editor.case_number.text().strip()
+        if not number or self.editor.version is None:
+            QMessageBox.information(self, "Letters for this case", "Open a saved case first: its letters are "
+                                    "drafted from what the case file holds.")
+            return
+        self.open_letters(number)
+
+    def open_queue(self) -> None:
+        from ui.requests_queue import RequestsQueue
+
+        self._open_requests(RequestsQueue)
+
+    def open_my_requests(self) -> None:
+        from ui.requests_queue import MyRequests
+
+        self._open_requests(MyRequests)
+
+    def _open_requests(self, dialog: Any) -> None:
+        try:
+            opened = dialog(self.session, self)
+        except AccessProblem as exc:
+            self._access_problem(exc)
+            return
+        opened.exec()
+        opened.deleteLater()
+        self.requests_changed()
 
     def _opener(self, dialog: Any) -> Callable[[], None]:
         return lambda: self._open_dialog(dialog)

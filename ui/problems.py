@@ -7,6 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from casereview.documents.exception_request import MissingGlyphs
 from casereview.policy.case import CaseInputError
 from casereview.progress import Cancelled
 from casereview.services.accounts import LoginFailed
@@ -20,7 +21,7 @@ from casereview.store.keys import KeyProblem
 
 EXPECTED: tuple[type[BaseException], ...] = (AccessProblem, LoginFailed, CaseServiceError, FieldProblem, WeakPassword,
                                              CatalogProblem, CaseFileError, KeyProblem, CaseInputError, Cancelled,
-                                             OSError)
+                                             MissingGlyphs, OSError)
 
 
 def is_expected(exc: BaseException) -> bool:

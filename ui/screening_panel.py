@@ -1,14 +1,21 @@
 """The screening panel: beside the case, each charge's decision as a badge with a word (the color is never the
 only signal), the section cited and its quoted text, the reasons, and — for `review` — what to find out, as a
-button that leads to the field to fill in."""
+button that leads to the field to fill in. A charge the policy declines offers "Request an exception…" (section 8),
+and a charge with requests lists them, each with a link to its signed document."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -17,6 +24,7 @@ from PySide6.QtWidgets import (
 from casereview.policy.case import Case
 from casereview.policy.engine import ChargeDecision, Screening
 from casereview.policy.profile import PolicyProfile
+from casereview.services.exceptions import RequestInfo, charge_refusal, waiting_charges
 
 # Background and text colors chosen for contrast in light and dark palettes; the word carries the meaning.
 BADGES = {
@@ -40,11 +48,34 @@ def badge_text(decision: str) -> str:
     return BADGES.get(decision, (decision.upper(), "#424242", "#ffffff"))[0]
 
 
+def local_day(moment: datetime | None) -> str:
+    """A stored UTC time as the local date."""
+    if moment is None:
+        return "an unknown date"
+    from ui.admin import local_time
+
+    return local_time(moment)[:10]
+
+
+def request_words(request: RequestInfo) -> str:
+    """Where a request stands, in a sentence: "Exception request 3: approved by sue on 2026-11-22"."""
+    head = f"Exception request {request.id}"
+    if request.status == "draft":
+        return f"{head}: a draft by {request.requester}, not signed or submitted yet"
+    if request.status == "submitted":
+        return (f"{head}: submitted by {request.requester} on {local_day(request.submitted_at)}, waiting for a "
+                "supervisor's decision")
+    return f"{head}: {request.status} by {request.supervisor} on {local_day(request.decided_at)}"
+
+
 class ScreeningPanel(QScrollArea):
     """Shows a screening. `find_out(charge_id, person_id, need)` is emitted when the user asks to go to the field
-    that would answer a `review`."""
+    that would answer a `review`; `exception_wanted(charge_id)` when they ask to request an exception for a
+    charge; `document_wanted(document_id)` when they follow a request's link to its signed document."""
 
     find_out = Signal(str, str, str)
+    exception_wanted = Signal(str)
+    document_wanted = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,9 +83,13 @@ class ScreeningPanel(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
         self.setAccessibleName("Screening")
         self.setMinimumWidth(320)
+        self._requests: list[RequestInfo] = []
+        self._offer, self._blocked = False, ""
+        self._waiting: dict[str, int] = {}
         self._body = QWidget(self)
+        # (The cards are kept at the top by a stretch after them, not by aligning the layout: an aligned layout is
+        # given its size hint's height, which does not count the lines of wrapped texts, and cut the cards off.)
         self._layout = QVBoxLayout(self._body)
-        self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.setWidget(self._body)
         self.show_message("Open or add a case to see how the policy screens each charge.")
 
@@ -75,10 +110,18 @@ class ScreeningPanel(QScrollArea):
         label.setWordWrap(True)
         label.setObjectName("screeningMessage")
         self._layout.addWidget(label)
+        self._layout.addStretch(1)
         self.summary = text
 
-    def show_screening(self, case: Case, screening: Screening, profile: PolicyProfile) -> None:
+    def show_screening(self, case: Case, screening: Screening, profile: PolicyProfile, *,
+                       requests: Sequence[RequestInfo] = (), offer_requests: bool = False,
+                       request_blocked: str = "") -> None:
+        """Show a screening. `requests`: the case's section 8 requests, listed on their charges' cards.
+        `offer_requests`: a declined charge gets "Request an exception…" (disabled, with `request_blocked` as
+        the reason, when that is given)."""
         self._clear()
+        self._requests, self._offer, self._blocked = list(requests), offer_requests, request_blocked
+        self._waiting = waiting_charges(requests)
         mode = "declines stated as presumptive" if screening.presumptive else "declines stated plainly"
         head = QLabel(f"<b>{profile.title}</b><br>version {profile.version}, {mode}", self._body)
         head.setWordWrap(True)
@@ -89,6 +132,7 @@ class ScreeningPanel(QScrollArea):
             charge = charges[decision.charge]
             self._layout.addWidget(self._card(case, decision, charge.offense, charge.statute, profile))
             lines.append(f"Charge {decision.charge}: {badge_text(decision.decision)}")
+        self._layout.addStretch(1)
         self.summary = "; ".join(lines)
         self.setAccessibleDescription(self.summary)
 
@@ -119,8 +163,14 @@ class ScreeningPanel(QScrollArea):
         cited = QLabel(f"Section {sections} — {section.title}", card)
         cited.setWordWrap(True)
         layout.addWidget(cited)
-        if d.exception_allowed:
-            layout.addWidget(QLabel("A section 8 exception may be requested.", card))
+        refusal = charge_refusal(case, d, profile)
+        if d.exception_allowed and refusal is None:
+            layout.addWidget(QLabel(f"A section {profile.exception_section} exception may be requested.", card))
+        for request in self._requests:
+            if d.charge in request.charge_ids:
+                layout.addWidget(self._request_line(request, card))
+        if self._offer and refusal is None and d.charge not in self._waiting:
+            layout.addWidget(self._request_button(d.charge, card))
         if d.record_relief is not None:
             layout.addWidget(QLabel(f"Record relief (section 6): {d.record_relief.replace('_', ' ')}", card))
         reasons = QLabel("<br>".join(f"• {r}" for r in d.reasons), card)
@@ -148,3 +198,33 @@ class ScreeningPanel(QScrollArea):
         quote.setAccessibleName(f"Policy text, section {section.id}")
         layout.addWidget(quote)
         return card
+
+    def _request_line(self, request: RequestInfo, parent: QWidget) -> QLabel:
+        words = request_words(request)
+        document = request.latest_document
+        link = f' — <a href="{document.id}">View document</a>' if document is not None else ""
+        label = QLabel(f"{escape(words)}{link}", parent)  # (names are the users' own: shown as written)
+        label.setObjectName("requestLink")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        if document is not None:
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                          | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+            label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            label.linkActivated.connect(lambda href: self.document_wanted.emit(int(href)))
+        label.setAccessibleName(words + (" — view the signed document" if document is not None else ""))
+        return label
+
+    def _request_button(self, charge: str, parent: QWidget) -> QWidget:
+        row = QWidget(parent)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        button = QPushButton("Request an exception…", row)
+        button.setObjectName("requestException")
+        button.setAccessibleName(f"Request a section 8 exception for charge {charge}")
+        button.setEnabled(not self._blocked)
+        button.setToolTip(self._blocked)
+        button.clicked.connect(lambda _checked=False: self.exception_wanted.emit(charge))
+        line.addWidget(button)
+        line.addStretch(1)
+        return row

@@ -3,8 +3,8 @@ section 8 quoted exactly, the ground, the public-safety statement, the justifica
 signature blocks — the requester's, and the supervisor's with the decision, reason and date as form fields laid out
 from the start, so filling them with the second signature is a change the first signature permits.
 
-Text is set in the shipped DejaVu fonts; a character they do not have is reported before anything is made, never
-printed as a blank box.
+Text is set in the shipped fonts (DejaVu, and Droid Sans Fallback for Chinese, Japanese and Korean; see `fonts`); a
+character none of them has is reported before anything is made, never printed as a blank box.
 """
 
 from __future__ import annotations
@@ -12,22 +12,18 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from casereview.documents import fonts
+from casereview.documents.fonts import MissingGlyphs as MissingGlyphs  # re-exported (it used to live here)
+from casereview.documents.fonts import missing_glyphs as missing_glyphs
 
 SIGNATURE_FIELDS = ("Requester", "Supervisor")
 DECISION_FIELDS = ("decision", "reason", "decided_on")
-
-
-class MissingGlyphs(ValueError):
-    """Text holds characters no shipped font can print; the message names them and where they are."""
 
 
 @dataclass(frozen=True)
@@ -46,31 +42,19 @@ class RequestText:
     requester: str
 
 
-def missing_glyphs(texts: dict[str, str]) -> dict[str, str]:
-    """For each text that has characters the shipped font lacks: those characters."""
-    fonts.register()
-    face = pdfmetrics.getFont(fonts.SANS).face
-    known = face.charToGlyph
-    found = {}
-    for where, text in texts.items():
-        lacking = "".join(sorted({ch for ch in text if ch.isprintable() and not ch.isspace() and ord(ch) not in known}))
-        if lacking:
-            found[where] = lacking
-    return found
-
-
 def _check(text: RequestText) -> None:
-    texts = {"office name": text.office_name, "case caption": text.caption, "ground": text.ground,
-             "public-safety statement": text.public_safety, "justification": text.justification,
-             "evidence": text.evidence, "requester": text.requester}
-    texts.update({f"person {n}": name for n, (name, _role) in enumerate(text.people, 1)})
-    lacking = missing_glyphs(texts)
-    if lacking:
-        where, chars = next(iter(lacking.items()))
-        raise MissingGlyphs(f"The {where} holds characters the shipped fonts cannot print ({chars!r}), so the "
-                            "request was not made: a blank box on a signed document is not acceptable. Write those "
-                            "characters in Latin letters (keeping the original in the case notes), or ask for a font "
-                            "that has them.")
+    """Every text from users, named for the message: refused (MissingGlyphs) when a character cannot be printed."""
+    texts = {"office name": text.office_name, "case number": text.case_number, "case caption": text.caption,
+             "ground": text.ground, "public-safety statement": text.public_safety,
+             "justification": text.justification, "evidence": text.evidence, "requester": text.requester}
+    texts.update({f"office address line {n}": line for n, line in enumerate(text.office_lines, 1)})
+    for n, (name, role) in enumerate(text.people, 1):
+        texts.update({f"person {n}": name, f"role of person {n}": role})
+    for charge_id, offense, statute, person in text.charges:
+        texts.update({f"charge {charge_id}": charge_id, f"offense of charge {charge_id}": offense,
+                      f"statute of charge {charge_id}": statute, f"person of charge {charge_id}": person})
+    texts["policy's section 8"] = text.section_quote
+    fonts.check(texts)
 
 
 class _SignatureBlocks(Flowable):  # type: ignore[misc]  # (reportlab has no type information)
@@ -91,8 +75,8 @@ class _SignatureBlocks(Flowable):  # type: ignore[misc]  # (reportlab has no typ
         c.setFont(fonts.SANS_BOLD, 10)
         c.drawString(0, self.height - 12, "Requested by")
         c.drawString(half + 20, self.height - 12, "Supervisor's decision")
+        fonts.draw_string(c, 0, self.height - 26, self.requester, 9)
         c.setFont(fonts.SANS, 9)
-        c.drawString(0, self.height - 26, self.requester)
         labels = (("decision", "Decision (approved or denied):"), ("reason", "Reason:"), ("decided_on", "Date:"))
         y = self.height - 30
         for name, label in labels:
@@ -124,21 +108,25 @@ def render_request(text: RequestText) -> bytes:
     title = ParagraphStyle("title", parent=body, fontName=fonts.SANS_BOLD, fontSize=14, leading=18)
     quote = ParagraphStyle("quote", parent=body, leftIndent=18, rightIndent=18, fontSize=9.5, leading=12.5)
 
+    cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=11)
+    cell_heading = ParagraphStyle("cell heading", parent=cell, fontName=fonts.SANS_BOLD)
+
     def p(value: str, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(value).replace("\n", "<br/>"), style)
+        return Paragraph(fonts.markup(value, bold=style.fontName == fonts.SANS_BOLD), style)
+
+    def rows(heads: tuple[str, ...], values: tuple[tuple[str, ...], ...]) -> list[list[Paragraph]]:
+        return [[p(head, cell_heading) for head in heads], *([p(value, cell) for value in row] for row in values)]
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=LETTER, leftMargin=inch, rightMargin=inch, topMargin=0.8 * inch,
                             bottomMargin=0.8 * inch, title=f"Exception request, case {text.case_number}",
                             author=text.office_name)
     blocks = _SignatureBlocks(doc.width, text.requester)
-    people = Table([["Person", "Role in the case"], *text.people], colWidths=[doc.width * 0.6, doc.width * 0.4])
-    charges = Table([["Charge", "Offense", "Statute", "Charged person"], *text.charges],
+    people = Table(rows(("Person", "Role in the case"), text.people), colWidths=[doc.width * 0.6, doc.width * 0.4])
+    charges = Table(rows(("Charge", "Offense", "Statute", "Charged person"), text.charges),
                     colWidths=[doc.width * 0.12, doc.width * 0.3, doc.width * 0.23, doc.width * 0.35])
     for table in (people, charges):
-        table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts.SANS, 9),
-                                   ("FONT", (0, 0), (-1, 0), fonts.SANS_BOLD, 9),
-                                   ("LINEBELOW", (0, 0), (-1, 0), 0.5, "black"),
+        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0.5, "black"),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story: list[Any] = [p(text.office_name, title), *(p(line, small) for line in text.office_lines),
                         Spacer(1, 14), p("Request for an exception to the non-prosecution policy (section 8)", heading),

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from casereview.documents import fonts
@@ -43,8 +42,8 @@ def recovery_sheet_pdf(*, case_file: Path, recovery_key: str, office: str | None
         pdf.setFont(fonts.SANS_BOLD, 11)
         pdf.drawString(left, y, f"{label}:")
         pdf.setFont(fonts.SANS, 11)
-        for line in _split_to_width(value, fonts.SANS, 11, width - 2 * inch - 1.9 * inch):
-            pdf.drawString(left + 1.9 * inch, y, line)
+        for line in _split_to_width(value, 11, width - 2 * inch - 1.9 * inch):
+            fonts.draw_string(pdf, left + 1.9 * inch, y, line, 11)  # a folder or office name in any script
             y -= 0.2 * inch
         y -= 0.08 * inch
     y -= 0.3 * inch
@@ -79,11 +78,11 @@ def recovery_sheet_pdf(*, case_file: Path, recovery_key: str, office: str | None
     return buffer.getvalue()
 
 
-def _split_to_width(text: str, font: str, size: float, width: float) -> list[str]:
+def _split_to_width(text: str, size: float, width: float) -> list[str]:
     """A long value (a deep folder path) broken into lines that fit, at any character."""
     lines, current = [], ""
     for ch in text:
-        if current and stringWidth(current + ch, font, size) > width:
+        if current and fonts.string_width(current + ch, size) > width:
             lines.append(current)
             current = ""
         current += ch

@@ -2,40 +2,68 @@
 
 Everything here is offline. The office authority is a self-made root (ECDSA P-256); each signer's certificate is
 issued by it with the digitalSignature and nonRepudiation key usages, valid long enough (20 years) for documents
-that cannot be timestamped offline. Signing and checking are pyHanko's: a signature is checked for integrity, for
-changes made after signing (pyHanko's modification analysis), and for trust — trusted by this office when its
-chain ends at the office's authority; a document from another office is intact but not trusted, and says so.
+that cannot be timestamped offline. A signer may instead use an identity of their own (an RSA or EC key and its
+certificate chain, imported from a PKCS#12 file). Signing and checking are pyHanko's: a signature is checked for
+integrity, for changes made after signing (pyHanko's modification analysis), and for trust — trusted by this office
+when its chain ends at one of the office's trust roots (its authority, and the roots of imported identities); a
+document from another office is intact but not trusted, and says so.
+
+Signing is made fast (see benchmarks/signing.py): the key is loaded once per `Identity` (pyHanko's own signer loads
+and, for RSA, re-validates it on every signature), the parts of a signature that depend only on the certificate are
+made once (asn1crypto re-encodes what it built on every write, the largest cost of all), and the space for the
+signature is reserved from the certificates' sizes rather than measured by pyHanko with a trial signature.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
 CA_YEARS = 30
 SIGNER_YEARS = 20
 
 
+SIGNED_ATTRIBUTES_RESERVE = 4096  # bytes beyond the certificates: signed attributes, the signature, CMS framing
+
+
 @dataclass(frozen=True)
 class Identity:
-    """A private key (PKCS#8 DER, in memory only) and its certificate (DER)."""
+    """A private key (PKCS#8 DER, in memory only), its certificate (DER) and, for an identity imported from a PKCS#12
+    file, its issuers' certificates (DER, the signer's issuer first). The loaded key and certificates are kept with
+    it once used (`loaded_key`), so signing many documents with one identity parses them once."""
 
-    key_der: bytes
+    key_der: bytes = field(repr=False)
     cert_der: bytes
+    chain_der: tuple[bytes, ...] = ()
+
+    def __getstate__(self) -> dict[str, object]:  # pickled without the loaded key (which cannot be)
+        return {"key_der": self.key_der, "cert_der": self.cert_der, "chain_der": self.chain_der}
 
     @property
     def certificate(self) -> x509.Certificate:
         return x509.load_der_x509_certificate(self.cert_der)
+
+    @cached_property
+    def loaded_key(self) -> PrivateKeyTypes:
+        return serialization.load_der_private_key(self.key_der, password=None)
+
+    @cached_property
+    def asn1(self) -> tuple[Any, Any, tuple[Any, ...]]:
+        """(certificate, key, chain) as asn1crypto objects, for pyHanko."""
+        return (asn1_x509.Certificate.load(self.cert_der), asn1_keys.PrivateKeyInfo.load(self.key_der),
+                tuple(asn1_x509.Certificate.load(der) for der in self.chain_der))
 
 
 def _name(common_name: str, organization: str | None) -> x509.Name:
@@ -102,27 +130,151 @@ def signer_name(cert_der: bytes) -> str:
 
 
 def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_name: str, reason: str,
-             location: str | None = None, fill: dict[str, str] | None = None) -> bytes:
+             location: str | None = None, fill: dict[str, str] | None = None,
+             new_field: tuple[int, tuple[int, int, int, int]] | None = None) -> bytes:
     """`pdf` with one more signature in `field_name` (an incremental update: earlier signatures stay valid).
 
-    `fill` gives text form fields their values in the same update (the supervisor's decision, reason and date on
-    a request the requester signed): form filling is a change the earlier signatures permit."""
+    The signature carries the signer's certificate and its chain: an imported identity's own, or the office
+    authority's certificate. `fill` gives text form fields their values in the same update (the supervisor's
+    decision, reason and date on a request the requester signed): form filling is a change the earlier signatures
+    permit. `new_field` (page index, box) makes the signature field in the same update, when the document has none
+    yet (one pass over the file fewer)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigFieldSpec
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    cert = asn1_x509.Certificate.load(signer.cert_der)
-    authority = asn1_x509.Certificate.load(authority_cert_der)
-    simple = signers.SimpleSigner(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(signer.key_der),
-                                  cert_registry=SimpleCertificateStore.from_certs([cert, authority]))
+    cert, key, chain = signer.asn1
+    # An imported identity carries its own chain; one the office issued, the office authority's certificate.
+    extra = chain or (_asn1_certificate(authority_cert_der),)
+    registry = SimpleCertificateStore.from_certs([cert, *extra])
+    simple = _signer_class()(signing_cert=cert, signing_key=key, cert_registry=registry)
+    simple.loaded_key = signer.loaded_key
     meta = signers.PdfSignatureMetadata(field_name=field_name, reason=reason, location=location,
                                         md_algorithm="sha256")
+    certificates = len(signer.cert_der) + sum(len(c.dump()) for c in extra)
     out = io.BytesIO()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     if fill:
         fill_text_fields(writer, fill)
-    signers.sign_pdf(writer, meta, signer=simple, output=out)
+    # Hex in the PDF: two characters a byte. Reserving it spares pyHanko a trial signature to measure it.
+    spec = SigFieldSpec(field_name, on_page=new_field[0], box=new_field[1]) if new_field else None
+    signers.PdfSigner(meta, simple, stamp_style=_stamp_style(), new_field_spec=spec).sign_pdf(
+        writer, output=out, bytes_reserved=2 * (certificates + SIGNED_ATTRIBUTES_RESERVE))
     return out.getvalue()
+
+
+_STAMP: list[Any] = []
+
+
+def _stamp_style() -> Any:
+    """What a signature shows on the page: who signed and when, in a thin box (pyHanko's default adds its logo)."""
+    if not _STAMP:
+        from pyhanko.stamp import TextStampStyle
+
+        _STAMP.append(TextStampStyle(border_width=1, background=None,
+                                     stamp_text="Digitally signed by %(signer)s\n%(ts)s"))
+    return _STAMP[0]
+
+
+_ASN1_CERTIFICATES: dict[bytes, Any] = {}
+
+
+def _asn1_certificate(der: bytes) -> Any:
+    """The office authority's certificate, parsed once per process (it is the same for every signature)."""
+    if der not in _ASN1_CERTIFICATES:
+        if len(_ASN1_CERTIFICATES) > 16:
+            _ASN1_CERTIFICATES.clear()
+        _ASN1_CERTIFICATES[der] = asn1_x509.Certificate.load(der)
+    return _ASN1_CERTIFICATES[der]
+
+
+_SIGNER_CLASS: list[type] = []
+_CONSTANT_ATTRIBUTES = frozenset({"signing_certificate_v2", "cms_algorithm_protection"})
+_ASN1_CACHE: dict[tuple[bytes, str, str], Any] = {}
+
+
+def _cached(key: tuple[bytes, str, str], make: Any) -> Any:
+    """An asn1crypto value that is the same for every signature with one certificate, made once and kept parsed from
+    its own DER: asn1crypto serializes a value it built itself again (and again for every level above it) each time
+    it is written, which costs more than the signature."""
+    if key not in _ASN1_CACHE:
+        if len(_ASN1_CACHE) > 64:
+            _ASN1_CACHE.clear()
+        value = make()
+        _ASN1_CACHE[key] = type(value).load(value.dump())
+    return _ASN1_CACHE[key]
+
+
+def _signer_class() -> type:
+    """pyHanko's SimpleSigner, faster for many signatures with one identity: it signs with a key loaded once
+    (`loaded_key`) instead of loading it from DER for every signature (for RSA that load validates the key again,
+    which takes longer than signing), and it reuses the parts of the signature that depend only on the certificate
+    (the signing-certificate and algorithm-protection attributes, the signer's identifier and algorithms)."""
+    if _SIGNER_CLASS:
+        return _SIGNER_CLASS[0]
+    from asn1crypto import algos, cms
+    from pyhanko.sign import attributes, signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+    class CachedAttribute(attributes.CMSAttributeProvider):
+        def __init__(self, provider: Any, key: tuple[bytes, str, str]) -> None:
+            self.provider, self.key, self.attribute_type = provider, key, provider.attribute_type
+
+        async def get_attribute(self, dry_run: bool = False) -> Any:
+            if self.key not in _ASN1_CACHE:
+                made = await self.provider.get_attribute(dry_run=dry_run)
+                if dry_run:
+                    return made
+                _cached(self.key, lambda: made)
+            return _ASN1_CACHE[self.key]
+
+    class LoadedKeySigner(signers.SimpleSigner):
+        loaded_key: PrivateKeyTypes | None = None
+
+        def _signed_attr_providers(self, data_digest: bytes, digest_algorithm: str, *args: Any,
+                                   **kwargs: Any) -> Any:
+            assert self.signing_cert is not None
+            cert = self.signing_cert.dump()
+            for provider in super()._signed_attr_providers(data_digest, digest_algorithm, *args, **kwargs):
+                if provider.attribute_type in _CONSTANT_ATTRIBUTES:
+                    yield CachedAttribute(provider, (cert, digest_algorithm, provider.attribute_type))
+                else:
+                    yield provider
+
+        def signer_info(self, digest_algorithm: str, signed_attrs: Any, signature: bytes) -> Any:
+            if digest_algorithm == "shake256":
+                return super().signer_info(digest_algorithm, signed_attrs, signature)
+            cert = self.signing_cert
+            assert cert is not None
+            key = cert.dump()
+            return cms.SignerInfo({
+                "version": "v1",
+                "sid": _cached((key, "", "sid"), lambda: cms.SignerIdentifier({
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber({
+                        "issuer": cert.issuer, "serial_number": cert.serial_number})})),
+                "digest_algorithm": _cached((key, digest_algorithm, "digest"),
+                                            lambda: algos.DigestAlgorithm({"algorithm": digest_algorithm})),
+                "signature_algorithm": _cached((key, digest_algorithm, "mechanism"),
+                                               lambda: self.get_signature_mechanism_for_digest(digest_algorithm)),
+                "signed_attrs": signed_attrs, "signature": signature})
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            key = self.loaded_key
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            algorithm = mechanism.signature_algo  # as pyHanko's own sign_raw reads it
+            if algorithm == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+            if algorithm == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            if algorithm == "rsassa_pss" and isinstance(key, rsa.RSAPrivateKey):
+                pss, hash_algorithm = process_pss_params(mechanism["parameters"])
+                return key.sign(data, pss, hash_algorithm)
+            result: bytes = super().sign_raw(data, digest_algorithm)  # any other: pyHanko's way
+            return result
+
+    _SIGNER_CLASS.append(LoadedKeySigner)
+    return LoadedKeySigner
 
 
 def fill_text_fields(writer: Any, values: dict[str, str]) -> None:
@@ -133,6 +285,13 @@ def fill_text_fields(writer: Any, values: dict[str, str]) -> None:
     missing = sorted(set(values) - set(fields))
     if missing:
         raise ValueError(f"the form has no field {missing[0]!r}")
+    for name, value in values.items():
+        lacking = "".join(sorted({ch for ch in value if not _cp1252(ch)}))
+        if lacking:  # Helvetica here prints Western European text only; a "?" on a signed document is not acceptable
+            from casereview.documents.fonts import MissingGlyphs
+
+            raise MissingGlyphs(f"The {name} holds characters the form's font cannot print ({lacking!r}), so "
+                                "nothing was signed. Write it in Latin letters.")
     font = writer.add_object(generic.DictionaryObject({
         "/Type": generic.NameObject("/Font"), "/Subtype": generic.NameObject("/Type1"),
         "/BaseFont": generic.NameObject("/Helvetica"), "/Encoding": generic.NameObject("/WinAnsiEncoding")}))
@@ -152,6 +311,14 @@ def fill_text_fields(writer: Any, values: dict[str, str]) -> None:
         writer.update_container(field)
 
 
+def _cp1252(ch: str) -> bool:
+    try:
+        ch.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class SignatureReport:
     field: str
@@ -169,9 +336,13 @@ class SignatureReport:
 
 
 def verify_pdf(pdf: bytes, trust_roots_der: list[bytes]) -> list[SignatureReport]:
-    """Check every signature of a PDF against these trust roots (the office authority's certificate)."""
+    """Check every signature of a PDF against these trust roots (the office's: `identities.office_trust_roots`).
+
+    A signer's certificate must allow signing: without a key-usage extension, or with digitalSignature or
+    nonRepudiation in it (as Acrobat reads it; pyHanko alone would insist on nonRepudiation)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko_certvalidator import ValidationContext
 
     roots = [asn1_x509.Certificate.load(der) for der in trust_roots_der]
@@ -179,16 +350,27 @@ def verify_pdf(pdf: bytes, trust_roots_der: list[bytes]) -> list[SignatureReport
     reports = []
     for embedded in reader.embedded_signatures:
         context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
+        status = validate_pdf_signature(embedded, signer_validation_context=context,
+                                        key_usage_settings=KeyUsageConstraints(key_usage=set()))
         modified = status.modification_level is not None and status.modification_level.name not in (
             "NONE", "LTA_UPDATES", "FORM_FILLING")
         cert_der = status.signing_cert.dump()
+        usage_ok = signs(cert_der)
         reports.append(SignatureReport(
             field=embedded.field_name, signer=signer_name(cert_der), signed_at=status.signer_reported_dt,
-            intact=bool(status.intact and status.valid), valid=bool(status.bottom_line),
+            intact=bool(status.intact and status.valid), valid=bool(status.bottom_line) and usage_ok,
             trusted=bool(status.trusted), modified_after=modified or not status.docmdp_ok,
-            summary=status.summary()))
+            summary=status.summary() + ("" if usage_ok else ",KEY_USAGE_NOT_FOR_SIGNING")))
     return reports
+
+
+def signs(cert_der: bytes) -> bool:
+    """Whether a certificate's key usage allows signing documents (no key-usage extension allows everything)."""
+    try:
+        usage = x509.load_der_x509_certificate(cert_der).extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return usage.digital_signature or usage.content_commitment
 
 
 def random_serial() -> int:

@@ -42,6 +42,8 @@ class Op(StrEnum):
     REQUEST_EXCEPTION = "request exceptions"
     DECIDE_EXCEPTION = "decide exception requests"
     SIGN = "sign documents"
+    DRAFT_LETTERS = "draft letters and memos"
+    SIGN_LETTERS = "sign letters"
     EXPORT = "export case data"
     MANAGE_USERS = "manage users"
     OFFICE_SETTINGS = "change the office settings"
@@ -51,25 +53,28 @@ class Op(StrEnum):
     PURGE = "purge a person's records"
 
 
-_CASE_WORK = frozenset({Op.VIEW_CASES, Op.CREATE_CASE, Op.EDIT_CASE, Op.IMPORT_CASES, Op.SCREEN})
+_CASE_WORK = frozenset({Op.VIEW_CASES, Op.CREATE_CASE, Op.EDIT_CASE, Op.IMPORT_CASES, Op.SCREEN, Op.DRAFT_LETTERS})
 _ADMIN = frozenset({Op.VIEW_CASES, Op.MANAGE_USERS, Op.OFFICE_SETTINGS, Op.VIEW_AUDIT, Op.BACKUP, Op.RESTORE,
                     Op.PURGE})
 
 PERMISSIONS: dict[tuple[OfficeType, Role], frozenset[Op]] = {
     (OfficeType.PROSECUTOR, Role.ADMINISTRATOR): _ADMIN,
     (OfficeType.PROSECUTOR, Role.SUPERVISOR): _CASE_WORK | {Op.DELETE_CASE, Op.REQUEST_EXCEPTION,
-                                                           Op.DECIDE_EXCEPTION, Op.SIGN, Op.EXPORT, Op.VIEW_AUDIT,
-                                                           Op.BACKUP},
-    (OfficeType.PROSECUTOR, Role.PROSECUTOR): _CASE_WORK | {Op.REQUEST_EXCEPTION, Op.SIGN, Op.EXPORT},
+                                                           Op.DECIDE_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT,
+                                                           Op.VIEW_AUDIT, Op.BACKUP},
+    # Signing letters also needs the signing authority an administrator gives (services.letters.may_sign).
+    (OfficeType.PROSECUTOR, Role.PROSECUTOR): _CASE_WORK | {Op.REQUEST_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS,
+                                                           Op.EXPORT},
     (OfficeType.PROSECUTOR, Role.PARALEGAL): _CASE_WORK,
     (OfficeType.DEFENSE, Role.ADMINISTRATOR): _ADMIN,
-    (OfficeType.DEFENSE, Role.ATTORNEY): _CASE_WORK | {Op.DELETE_CASE, Op.SIGN, Op.EXPORT, Op.BACKUP},
+    (OfficeType.DEFENSE, Role.ATTORNEY): _CASE_WORK | {Op.DELETE_CASE, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT,
+                                                      Op.BACKUP},
     (OfficeType.DEFENSE, Role.PARALEGAL): _CASE_WORK,
 }
 
 # Operations that ask for the password again (unless it was given in the last few minutes).
-PRIVILEGED = frozenset({Op.DECIDE_EXCEPTION, Op.SIGN, Op.EXPORT, Op.MANAGE_USERS, Op.OFFICE_SETTINGS, Op.RESTORE,
-                        Op.PURGE})
+PRIVILEGED = frozenset({Op.DECIDE_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT, Op.MANAGE_USERS,
+                        Op.OFFICE_SETTINGS, Op.RESTORE, Op.PURGE})
 
 
 def allowed(office_type: OfficeType, role: Role, op: Op) -> bool:

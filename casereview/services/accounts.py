@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from casereview.services import audit, identities
 from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
+from casereview.services.access import allowed as role_allows
+from casereview.services.office import FieldProblem
 from casereview.services.passwords import (
     USER_KDF,
     check_new_password,
@@ -299,13 +301,16 @@ class UserRow:
     status_reason: str | None
     last_login_at: datetime | None
     must_change_password: bool
+    letter_signer: bool = False
+    signer_name: str | None = None
+    signer_title: str | None = None
 
 
 def list_users(session: UserSession) -> list[UserRow]:
     session.authorize(Op.MANAGE_USERS)
     with session.workspace.session() as db:
         return [UserRow(u.id, u.username, u.role, u.status, u.status_reason, u.last_login_at,
-                        u.must_change_password)
+                        u.must_change_password, u.letter_signer, u.signer_name, u.signer_title)
                 for u in db.scalars(select(m.User).order_by(m.User.username_folded))]
 
 
@@ -343,6 +348,28 @@ def set_role(session: UserSession, username: str, role: Role) -> None:
         if user.id == session.user_id and role != Role.ADMINISTRATOR:
             raise AccountProblem("You cannot take away your own administrator role: another administrator must.")
         user.role = role.value
+
+
+def set_letter_signer(session: UserSession, username: str, allowed: bool, *, name: str = "",
+                      title: str = "") -> None:
+    """Give (or take back) signing authority for letters: the head of office or a designee. `name` and `title` are
+    printed under the signature ("Jane Smith", "District Attorney"); a designee's title says so."""
+    session.authorize(Op.MANAGE_USERS)
+    name, title = name.strip(), title.strip()
+    for field_name, value in (("name", name), ("title", title)):
+        if len(value) > 200:
+            raise FieldProblem(field_name, f"The signer's {field_name} is too long: at most 200 characters.")
+    with session.acting(Op.MANAGE_USERS, "letter_signer_granted" if allowed else "letter_signer_revoked") as db:
+        user = _target(db, username)
+        set_audit_object(db, f"user:{user.id}")
+        if allowed and not role_allows(session.office_type, Role(user.role), Op.SIGN_LETTERS):
+            raise AccountProblem(f"A {user.role} does not sign letters: give the authority to a supervisor or a "
+                                 "prosecutor (the head of office or a designee), or change this user's role first.")
+        if allowed and not name:
+            raise FieldProblem("name", "Give the name printed under the signature (the signer's full name).")
+        user.letter_signer = allowed
+        if allowed:
+            user.signer_name, user.signer_title = name, title or None
 
 
 def _set_status(session: UserSession, username: str, status: str, action: str) -> None:

@@ -45,10 +45,16 @@ ACTIONS = frozenset({
     "session_locked", "session_unlocked", "reauthenticated",
     "user_created", "user_role_changed", "password_changed", "password_reset", "office_created",
     "office_settings_changed", "permission_denied",
+    "signing_identity_imported",  # a user's own PKCS#12 file, in place of the identity the office issued
+    "certificate_trusted", "certificate_untrusted",  # an administrator adds (removes) a certificate the office trusts
     # cases
     "case_created", "case_updated", "case_deleted", "screening", "import", "export",
-    # exceptions and documents (later issues use these)
-    "exception_requested", "exception_decided", "document_generated", "document_signed",
+    # exceptions and documents
+    "exception_requested", "exception_submitted", "exception_discarded", "exception_decided",
+    "document_generated", "document_signed",
+    # letters and memos
+    "letter_drafted", "letters_drafted", "letter_edited", "letter_deleted", "letter_exported", "letters_signed",
+    "letter_signer_granted", "letter_signer_revoked",
     # the case file
     "backup", "restore", "purge", "court_order", "audit_viewed", "audit_exported", "audit_anchor_exported",
     "admin_rescue",

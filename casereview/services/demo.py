@@ -154,6 +154,35 @@ def _demo_request(ws: Workspace, prosecutor: UserSession, password: str) -> None
             return
 
 
+def _demo_office(ws: Workspace, password: str) -> None:
+    """The demo office's letterhead and record-relief words, and its supervisor's signing authority for letters."""
+    from dataclasses import replace
+
+    from casereview.services.accounts import set_letter_signer
+    from casereview.services.office import read_office, update_office
+
+    admin = login(ws, "admin", password)
+    update_office(admin, replace(read_office(admin), address="125 Main Street, Lane City", phone="(555) 010-0100",
+                                 head_name="Alex Morgan", head_title="District Attorney", county="Lane County",
+                                 relief_terms={"expungement": "expungement", "sealing": "record sealing"}))
+    set_letter_signer(admin, "supervisor", True, name="Jordan Avery",
+                      title="Chief Deputy District Attorney, designee of the District Attorney")
+    admin.end()
+
+
+def _demo_letters(ws: Workspace, password: str) -> None:
+    """The section 6 letters drafted by the paralegal; one of them signed by the supervisor (the designee)."""
+    from casereview.services import letters
+
+    paralegal = login(ws, "paralegal", password)
+    drafted = letters.draft_letters(paralegal).drafted
+    paralegal.end()
+    if drafted:
+        supervisor = login(ws, "supervisor", password)
+        letters.sign_letters(supervisor, drafted[:1])
+        supervisor.end()
+
+
 def _remove(db: Path) -> None:
     for suffix in ("", ".keys", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -172,10 +201,12 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password:
     try:
         ws = workspace_for(case_file, unlock(partial, passphrase))
         add_demo_users(ws, password, kdf=user_kdf)
+        _demo_office(ws, password)
         prosecutor = login(ws, "prosecutor", password)
         import_cases(prosecutor, demo_cases(), load_builtin())
         _demo_request(ws, prosecutor, password)
         prosecutor.end()
+        _demo_letters(ws, password)
         case_file.close()
         for suffix in ("-wal", "-shm", ".keys", ""):
             piece = Path(f"{partial}{suffix}")

@@ -6,22 +6,29 @@ supervisor's decision filled in and signed on the same document). Every step is 
 nobody decides their own request. A request may cover only charges the policy declines: a `protect` charge, or a
 charge against a person the case records as a victim, is refused with the section that says why (section 2: the
 policy must not become a way to pressure a victim). Each signed document is kept byte for byte.
+
+What the window needs to show requests is here too: a case's requests (`requests_for_case`), one request
+(`request_detail`), a user's own (`my_requests`), the queue of requests waiting for a decision (`queue`), a stored
+document's bytes (`document_bytes`) and a copy of it written out (`save_document`, audited as an export).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from casereview.documents.exception_request import RequestText, render_request
 from casereview.documents.signing import sign_pdf
-from casereview.policy.case import VICTIM_FACTS
-from casereview.policy.engine import screen_case
+from casereview.policy.case import VICTIM_FACTS, Case, ExceptionEntry
+from casereview.policy.engine import ChargeDecision, screen_case
+from casereview.policy.profile import PolicyProfile
 from casereview.services import cases, identities
 from casereview.services.access import Op
 from casereview.services.office import FieldProblem, office_of, office_policy
@@ -37,13 +44,67 @@ class RequestRefused(AccessProblem):
 
 
 @dataclass(frozen=True)
-class RequestRow:
+class RequestCharge:
+    """One charge a request covers, as the request names it."""
+
+    id: str  # the charge's id in its case ("1", "2", …)
+    offense: str  # in words: "selling sex"
+    statute: str | None
+    person: str  # the charged person's name (or id)
+
+    def words(self) -> str:
+        return f"{self.id} ({self.offense}{', ' + self.statute if self.statute else ''})"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A signed document kept in the case file (its bytes: `document_bytes`)."""
+
+    id: int
+    request_id: int
+    case_number: str
+    stage: str  # submitted (the requester's signature) | decided (the supervisor's added)
+    signed_by: str
+    created_at: datetime  # UTC, without a zone (as stored)
+
+    @property
+    def file_name(self) -> str:
+        """The name a copy is saved under unless the user chooses another: case number, request and stage."""
+        return f"{self.case_number}-exception-request-{self.request_id}-{self.stage}.pdf".replace("/", "_")
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """A request with what a screen shows of it: who asked, for which charges, why, who decided and their reason,
+    when each step happened, and its signed documents (oldest first)."""
+
     id: int
     case_number: str
-    status: str
-    charges: tuple[str, ...]
+    status: str  # draft | submitted | approved | denied
+    ground: str  # a key of GROUNDS
+    ground_words: str  # the policy's own words for it
+    charges: tuple[RequestCharge, ...]
+    public_safety: str
+    justification: str
+    evidence: str
     requester_id: int
-    ground: str
+    requester: str
+    supervisor_id: int | None
+    supervisor: str | None
+    reason: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    documents: tuple[DocumentInfo, ...]
+
+    @property
+    def charge_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.charges)
+
+    @property
+    def latest_document(self) -> DocumentInfo | None:
+        """The newest signed document (the decided one carries both signatures)."""
+        return self.documents[-1] if self.documents else None
 
 
 def _required(value: str, field: str, what: str) -> str:
@@ -53,41 +114,85 @@ def _required(value: str, field: str, what: str) -> str:
     return clean
 
 
-def draft_request(user: UserSession, case_number: str, charge_ids: Sequence[str], *, ground: str,
-                  public_safety: str, justification: str, evidence: str) -> int:
-    """A draft request for some of a case's charges; returns its id. Refused for charges the policy does not
-    decline, and for any charge against a person the case records as a victim."""
-    user.authorize(Op.REQUEST_EXCEPTION)
+def check_texts(*, ground: str, public_safety: str, justification: str, evidence: str,
+                charge_ids: Sequence[str] = ("?",)) -> tuple[str, str, str]:
+    """The request's statements trimmed; FieldProblem names the first one missing (checked before anything is
+    asked or stored, so the window can say which box to fill before it asks for a password)."""
     if ground not in GROUNDS:
-        raise FieldProblem("ground", f"Choose a ground: {', '.join(GROUNDS)}.")
+        raise FieldProblem("ground", "Choose the ground of the request (section 8).")
     texts = (_required(public_safety, "public_safety", "why public safety requires the deviation"),
              _required(justification, "justification", "the justification"),
              _required(evidence, "evidence", "the evidence relied on"))
     if not charge_ids:
         raise FieldProblem("charges", "Choose at least one charge.")
+    return texts
+
+
+def check_reason(reason: str) -> str:
+    """A supervisor's written reason, trimmed; FieldProblem("reason") when there is none."""
+    return _required(reason, "reason", "the reason for the decision")
+
+
+def victims(case: Case) -> set[str]:
+    """The people the case records as victims: trafficked, or the target of a fact that makes a victim."""
+    return {p.id for p in case.people if p.trafficking_victim} | {
+        f.against for f in case.facts if f.type in VICTIM_FACTS and f.against}
+
+
+def charge_refusal(case: Case, decision: ChargeDecision, profile: PolicyProfile) -> str | None:
+    """Why no exception may be requested for this charge (citing the section), or None when one may."""
+    victim = decision.person in victims(case)
+    if decision.decision == "protect" or victim:
+        section = "2" if victim and decision.decision != "protect" else decision.sections[0]
+        return (f"Charge {decision.charge} cannot be the subject of an exception request: the policy treats the "
+                f"charged person as a victim (section {section}: “{profile.quote(section)}”).")
+    if decision.decision != "decline":
+        return (f"Charge {decision.charge} is screened {decision.decision}, not decline: section "
+                f"{profile.exception_section} exceptions are only for charges the policy declines.")
+    return None
+
+
+def with_requests(case: Case, requests: Iterable[RequestInfo]) -> Case:
+    """The case with its requests made in CaseReview after the recorded exception entries (the last entry for a
+    charge decides), to screen it as the stored screening does: an approved request makes a declined charge a
+    charge under section 8."""
+    entries = tuple(ExceptionEntry(charge, r.status, r.ground) for r in sorted(requests, key=lambda r: r.id)
+                    for charge in r.charge_ids)
+    return replace(case, exceptions=case.exceptions + entries) if entries else case
+
+
+def waiting_charges(requests: Iterable[RequestInfo]) -> dict[str, int]:
+    """Charge id → the submitted request waiting for a decision on it."""
+    return {charge: r.id for r in requests if r.status == "submitted" for charge in r.charge_ids}
+
+
+def draft_request(user: UserSession, case_number: str, charge_ids: Sequence[str], *, ground: str,
+                  public_safety: str, justification: str, evidence: str) -> int:
+    """A draft request for some of a case's charges; returns its id. Refused for charges the policy does not
+    decline, for any charge against a person the case records as a victim, and for a charge whose earlier
+    request still waits for a decision."""
+    user.authorize(Op.REQUEST_EXCEPTION)
+    texts = check_texts(ground=ground, public_safety=public_safety, justification=justification,
+                        evidence=evidence, charge_ids=charge_ids)
     profile, presumptive = office_policy(user.workspace)
     with user.acting(Op.REQUEST_EXCEPTION, "exception_requested") as db:
         row = cases.load_case(db, case_number)
         spec_case = cases.to_spec(row)
-        decisions = {d.charge: d for d in screen_case(spec_case, profile, presumptive=presumptive).charges}
+        decisions = {d.charge: d for d in screen_case(cases.with_requests(db, row, spec_case), profile,
+                                                      presumptive=presumptive).charges}
         by_id = {c.local_id: c for c in row.charges}
-        victims = {p.id for p in spec_case.people if p.trafficking_victim} | {
-            f.against for f in spec_case.facts if f.type in VICTIM_FACTS and f.against}
+        waiting = {c.local_id: w.id for w in db.scalars(select(m.ExceptionWorkflow).where(
+            m.ExceptionWorkflow.case_id == row.id, m.ExceptionWorkflow.status == "submitted")) for c in w.charges}
         chosen = []
         for charge_id in charge_ids:
             if charge_id not in by_id:
                 raise FieldProblem("charges", f"Case {case_number} has no charge {charge_id}.")
-            decision = decisions[charge_id]
-            if decision.decision == "protect" or decision.person in victims:
-                section = "2" if decision.person in victims and decision.decision != "protect" else \
-                    decision.sections[0]
-                raise RequestRefused(
-                    f"Charge {charge_id} cannot be the subject of an exception request: the policy treats the "
-                    f"charged person as a victim (section {section}: “{profile.quote(section)}”).")
-            if decision.decision != "decline":
-                raise RequestRefused(f"Charge {charge_id} is screened {decision.decision}, not decline: section "
-                                     f"{profile.exception_section} exceptions are only for charges the policy "
-                                     "declines.")
+            refusal = charge_refusal(spec_case, decisions[charge_id], profile)
+            if refusal is not None:
+                raise RequestRefused(refusal)
+            if charge_id in waiting:
+                raise RequestRefused(f"Charge {charge_id} already has a request waiting for a supervisor's decision "
+                                     f"(request {waiting[charge_id]}).")
             chosen.append(by_id[charge_id])
         request = m.ExceptionWorkflow(case_id=row.id, status="draft", ground=ground, public_safety=texts[0],
                                       justification=texts[1], evidence=texts[2], requester_id=user.user_id,
@@ -142,7 +247,7 @@ def submit_request(user: UserSession, request_id: int) -> bytes:
         _store(db, request, signed, "submitted", user)
         request.status, request.submitted_at = "submitted", naive(user.workspace.now())
         user.audit(db, "document_generated", f"request:{request_id}")
-        user.audit(db, "exception_requested", f"request:{request_id}")
+        user.audit(db, "exception_submitted", f"request:{request_id}")
         cases.screen_row(db, request.charges[0].case, office_policy(user.workspace)[0])
         return signed
 
@@ -151,7 +256,7 @@ def decide_request(user: UserSession, request_id: int, *, approve: bool, reason:
     """A supervisor approves or denies a submitted request with a written reason, signing the same document (the
     decision fields filled in the same update). Nobody decides their own request."""
     user.authorize(Op.DECIDE_EXCEPTION)
-    reason = _required(reason, "reason", "the reason for the decision")
+    reason = check_reason(reason)
     mine = identities.signing_identity(user)
     authority = identities.authority_certificate(user.workspace)
     with user.acting(Op.DECIDE_EXCEPTION, "exception_decided", f"request:{request_id}") as db:
@@ -178,25 +283,148 @@ def decide_request(user: UserSession, request_id: int, *, approve: bool, reason:
         return signed
 
 
-def queue(user: UserSession) -> list[RequestRow]:
-    """The requests waiting for a supervisor's decision."""
+def submit_new(user: UserSession, case_number: str, charge_ids: Sequence[str], *, ground: str,
+               public_safety: str, justification: str, evidence: str) -> int:
+    """Draft a request and sign and submit it at once; returns its id. When it cannot be signed, the draft is
+    not kept (nothing half-done is left behind)."""
+    user.authorize(Op.REQUEST_EXCEPTION)
+    user.authorize(Op.SIGN)
+    identities.signing_identity(user)  # a user who cannot sign learns it before anything is stored
+    request_id = draft_request(user, case_number, charge_ids, ground=ground, public_safety=public_safety,
+                               justification=justification, evidence=evidence)
+    try:
+        submit_request(user, request_id)
+    except BaseException:
+        discard_draft(user, request_id)
+        raise
+    return request_id
+
+
+def discard_draft(user: UserSession, request_id: int) -> None:
+    """Delete a draft (only its requester may; a submitted request is part of the record and stays)."""
+    with user.acting(Op.REQUEST_EXCEPTION, "exception_discarded", f"request:{request_id}") as db:
+        request = db.get(m.ExceptionWorkflow, request_id)
+        if request is None or request.requester_id != user.user_id:
+            raise RequestRefused("Only the person who drafted a request may discard it.")
+        if request.status != "draft":
+            raise RequestRefused(f"This request is {request.status}: only a draft can be discarded.")
+        db.delete(request)
+
+
+# ------------------------------------------------------------------------------------------- reading requests
+
+
+def _loaded() -> tuple[ORMOption, ...]:
+    return (selectinload(m.ExceptionWorkflow.charges).selectinload(m.Charge.party),
+            selectinload(m.ExceptionWorkflow.charges).selectinload(m.Charge.case))
+
+
+def _infos(db: Session, user: UserSession, rows: Sequence[m.ExceptionWorkflow]) -> list[RequestInfo]:
+    if not rows:
+        return []
+    profile, _presumptive = office_policy(user.workspace)
+    ids = [r.id for r in rows]
+    documents: dict[int, list[m.SignedDocument]] = {}
+    for doc in db.scalars(select(m.SignedDocument).where(m.SignedDocument.workflow_id.in_(ids))
+                          .order_by(m.SignedDocument.id)):
+        documents.setdefault(doc.workflow_id or 0, []).append(doc)
+    people = {r.requester_id for r in rows} | {r.supervisor_id for r in rows if r.supervisor_id} | {
+        d.signed_by for docs in documents.values() for d in docs}
+    names: dict[int, str] = {row.id: row.username for row in db.execute(
+        select(m.User.id, m.User.username).where(m.User.id.in_(people)))}
+    numbers: dict[int, str] = {row.id: row.case_number for row in db.execute(
+        select(m.Case.id, m.Case.case_number).where(m.Case.id.in_({r.case_id for r in rows})))}
+    out = []
+    for r in rows:
+        number = numbers.get(r.case_id, "")
+        out.append(RequestInfo(
+            id=r.id, case_number=number, status=r.status, ground=r.ground,
+            ground_words=profile.exception_grounds.get(r.ground, r.ground.replace("_", " ")),
+            charges=tuple(RequestCharge(c.local_id, c.offense.replace("_", " "), c.statute,
+                                        c.party.name or c.party.local_id) for c in r.charges),
+            public_safety=r.public_safety, justification=r.justification, evidence=r.evidence,
+            requester_id=r.requester_id, requester=names.get(r.requester_id, f"user {r.requester_id}"),
+            supervisor_id=r.supervisor_id,
+            supervisor=names.get(r.supervisor_id, f"user {r.supervisor_id}") if r.supervisor_id else None,
+            reason=r.decision_reason, created_at=r.created_at, submitted_at=r.submitted_at,
+            decided_at=r.decided_at,
+            documents=tuple(DocumentInfo(d.id, r.id, number, d.stage, names.get(d.signed_by, f"user {d.signed_by}"),
+                                         d.created_at) for d in documents.get(r.id, []))))
+    return out
+
+
+def requests_for_case(user: UserSession, case_number: str) -> list[RequestInfo]:
+    """Every request made in CaseReview for a case, oldest first, with its status and documents."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        case_id = cases.case_id(db, case_number)
+        rows = db.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.case_id == case_id)
+                          .order_by(m.ExceptionWorkflow.id).options(*_loaded())).all()
+        return _infos(db, user, rows)
+
+
+def request_detail(user: UserSession, request_id: int) -> RequestInfo:
+    """One request: its texts, charges, requester, supervisor and reason, dates and documents."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        row = db.get(m.ExceptionWorkflow, request_id, options=_loaded())
+        if row is None:
+            raise RequestRefused(f"There is no request {request_id} in this case file (a discarded draft, or a "
+                                 "purged case).")
+        return _infos(db, user, [row])[0]
+
+
+def my_requests(user: UserSession) -> list[RequestInfo]:
+    """The user's own requests, newest first: drafts to submit or discard, and those submitted or decided."""
+    user.authorize(Op.REQUEST_EXCEPTION)
+    with user.workspace.session() as db:
+        rows = db.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.requester_id == user.user_id)
+                          .order_by(m.ExceptionWorkflow.id.desc()).options(*_loaded())).all()
+        return _infos(db, user, rows)
+
+
+def queue(user: UserSession) -> list[RequestInfo]:
+    """The requests waiting for a supervisor's decision, the longest-waiting first."""
     user.authorize(Op.DECIDE_EXCEPTION)
     with user.workspace.session() as db:
         waiting = db.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.status == "submitted")
-                             .order_by(m.ExceptionWorkflow.submitted_at)).all()
-        return [RequestRow(r.id, r.charges[0].case.case_number if r.charges else "", r.status,
-                           tuple(c.local_id for c in r.charges), r.requester_id, r.ground) for r in waiting]
+                             .order_by(m.ExceptionWorkflow.submitted_at, m.ExceptionWorkflow.id)
+                             .options(*_loaded())).all()
+        return _infos(db, user, waiting)
+
+
+def document_bytes(user: UserSession, doc_id: int) -> bytes:
+    """A stored signed document, byte for byte (to show it; a copy leaves the file only through
+    `save_document`)."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        doc = db.get(m.SignedDocument, doc_id)
+        if doc is None:
+            raise RequestRefused(f"There is no document {doc_id} in this case file.")
+        return doc.pdf
+
+
+def save_document(user: UserSession, doc_id: int, path: Path) -> Path:
+    """Write a stored signed document to `path` exactly as signed: owner-only, in one step (a temporary file
+    moved into place), audited as an export."""
+    with user.acting(Op.EXPORT, "export", f"document:{doc_id}") as db:
+        doc = db.get(m.SignedDocument, doc_id)
+        if doc is None:
+            raise RequestRefused(f"There is no document {doc_id} in this case file.")
+        write_private(path, doc.pdf)
+    return path
 
 
 def export_documents(user: UserSession, out: Path) -> list[Path]:
-    """Every stored signed document, written byte for byte (owner-only) into `out`."""
+    """Every stored signed document (requests and letters), written byte for byte (owner-only) into `out`."""
     user.authorize(Op.EXPORT)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with user.acting(Op.EXPORT, "export", "documents") as db:
         for doc in db.scalars(select(m.SignedDocument).order_by(m.SignedDocument.id)):
             number = db.get(m.Case, doc.case_id)
-            name = f"{number.case_number if number else doc.case_id}-{doc.kind}-{doc.workflow_id}-{doc.stage}.pdf"
+            which = f"request{doc.workflow_id}" if doc.workflow_id is not None else f"letter{doc.letter_id}"
+            name = f"{number.case_number if number else doc.case_id}-{doc.kind}-{which}-{doc.stage}.pdf"
             path = out / name.replace("/", "_")
             write_private(path, doc.pdf)
             written.append(path)

@@ -4,23 +4,44 @@ attorney), issued when the account is created and again when an administrator re
 
 The authority's key is wrapped by a key derived from the case file's key; a signer's key is wrapped by that user's
 own key, which only their password unwraps — the office passphrase alone cannot sign as anyone.
+
+A signer may instead import a PKCS#12 file the office already has (`import_pkcs12`): its key, certificate and
+issuers' certificates become the user's identity. The file is accepted only when its chain reaches a certificate the
+office already trusts: its own authority, or one an administrator added (`trust_certificate`). Trusting an
+authority means trusting every certificate it issues, in anyone's name, so that decision is an administrator's
+alone; a signer's import never adds to the office's trust (`office_trust_roots`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casereview.documents.signing import Identity, certificate_pem, issue_signer, make_office_authority
-from casereview.services.access import Role
-from casereview.services.session import AccessProblem, UserSession, Workspace, naive
+from casereview.documents.signing import (
+    Identity,
+    certificate_pem,
+    issue_signer,
+    make_office_authority,
+    signer_name,
+    signs,
+)
+from casereview.services.access import Op, Role
+from casereview.services.session import AccessProblem, UserSession, Workspace, naive, set_audit_object
 from casereview.store import models as m
 from casereview.store.safe_write import write_private
 
@@ -28,8 +49,17 @@ SIGNING_ROLES = frozenset({Role.ADMINISTRATOR.value, Role.SUPERVISOR.value, Role
                            Role.ATTORNEY.value})
 
 
+MIN_RSA_BITS = 2048
+MIN_EC_BITS = 256
+MAX_CHAIN = 8
+
+
 class NoSigningIdentity(AccessProblem):
     pass
+
+
+class IdentityRefused(AccessProblem):
+    """A PKCS#12 file that cannot become the user's signing identity; the message says why. Nothing was changed."""
 
 
 def _seal(key: bytes, secret: bytes, aad: str) -> bytes:
@@ -103,7 +133,9 @@ def signing_identity(session: UserSession) -> Identity:
         except InvalidTag:
             raise NoSigningIdentity("This signing identity belongs to an earlier password of the account: an "
                                     "administrator must issue a new one.") from None
-        return Identity(key, row.cert_der)
+        chain = tuple(c.public_bytes(serialization.Encoding.DER)
+                      for c in x509.load_pem_x509_certificates(row.chain_pem.encode())) if row.chain_pem else ()
+        return Identity(key, row.cert_der, chain)
 
 
 def authority_certificate(ws: Workspace) -> bytes:
@@ -118,3 +150,372 @@ def export_authority_certificate(ws: Workspace, out: Path) -> Path:
     der = authority_certificate(ws)
     write_private(out, certificate_pem(der) if out.suffix.lower() == ".pem" else der)
     return out
+
+
+def office_trust_roots(ws: Workspace) -> list[bytes]:
+    """The certificates (DER) a signature of this office must chain to: the office authority's, then those an
+    administrator added (`trust_certificate`). Every check of a document against the office uses these."""
+    authority = authority_certificate(ws)
+    with ws.session() as db:
+        imported = db.scalars(select(m.TrustedCertificate.cert_der).order_by(m.TrustedCertificate.id)).all()
+    return [authority, *(der for der in imported if der != authority)]
+
+
+# ------------------------------------------------------------------------------------------- PKCS#12 import
+
+
+def _refuse(problem: str) -> IdentityRefused:
+    return IdentityRefused(f"{problem} Nothing was changed: your signing identity is the one you had.")
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _spki(public_key: PublicKeyTypes) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _subject(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string() or "(no name)"
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _is_authority(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _check_dates(cert: x509.Certificate, what: str, now: datetime) -> None:
+    if now < cert.not_valid_before_utc:
+        raise _refuse(f"{what} is not valid yet: it is valid from {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.")
+    if now > cert.not_valid_after_utc:
+        raise _refuse(f"{what} expired on {cert.not_valid_after_utc:%Y-%m-%d}. Ask whoever issued it for a new one.")
+
+
+def _signing_key(key: object) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise _refuse(f"The file's RSA key has {key.key_size} bits; a signing key needs at least {MIN_RSA_BITS}.")
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.key_size < MIN_EC_BITS:
+            raise _refuse(f"The file's elliptic-curve key ({key.curve.name}) is too weak; a signing key needs a curve "
+                          f"of at least {MIN_EC_BITS} bits, such as P-256.")
+        return key
+    raise _refuse(f"The file's key is of a kind CaseReview cannot sign with ({type(key).__name__.lstrip('_')}); use "
+                  "an RSA key (2048 bits or more) or an elliptic-curve (EC) key.")
+
+
+def _chain(cert: x509.Certificate, others: list[x509.Certificate], now: datetime) -> list[x509.Certificate]:
+    """The certificates from `cert`'s issuer up to the root it ends at, from `others` (in any order). Refused when
+    the chain is incomplete, or an issuer is not an authority or not valid now."""
+    path: list[x509.Certificate] = []
+    current = cert
+    while not _issued_by(current, current):  # up to a self-signed root
+        issuer = next((c for c in others if c not in path and c != current and _issued_by(current, c)), None)
+        if issuer is None:
+            raise _refuse(f"The file does not hold the certificate of the authority that issued "
+                          f"{'your certificate' if current is cert else _subject(current)} "
+                          f"({current.issuer.rfc4514_string()}), so the chain cannot be checked up to its root. "
+                          "Export the PKCS#12 file again with its whole certificate chain.")
+        if not _is_authority(issuer):
+            raise _refuse(f"The certificate {_subject(issuer)} in the chain is not a certificate authority's.")
+        _check_dates(issuer, f"The chain's certificate {_subject(issuer)}", now)
+        path.append(issuer)
+        current = issuer
+        if len(path) > MAX_CHAIN:
+            raise _refuse("The file's certificate chain is too long.")
+    return path
+
+
+def import_pkcs12(session: UserSession, data: bytes, password: bytes | None) -> str:
+    """Make a PKCS#12 file (a private key, its certificate and the issuers' certificates, usually protected by a
+    password) the signing identity of the logged-in user, in place of the one the office authority issued.
+    Privileged (the password must have been given recently). Returns the name the certificate gives its holder.
+
+    Refused, with nothing changed, for a wrong password, a file without a key or certificate, a key that is not the
+    certificate's, a certificate not valid now or not meant for signing, a key CaseReview cannot sign with, an
+    incomplete chain — and when no certificate of the chain is one the office already trusts (its authority, or one
+    an administrator added with `trust_certificate`): an import never adds to what the office trusts."""
+    session.authorize(Op.SIGN)
+    ws = session.workspace
+    try:
+        key, cert, others = pkcs12.load_key_and_certificates(data, password)
+    except UnsupportedAlgorithm:
+        raise _refuse("The PKCS#12 file is protected with an old kind of encryption CaseReview cannot read: export it "
+                      "again with AES encryption.") from None
+    except ValueError as exc:
+        if "password" in str(exc).lower():
+            raise _refuse("The PKCS#12 file's password is wrong or missing (or the file is damaged).") from None
+        raise _refuse("This is not a PKCS#12 file (.p12 or .pfx), or it is damaged.") from None
+    if key is None:
+        raise _refuse("The PKCS#12 file holds no private key, only certificates: a signing identity needs the key.")
+    signing_key = _signing_key(key)
+    if cert is None:  # some tools put every certificate among the "others"
+        cert = next((c for c in others if _spki(c.public_key()) == _spki(signing_key.public_key())), None)
+        if cert is None and any(not _is_authority(c) for c in others):
+            raise _refuse("The PKCS#12 file's key does not belong to its certificate.")
+        if cert is None:
+            raise _refuse("The PKCS#12 file holds no certificate for its key.")
+    if _spki(cert.public_key()) != _spki(signing_key.public_key()):
+        raise _refuse("The PKCS#12 file's key does not belong to its certificate.")
+    now = datetime.now(UTC)  # real time: certificates outlive the clock tests move
+    _check_dates(cert, "The certificate", now)
+    if not signs(_der(cert)):  # the same rule verify_pdf applies
+        raise _refuse("The certificate is not meant for signing: its key usage allows neither digital signatures "
+                      "nor non-repudiation.")
+    chain = _chain(cert, [c for c in others if c != cert], now)
+    trusted = set(office_trust_roots(ws))
+    if not any(_der(c) in trusted for c in (cert, *chain)):
+        root = chain[-1] if chain else cert
+        what = (f"the authority your certificate comes from ({_subject(root)})" if chain
+                else f"your certificate, which is self-signed ({_subject(root)})")
+        raise _refuse(f"The office does not trust {what}. Trusting it is an administrator's decision: give an "
+                      "administrator that certificate (as a .pem, .crt, .cer or .der file), to add under "
+                      "Administration → Trusted certificates, or with python -m casereview office trust DB ROOT.pem "
+                      "--user ADMIN. Then import the file again.")
+    key_der = signing_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+    with session.acting(Op.SIGN, "signing_identity_imported", f"user:{session.user_id}") as db:
+        stamp = naive(ws.now())
+        for old in db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == session.user_id,
+                                                              m.SigningIdentity.revoked_at.is_(None))):
+            old.revoked_at = stamp
+        db.add(m.SigningIdentity(
+            user_id=session.user_id, cert_der=_der(cert), created_at=stamp,
+            wrapped_key=_seal(session.user_key, key_der, f"signing key:{ws.file_id}:{session.user_id}"),
+            chain_pem="".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain)))
+        db.flush()
+    return signer_name(_der(cert))
+
+
+# --------------------------------------------------------------------------------- what the office trusts
+
+
+class TrustRefused(AccessProblem):
+    """A certificate the office cannot begin (or stop) trusting; the message says why. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What people check about a certificate before trusting it."""
+
+    subject: str  # the whole name, as RFC 4514 writes it
+    name: str  # its common name
+    issuer: str
+    sha256: str  # the fingerprint, 64 hexadecimal digits (`fingerprint` writes it for people)
+    not_before: datetime  # UTC
+    not_after: datetime  # UTC
+    self_signed: bool
+    authority: bool  # a certificate authority's (it may issue certificates)
+
+
+@dataclass(frozen=True)
+class TrustedRow:
+    """A certificate an administrator added to what the office trusts."""
+
+    id: int
+    subject: str
+    name: str  # its common name
+    label: str  # the administrator's words for it (its subject when none were given)
+    sha256: str
+    not_after: datetime  # UTC
+    added_at: datetime  # UTC, as stored
+    added_by: str  # the administrator's user name
+    signers: tuple[str, ...]  # users whose present signing identity chains to it
+
+
+@dataclass(frozen=True)
+class MyIdentity:
+    """The logged-in user's present signing certificate."""
+
+    subject: str
+    name: str
+    issuer: str
+    not_after: datetime  # UTC
+    imported: bool  # from the user's own PKCS#12 file, not issued by the office authority
+    trusted: bool  # its chain reaches a certificate the office trusts now
+
+
+def fingerprint(sha256: str) -> str:
+    """A SHA-256 fingerprint as authorities publish it: ``3A:F0:…`` (32 pairs)."""
+    return ":".join(sha256[i:i + 2] for i in range(0, len(sha256), 2)).upper()
+
+
+def _facts(cert: x509.Certificate) -> CertificateFacts:
+    der = _der(cert)
+    return CertificateFacts(subject=_subject(cert), name=signer_name(der), issuer=cert.issuer.rfc4514_string(),
+                            sha256=hashlib.sha256(der).hexdigest(), not_before=cert.not_valid_before_utc,
+                            not_after=cert.not_valid_after_utc, self_signed=_issued_by(cert, cert),
+                            authority=_is_authority(cert))
+
+
+def _load_certificate(data: bytes) -> x509.Certificate:
+    """One certificate from a PEM or DER file."""
+    not_one = TrustRefused("This is not a certificate file (.pem, .crt, .cer or .der), or it is damaged. (A .p12 "
+                           "or .pfx file holds a private key: that is for a signer's own signing certificate, not "
+                           "for this.) Nothing was changed.")
+    if b"-----BEGIN" in data:
+        try:
+            found = x509.load_pem_x509_certificates(data)
+        except ValueError:
+            raise not_one from None
+        if len(found) != 1:
+            raise TrustRefused(f"The file holds {len(found)} certificates: add them one file at a time (the "
+                               "authority's root certificate is usually enough). Nothing was changed.")
+        return found[0]
+    try:
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise not_one from None
+
+
+def _weakness(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+        return f"its RSA key has {key.key_size} bits (at least {MIN_RSA_BITS} are needed)"
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < MIN_EC_BITS:
+        return f"its elliptic-curve key ({key.curve.name}) is too weak"
+    return ""
+
+
+def certificate_to_trust(session: UserSession, data: bytes) -> CertificateFacts:
+    """Read a certificate file (PEM or DER) an administrator means to trust, and check it could be: one
+    certificate, an authority's or a self-signed one, valid now, with a strong enough key, not trusted already.
+    Changes nothing; refused with `TrustRefused` (the window shows the facts before asking whether to trust)."""
+    session.ensure_active()
+    cert = _load_certificate(data)
+    facts = _facts(cert)
+    if not facts.authority and not facts.self_signed:
+        raise TrustRefused(f"This certificate ({facts.subject}) belongs to a person or a computer, not to an "
+                           f"authority: trust the certificate of the authority that issued it ({facts.issuer}) "
+                           "instead. Nothing was changed.")
+    now = datetime.now(UTC)  # real time, as for imports
+    if now < facts.not_before:
+        raise TrustRefused(f"The certificate {facts.subject} is not valid yet: it is valid from "
+                           f"{facts.not_before:%Y-%m-%d %H:%M} UTC. Nothing was changed.")
+    if now > facts.not_after:
+        raise TrustRefused(f"The certificate {facts.subject} expired on {facts.not_after:%Y-%m-%d}: ask the "
+                           "authority for its current certificate. Nothing was changed.")
+    if weak := _weakness(cert):
+        raise TrustRefused(f"The certificate {facts.subject} cannot be trusted: {weak}. Nothing was changed.")
+    ws = session.workspace
+    if _der(cert) == authority_certificate(ws):
+        raise TrustRefused("This is the office's own authority certificate: the office always trusts it. Nothing "
+                           "was changed.")
+    with ws.session() as db:
+        known = db.scalars(select(m.TrustedCertificate).where(m.TrustedCertificate.sha256 == facts.sha256)).first()
+        if known is not None:
+            raise TrustRefused(f"The office already trusts this certificate ({known.label}, number {known.id}). "
+                               "Nothing was changed.")
+    return facts
+
+
+def trust_certificate(session: UserSession, data: bytes, label: str = "") -> str:
+    """Trust a certificate (PEM or DER) beside the office authority: an authority's (a root or an intermediate) or
+    a self-signed one, valid now (`certificate_to_trust` says what is refused). Every certificate it issues — in
+    anyone's name — then checks out as the office's, and signers may import PKCS#12 files that chain to it. Only
+    an administrator decides this (changing the office settings, password given recently); audited
+    ``certificate_trusted``. Returns the certificate's subject."""
+    session.authorize(Op.OFFICE_SETTINGS)
+    facts = certificate_to_trust(session, data)
+    der = _der(_load_certificate(data))
+    with session.acting(Op.OFFICE_SETTINGS, "certificate_trusted") as db:
+        row = m.TrustedCertificate(cert_der=der, sha256=facts.sha256, label=label.strip() or facts.subject,
+                                   added_at=naive(session.workspace.now()), added_by=session.user_id)
+        db.add(row)
+        db.flush()
+        set_audit_object(db, f"certificate:{row.id}:{facts.sha256[:16]}")
+    return facts.subject
+
+
+def untrust_certificate(session: UserSession, cert_id: int) -> str:
+    """Stop trusting a certificate an administrator added (the office authority is not one of them: it is always
+    trusted). Only an administrator; audited ``certificate_untrusted``. Returns its label.
+
+    From then on, every document signed with a certificate that chains only to it — signed before or after —
+    checks out as intact but NOT trusted, and signers whose identity chains to it (`TrustedRow.signers`) sign
+    documents nobody here trusts until they import a file from an authority the office trusts, or an
+    administrator resets their password (which issues them an identity from the office authority)."""
+    session.authorize(Op.OFFICE_SETTINGS)
+    with session.workspace.session() as db:
+        if db.get(m.TrustedCertificate, cert_id) is None:
+            raise TrustRefused(f"The office trusts no added certificate numbered {cert_id} (the office's own "
+                               "authority is always trusted and cannot be removed). Nothing was changed.")
+    with session.acting(Op.OFFICE_SETTINGS, "certificate_untrusted", f"certificate:{cert_id}") as db:
+        row = db.get(m.TrustedCertificate, cert_id)
+        if row is None:
+            raise TrustRefused("Another administrator removed that certificate meanwhile. Nothing was changed.")
+        set_audit_object(db, f"certificate:{row.id}:{row.sha256[:16]}")
+        label = row.label
+        db.delete(row)
+    return label
+
+
+def trusted_certificates(session: UserSession) -> list[TrustedRow]:
+    """The certificates administrators added (oldest first), for anyone logged in; the office authority, always
+    trusted, is not among them (`office_authority`)."""
+    session.ensure_active()
+    with session.workspace.session() as db:
+        rows = db.scalars(select(m.TrustedCertificate).order_by(m.TrustedCertificate.id)).all()
+        names = dict(db.execute(select(m.User.id, m.User.username)).all())
+        current = db.execute(select(m.SigningIdentity.user_id, m.SigningIdentity.cert_der,
+                                    m.SigningIdentity.chain_pem)
+                             .where(m.SigningIdentity.revoked_at.is_(None),
+                                    m.SigningIdentity.chain_pem.is_not(None))).all()
+    signers: dict[bytes, list[str]] = {}
+    for user_id, cert_der, chain_pem in current:
+        for der in {cert_der, *_chain_der(chain_pem)}:
+            signers.setdefault(der, []).append(names.get(user_id, f"user {user_id}"))
+    found = []
+    for row in rows:
+        cert = x509.load_der_x509_certificate(row.cert_der)
+        found.append(TrustedRow(id=row.id, subject=_subject(cert), name=signer_name(row.cert_der), label=row.label,
+                                sha256=row.sha256, not_after=cert.not_valid_after_utc, added_at=row.added_at,
+                                added_by=names.get(row.added_by, f"user {row.added_by}"),
+                                signers=tuple(sorted(signers.get(row.cert_der, []), key=str.casefold))))
+    return found
+
+
+def _chain_der(chain_pem: str | None) -> list[bytes]:
+    return [_der(c) for c in x509.load_pem_x509_certificates(chain_pem.encode())] if chain_pem else []
+
+
+def office_authority(session: UserSession) -> CertificateFacts:
+    """The office authority's certificate, always trusted (for anyone logged in)."""
+    session.ensure_active()
+    return _facts(x509.load_der_x509_certificate(authority_certificate(session.workspace)))
+
+
+def my_identity(session: UserSession) -> MyIdentity | None:
+    """The logged-in user's present signing certificate (None when they have none), and whether the office trusts
+    it now. Reads only the certificate: the password is not needed."""
+    session.ensure_active()
+    ws = session.workspace
+    with ws.session() as db:
+        row = db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == session.user_id,
+                                                         m.SigningIdentity.revoked_at.is_(None))).first()
+        if row is None:
+            return None
+        cert_der, chain = row.cert_der, _chain_der(row.chain_pem)
+        imported = row.chain_pem is not None
+    cert = x509.load_der_x509_certificate(cert_der)
+    if imported:
+        roots = set(office_trust_roots(ws))
+        trusted = any(der in roots for der in (cert_der, *chain))
+    else:
+        trusted = _issued_by(cert, x509.load_der_x509_certificate(authority_certificate(ws)))
+    return MyIdentity(subject=_subject(cert), name=signer_name(cert_der), issuer=cert.issuer.rfc4514_string(),
+                      not_after=cert.not_valid_after_utc, imported=imported, trusted=trusted)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -277,6 +278,11 @@ class User(Base):
     # Failed logins are counted from the audit trail since this time (a success or an unlock moves it).
     failures_counted_from: Mapped[datetime] = mapped_column(DateTime)
     status_changed_at: Mapped[datetime] = mapped_column(DateTime)
+    # Signing authority for letters (the head of office or a designee), given by an administrator, with the name
+    # and title printed under the signature.
+    letter_signer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    signer_name: Mapped[str | None] = mapped_column(Text)
+    signer_title: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
@@ -334,6 +340,24 @@ class SigningIdentity(Base):
     wrapped_key: Mapped[bytes] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # An identity imported from the user's own PKCS#12 file: the certificates of its issuers (PEM, signer's issuer
+    # first, up to the root). None for an identity the office authority issued.
+    chain_pem: Mapped[str | None] = mapped_column(Text)
+
+
+class TrustedCertificate(Base):
+    """A root certificate the office trusts beside its own authority: the root of an identity a user imported, so
+    documents signed with it check out as the office's."""
+
+    __tablename__ = "trusted_certificate"
+    __table_args__ = (UniqueConstraint("sha256", name="uq_trusted_certificate_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_der: Mapped[bytes] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)  # the certificate's subject, for people to read
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    added_by: Mapped[int] = mapped_column(Integer)  # the user whose import added it
 
 
 class ExceptionWorkflow(Base):
@@ -375,9 +399,49 @@ class SignedDocument(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
     workflow_id: Mapped[int | None] = mapped_column(ForeignKey("exception_workflow.id", ondelete="CASCADE"))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
     pdf: Mapped[bytes] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
     signed_by: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Letter(Base):
+    """A letter or memo drafted in CaseReview (see `casereview.documents.letters`): its kind, the person and the
+    records it concerns, and the free-text parts a user edits. Signed, it is kept byte for byte in
+    `SignedDocument` and no longer changes."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # non_opposition | defense_request | screening_memo | client_summary
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # draft | signed
+    relief: Mapped[str | None] = mapped_column(String(30))
+    addressee: Mapped[str] = mapped_column(Text, default="")
+    salutation: Mapped[str] = mapped_column(Text, default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    closing: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    signed_by: Mapped[int | None] = mapped_column(Integer)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    case: Mapped[Case] = relationship()
+    party: Mapped[CaseParty | None] = relationship()
+    charges: Mapped[list[Charge]] = relationship(secondary="letter_charge", order_by="Charge.position")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class LetterCharge(Base):
+    __tablename__ = "letter_charge"
+
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)

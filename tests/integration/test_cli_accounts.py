@@ -150,3 +150,69 @@ def test_init_creates_the_first_administrator_of_a_defense_office(tmp_path: Path
     assert rescued.returncode == 0 and "signing identity must be issued again" in rescued.stderr
     assert run("office", "show", db, *me[:4], "--password-file", new).returncode == 0
     assert run("office", "show", db, *me).returncode == 2  # the old password no longer works
+
+
+# ------------------------------------------------------------------------- PKCS#12 and the certificates trusted
+
+
+def test_an_administrator_trusts_the_root_before_a_signer_imports_a_pkcs12_file(
+        tmp_path: Path, office: tuple[Path, Args, Args]) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.unit.services.test_identities_import import P12_PASSWORD, _issue, _p12
+
+    db, admin, prosecutor = office
+    root = _issue("State Bar Root CA", ec.generate_private_key(ec.SECP384R1()), None, ca=True, days=(-30, 3650))
+    pat = _issue("Pat Prosecutor (EC)", ec.generate_private_key(ec.SECP256R1()), root)
+    p12, root_pem, p12_password = tmp_path / "pat.p12", tmp_path / "bar-root.pem", tmp_path / "p12-password.txt"
+    p12.write_bytes(_p12(pat.key, pat.cert, [root.cert]))
+    root_pem.write_bytes(root.cert.public_bytes(serialization.Encoding.PEM))
+    p12_password.write_text(P12_PASSWORD.decode() + "\n")
+    importing = ("user", "import-identity", db, p12, "--p12-password-file", p12_password, *prosecutor)
+
+    untrusted = run(*importing)  # the signer cannot make the office trust the root
+    assert untrusted.returncode == 2 and "CN=State Bar Root CA" in untrusted.stderr, untrusted.stderr
+    assert "office trust" in untrusted.stderr and "Nothing was changed" in untrusted.stderr
+    denied = run("office", "trust", db, root_pem, *prosecutor)
+    assert denied.returncode == 2 and "may not change the office settings" in denied.stderr
+    trusted = run("office", "trust", db, root_pem, "--label", "State bar", *admin)
+    assert trusted.returncode == 0 and "now trusts O=State Bar PKI (test),CN=State Bar Root CA" in trusted.stderr, \
+        trusted.stderr
+    again = run("office", "trust", db, root_pem, *admin)
+    assert again.returncode == 2 and "already trusts this certificate (State bar, number 1)" in again.stderr
+    unreadable = run("office", "trust", db, tmp_path / "none.pem", *admin)
+    assert unreadable.returncode == 2 and "cannot be read" in unreadable.stderr
+
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not it\n")
+    refused = run("user", "import-identity", db, p12, "--p12-password-file", wrong, *prosecutor)
+    assert refused.returncode == 2 and "password is wrong" in refused.stderr, refused.stderr
+    done = run(*importing)
+    assert done.returncode == 0 and "Pat Prosecutor (EC)" in done.stderr, done.stderr
+    missing = run("user", "import-identity", db, tmp_path / "none.p12", "--p12-password-file", p12_password,
+                  *prosecutor)
+    assert missing.returncode == 2 and "cannot be read" in missing.stderr
+
+    listed = run("office", "trusted", db, *prosecutor)  # anyone logged in may read the list
+    assert listed.returncode == 0, listed.stderr
+    own, added = listed.stdout.splitlines()
+    assert own.startswith("-\t") and own.endswith("the office's own authority (always trusted)")
+    assert re.fullmatch(r"1\tState bar\tvalid until \d{4}-\d\d-\d\d\tSHA-256 (?:[0-9A-F]{2}:){31}[0-9A-F]{2}\t"
+                        r"added \d{4}-\d\d-\d\d by admin\tused by prosecutor", added), added
+    # the office certificate exported stays the office authority's
+    out = tmp_path / "office.pem"
+    assert run("office", "certificate", db, out, *prosecutor).returncode == 0
+    assert x509.load_pem_x509_certificate(out.read_bytes()).subject != root.cert.subject
+
+    assert run("office", "untrust", db, "1", *prosecutor).returncode == 2
+    removed = run("office", "untrust", db, "1", *admin)
+    assert removed.returncode == 0 and "no longer trusts State bar" in removed.stderr
+    gone = run("office", "untrust", db, "1", *admin)
+    assert gone.returncode == 2 and "cannot be removed" in gone.stderr
+    assert len(run("office", "trusted", db, *admin).stdout.splitlines()) == 1
+    trail = run("audit", "show", db, *admin).stdout
+    assert re.search(r"\tcertificate_trusted\tcertificate:1:[0-9a-f]{16}\tsuccess$", trail, re.M), trail
+    assert re.search(r"\tcertificate_untrusted\tcertificate:1:[0-9a-f]{16}\tsuccess$", trail, re.M)
+    assert re.search(r"\tsigning_identity_imported\tuser:\d+\tsuccess$", trail, re.M)

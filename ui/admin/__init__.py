@@ -110,6 +110,7 @@ def busy() -> Iterator[None]:
 AdminScreen = Callable[[UserSession, QWidget | None], QDialog]
 
 from ui.admin.audit_viewer import AuditViewer  # noqa: E402 - the screens import the helpers above
+from ui.admin.certificates_dialog import CertificatesDialog  # noqa: E402
 from ui.admin.office_dialog import OfficeDialog  # noqa: E402
 from ui.admin.statutes_dialog import StatutesDialog  # noqa: E402
 from ui.admin.users_dialog import UsersDialog  # noqa: E402
@@ -120,6 +121,7 @@ ADMIN_SCREENS: tuple[tuple[str, AdminScreen, Op], ...] = (
     ("Statute catalog…", StatutesDialog, Op.VIEW_CASES),
     ("Users and roles…", UsersDialog, Op.MANAGE_USERS),
     ("Audit trail…", AuditViewer, Op.VIEW_AUDIT),
+    ("Trusted certificates…", CertificatesDialog, Op.OFFICE_SETTINGS),
 )
 
 __all__ = ["ADMIN_SCREENS", "AdminDialog", "AdminScreen", "AuditViewer", "FieldNote", "OfficeDialog", "StatutesDialog",

@@ -1,5 +1,6 @@
 """Users and roles: the office's accounts, their role and status, and the administrator's work on them (add a
-user, change a role, release a locked account, enable or disable one, reset a password). Each change asks for the
+user, change a role, release a locked account, enable or disable one, reset a password, give signing authority for
+letters). Each change asks for the
 administrator's password again when it was not given in the last few minutes; the services check the role.
 """
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casereview.services.access import Op, Role, role_label, roles_for
+from casereview.services.access import Op, Role, allowed, role_label, roles_for
 from casereview.services.accounts import (
     AccountProblem,
     UserRow,
@@ -33,8 +35,10 @@ from casereview.services.accounts import (
     list_users,
     release_user,
     reset_password,
+    set_letter_signer,
     set_role,
 )
+from casereview.services.office import FieldProblem
 from casereview.services.passwords import WeakPassword
 from casereview.services.session import UserSession
 from ui.admin import AdminDialog, FieldNote, buddy_label, busy, local_time, run_form
@@ -83,7 +87,7 @@ class UserModel(RowsModel[UserRow]):
         if column == 0:
             return row.username
         if column == 1:
-            return _role_words(row.role)
+            return _role_words(row.role) + (" · signs letters" if row.letter_signer else "")
         if column == 2:
             return status_words(row)
         return local_time(row.last_login_at)
@@ -260,6 +264,52 @@ class ResetPasswordForm(_Form):
             self.problem.say(str(exc))
 
 
+class LetterSignerForm(_Form):
+    """Signing authority for letters: the head of office or a designee signs the section 6 letters. The name and
+    title given are printed under the signature. `changed(name)` once saved."""
+
+    changed = Signal(str)
+
+    def __init__(self, session: UserSession, user: UserRow, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"Signing authority for letters: {user.username}", parent)
+        self.username = user.username
+        intro = QLabel("Letters telling a court that the office will not contest record relief (section 6) are "
+                       "signed by the head of office or a designee. The name and title below are printed under "
+                       "the signature.", self)
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.allowed = QCheckBox(f"{user.username} signs letters", self)
+        self.allowed.setChecked(user.letter_signer)
+        self.form.addRow(self.allowed)
+        self.name = QLineEdit(user.signer_name or "", self)
+        self.name.setAccessibleName("Name printed under the signature")
+        self.name.setPlaceholderText("For example: Jane Smith")
+        self.name_note = self._row("&Name:", self.name, "the name")
+        self.title = QLineEdit(user.signer_title or "", self)
+        self.title.setAccessibleName("Title printed under the signature")
+        self.title.setPlaceholderText("For example: District Attorney, or Chief Deputy (designee)")
+        self.title_note = self._row("&Title:", self.title, "the title")
+        self.allowed.toggled.connect(self._enable_fields)
+        self._enable_fields(self.allowed.isChecked())
+
+    def _enable_fields(self, on: bool) -> None:
+        self.name.setEnabled(on)
+        self.title.setEnabled(on)
+
+    def _do(self) -> None:
+        set_letter_signer(self.session, self.username, self.allowed.isChecked(), name=self.name.text(),
+                          title=self.title.text())
+        self.changed.emit(self.username)
+
+    def _refused(self, exc: Exception) -> None:
+        if isinstance(exc, FieldProblem):
+            note, field = (self.title_note, self.title) if exc.field == "title" else (self.name_note, self.name)
+            note.say(str(exc))
+            field.setFocus()
+        else:
+            self.problem.say(str(exc))
+
+
 # -------------------------------------------------------------------------------------------------------- dialog
 
 
@@ -297,8 +347,10 @@ class UsersDialog(AdminDialog):
         self.disable_button = self._button("&Disable", "Disable the selected account", self.disable)
         self.reset_button = self._button("Reset &password…", "Reset the selected user's password",
                                          self.reset_password)
+        self.signer_button = self._button("Letter &signing…", "Give or take back signing authority for letters",
+                                          self.letter_signing)
         self.action_buttons = (self.add_button, self.role_button, self.release_button, self.enable_button,
-                        self.disable_button, self.reset_button)
+                               self.disable_button, self.reset_button, self.signer_button)
         row = QHBoxLayout()
         for button in self.action_buttons:
             row.addWidget(button)
@@ -363,6 +415,9 @@ class UsersDialog(AdminDialog):
             "That account is already disabled." if user.status == "disabled" else "",
             self.reset_button: "Select a user first." if user is None else
             "You change your own password yourself (that keeps your signing identity)." if own else "",
+            self.signer_button: "Select a user first." if user is None else
+            "" if allowed(self.session.office_type, Role(user.role), Op.SIGN_LETTERS) else
+            f"A {_role_words(user.role).lower()} does not sign letters.",
         }
         for button, reason in why_not.items():
             button.setEnabled(not reason)
@@ -384,6 +439,15 @@ class UsersDialog(AdminDialog):
         form = ResetPasswordForm(self.session, user, self)
         form.password_reset.connect(lambda message: self._password_was_reset(user.username, message))
         return form
+
+    def signer_form(self, user: UserRow) -> LetterSignerForm:
+        form = LetterSignerForm(self.session, user, self)
+        form.changed.connect(lambda name: self._changed(name, f"Signing authority for letters of {name} was saved."))
+        return form
+
+    def letter_signing(self) -> None:
+        if (user := self.selected()) is not None:
+            run_form(self.signer_form(user))
 
     def add_user(self) -> None:
         run_form(self.add_user_form())

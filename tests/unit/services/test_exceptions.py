@@ -57,7 +57,9 @@ def test_a_request_goes_from_draft_to_approved_with_two_signatures(workspace: Wo
     assert [p.read_bytes() for p in exported][-1] == decided
     with workspace.session() as db:
         actions = [r.action for r in audit.records(db)]
-    assert {"exception_requested", "exception_decided", "document_signed", "document_generated"} <= set(actions)
+    assert {"exception_requested", "exception_submitted", "exception_decided", "document_signed",
+            "document_generated"} <= set(actions)
+    assert actions.count("exception_requested") == 1  # the draft; the submission has its own action
 
 
 def test_nobody_decides_their_own_request_and_protect_charges_are_refused(office: dict[Role, UserSession]) -> None:
@@ -74,3 +76,75 @@ def test_nobody_decides_their_own_request_and_protect_charges_are_refused(office
         exceptions.draft_request(office[Role.PARALEGAL], number, [charge], **STATEMENTS)
     with pytest.raises(exceptions.FieldProblem, match="public safety"):
         exceptions.draft_request(office[Role.PROSECUTOR], number, [charge], **{**STATEMENTS, "public_safety": " "})
+
+
+def test_what_the_screens_read_of_requests(workspace: Workspace, tmp_path: Path,
+                                           office: dict[Role, UserSession]) -> None:
+    number, charge = _first("decline")
+    pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
+    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS)
+    [waiting] = exceptions.queue(sue)
+    assert (waiting.id, waiting.case_number, waiting.requester, waiting.status) == (request, number, "prosecutor",
+                                                                                    "submitted")
+    assert waiting.submitted_at is not None and waiting.charges[0].id == charge and waiting.charges[0].offense
+    assert waiting.ground_words == PROFILE.exception_grounds["prevent_trafficking"]
+    with pytest.raises(exceptions.RequestRefused, match="already has a request waiting"):
+        exceptions.draft_request(pat, number, [charge], **STATEMENTS)
+    exceptions.decide_request(sue, request, approve=False, reason="Not exceptional enough.")
+    assert exceptions.queue(sue) == []
+    detail = exceptions.request_detail(pat, request)
+    assert (detail.status, detail.supervisor, detail.reason) == ("denied", "supervisor", "Not exceptional enough.")
+    assert [d.stage for d in detail.documents] == ["submitted", "decided"]
+    assert detail.latest_document is not None and detail.latest_document.signed_by == "supervisor"
+    assert [r.id for r in exceptions.requests_for_case(office[Role.PARALEGAL], number)] == [request]
+
+    # the stored bytes, and a copy written in one step, owner-only, audited as an export
+    doc = detail.latest_document
+    stored = exceptions.document_bytes(office[Role.PARALEGAL], doc.id)
+    assert stored.startswith(b"%PDF") and doc.file_name == f"{number}-exception-request-{request}-decided.pdf"
+    out = exceptions.save_document(pat, doc.id, tmp_path / doc.file_name)
+    assert out.read_bytes() == stored and out.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(PermissionDenied):
+        exceptions.save_document(office[Role.PARALEGAL], doc.id, tmp_path / "no.pdf")
+    with workspace.session() as db:
+        assert audit.records(db)[-1].action == "permission_denied"
+        assert any(r.action == "export" and r.object_id == f"document:{doc.id}" for r in audit.records(db))
+
+    # a denied request may be asked again; a draft is the requester's to discard, and only a draft
+    draft = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
+    assert [(r.id, r.status) for r in exceptions.my_requests(pat)] == [(draft, "draft"), (request, "denied")]
+    with pytest.raises(exceptions.RequestRefused):
+        exceptions.discard_draft(sue, draft)
+    with pytest.raises(exceptions.RequestRefused, match="only a draft"):
+        exceptions.discard_draft(pat, request)
+    exceptions.discard_draft(pat, draft)
+    assert [r.id for r in exceptions.my_requests(pat)] == [request]
+    with workspace.session() as db:
+        assert audit.records(db)[-1].action == "exception_discarded"
+
+
+def test_the_live_screening_follows_the_requests(office: dict[Role, UserSession]) -> None:
+    number, charge = _first("decline")
+    pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
+    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS)
+    exceptions.decide_request(sue, request, approve=True, reason="Yes.")
+    case = next(c for c in demo_cases() if c.case_number == number)
+    merged = exceptions.with_requests(case, exceptions.requests_for_case(pat, number))
+    decision = next(d for d in screen_case(merged, PROFILE).charges if d.charge == charge)
+    assert (decision.decision, decision.sections) == ("charge", ("8",))
+    assert exceptions.charge_refusal(merged, decision, PROFILE) is not None  # no more requests: it is charged
+    protected_case, protected = _first("protect")
+    case = next(c for c in demo_cases() if c.case_number == protected_case)
+    refused = next(d for d in screen_case(case, PROFILE).charges if d.charge == protected)
+    assert "as a victim (section" in (exceptions.charge_refusal(case, refused, PROFILE) or "")
+
+
+def test_a_request_that_cannot_be_signed_leaves_no_draft(office: dict[Role, UserSession]) -> None:
+    number, charge = _first("decline")
+    pat = office[Role.PROSECUTOR]
+    with pytest.raises(exceptions.FieldProblem, match="evidence"):
+        exceptions.submit_new(pat, number, [charge], **{**STATEMENTS, "evidence": ""})
+    with pytest.raises(exceptions.FieldProblem) as problem:
+        exceptions.check_texts(**{**STATEMENTS, "public_safety": "  "})
+    assert problem.value.field == "public_safety"
+    assert exceptions.my_requests(pat) == []

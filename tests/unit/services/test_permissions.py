@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import PolicyProfile, load_builtin
-from casereview.services import accounts, audit, care, cases, casework
+from casereview.services import accounts, audit, care, cases, casework, letters
 from casereview.services.access import PERMISSIONS, PRIVILEGED, ROLES, OfficeType, Op, Role, allowed, roles_for
 from casereview.services.demo import DEMO_CASES
 from casereview.services.session import PermissionDenied, ReauthenticationNeeded, UserSession, Workspace
@@ -31,17 +31,17 @@ ADMINISTRATOR, SUPERVISOR, PROSECUTOR, PARALEGAL, ATTORNEY = (Role.ADMINISTRATOR
 
 # ------------------------------------------------------------------------------------------- the expected table
 
-CASE_WORK = {Op.VIEW_CASES, Op.CREATE_CASE, Op.EDIT_CASE, Op.IMPORT_CASES, Op.SCREEN}
+CASE_WORK = {Op.VIEW_CASES, Op.CREATE_CASE, Op.EDIT_CASE, Op.IMPORT_CASES, Op.SCREEN, Op.DRAFT_LETTERS}
 ADMIN_WORK = {Op.VIEW_CASES, Op.MANAGE_USERS, Op.OFFICE_SETTINGS, Op.VIEW_AUDIT, Op.BACKUP, Op.RESTORE, Op.PURGE}
 
 EXPECTED: dict[tuple[OfficeType, Role], set[Op]] = {
     (P, ADMINISTRATOR): ADMIN_WORK,
-    (P, SUPERVISOR): CASE_WORK | {Op.DELETE_CASE, Op.REQUEST_EXCEPTION, Op.DECIDE_EXCEPTION, Op.SIGN, Op.EXPORT,
-                                  Op.VIEW_AUDIT, Op.BACKUP},
-    (P, PROSECUTOR): CASE_WORK | {Op.REQUEST_EXCEPTION, Op.SIGN, Op.EXPORT},
+    (P, SUPERVISOR): CASE_WORK | {Op.DELETE_CASE, Op.REQUEST_EXCEPTION, Op.DECIDE_EXCEPTION, Op.SIGN,
+                                  Op.SIGN_LETTERS, Op.EXPORT, Op.VIEW_AUDIT, Op.BACKUP},
+    (P, PROSECUTOR): CASE_WORK | {Op.REQUEST_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT},
     (P, PARALEGAL): CASE_WORK,
     (D, ADMINISTRATOR): ADMIN_WORK,
-    (D, ATTORNEY): CASE_WORK | {Op.DELETE_CASE, Op.SIGN, Op.EXPORT, Op.BACKUP},
+    (D, ATTORNEY): CASE_WORK | {Op.DELETE_CASE, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT, Op.BACKUP},
     (D, PARALEGAL): CASE_WORK,
 }
 
@@ -50,8 +50,8 @@ EXPECTED_ROLES = {
     D: (ADMINISTRATOR, ATTORNEY, PARALEGAL),
 }
 
-EXPECTED_PRIVILEGED = {Op.DECIDE_EXCEPTION, Op.SIGN, Op.EXPORT, Op.MANAGE_USERS, Op.OFFICE_SETTINGS, Op.RESTORE,
-                       Op.PURGE}
+EXPECTED_PRIVILEGED = {Op.DECIDE_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT, Op.MANAGE_USERS,
+                       Op.OFFICE_SETTINGS, Op.RESTORE, Op.PURGE}
 
 PAIRS = [(office_type, role) for office_type in OfficeType for role in EXPECTED_ROLES[office_type]]
 
@@ -226,6 +226,13 @@ def _authorize_only(op: Op) -> Callable[[Office], Action]:
     return prepare
 
 
+def _draft_letters(o: Office) -> Action:
+    def act(s: UserSession) -> None:
+        report = letters.draft_letters(s)
+        assert not report.held  # the walk's cases have no past records
+    return act
+
+
 def _export(o: Office) -> Action:
     number = o.seed()
 
@@ -299,6 +306,9 @@ OPERATIONS: dict[Op, Callable[[Office], Action]] = {
     Op.REQUEST_EXCEPTION: _authorize_only(Op.REQUEST_EXCEPTION),
     Op.DECIDE_EXCEPTION: _authorize_only(Op.DECIDE_EXCEPTION),
     Op.SIGN: _authorize_only(Op.SIGN),
+    Op.DRAFT_LETTERS: _draft_letters,
+    # Signing letters also needs the authority an administrator gives: tests/unit/services/test_letters.py.
+    Op.SIGN_LETTERS: _authorize_only(Op.SIGN_LETTERS),
     Op.EXPORT: _export,
     Op.MANAGE_USERS: _manage_users,
     Op.OFFICE_SETTINGS: _office_settings,

@@ -1,0 +1,309 @@
+"""Letters and memos: section 6 non-opposition letters drafted by a paralegal and signed by the head of office or a
+designee; the defense office's request, memo and client summary. Every letter is read back: pdftotext, qpdf,
+pyHanko, pdfsig, python-docx."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import docx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casereview.documents.signing import verify_pdf
+from casereview.policy.case import parse_case
+from casereview.policy.profile import load_builtin
+from casereview.services import accounts, audit, care, casework, identities, letters
+from casereview.services.access import OfficeType, Role
+from casereview.services.demo import DEMO_CASES, demo_cases
+from casereview.services.office import FieldProblem, read_office, update_office
+from casereview.services.session import PermissionDenied, UserSession, Workspace
+from casereview.store import models as m
+from casereview.store.database import open_case_file
+from casereview.store.keys import TEST_KDF
+from tests.helpers import PASSWORD, FakeClock, staff
+
+PROFILE = load_builtin()
+SECTION_6 = PROFILE.quote("6")
+
+
+def _text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"\s+", " ", out)
+
+
+def _docx_text(data: bytes) -> str:
+    word = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in word.paragraphs]
+    parts += [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+    return re.sub(r"\s+", " ", " ".join(parts))
+
+
+@pytest.fixture
+def office(workspace: Workspace) -> dict[Role, UserSession]:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    admin = users[Role.ADMINISTRATOR]
+    profile = read_office(admin)
+    update_office(admin, replace(profile, name="Lane County District Attorney", address="125 E 8th Ave, Eugene",
+                                 head_name="Jane Smith", head_title="District Attorney",
+                                 relief_terms={"sealing": "set-aside and sealing"}))
+    casework.import_cases(users[Role.PROSECUTOR], demo_cases(), PROFILE)
+    return users
+
+
+def _grant(users: dict[Role, UserSession], role: Role = Role.SUPERVISOR, name: str = "Jane Smith",
+           title: str = "") -> UserSession:
+    accounts.set_letter_signer(users[Role.ADMINISTRATOR], role.value, True, name=name, title=title)
+    return users[role]
+
+
+def test_every_eligible_person_gets_one_letter_and_a_review_is_held(office: dict[Role, UserSession]) -> None:
+    para = office[Role.PARALEGAL]
+    report = letters.draft_letters(para)
+    rows = {(r.case_number, r.person): r for r in letters.list_letters(para)}
+    assert set(rows) == {("15-CR-2231", "Dana Roe"), ("17-CR-0934", "Thị Lan Nguyễn"), ("19-CR-4410", "Ana Cruz")}
+    assert len(report.drafted) == 3 and all(r.status == "draft" for r in rows.values())
+    # Phil Grant's solicitation: his counterparty's age is unknown, so it is held, saying what to find out.
+    assert [(h.case_number, h.person) for h in report.held] == [("19-CR-4410", "Phil Grant")]
+    assert report.held[0].find_out == ("the date of birth of Ana Cruz",)
+    # Not eligible: an assault (an aggravating fact), an unlicensed massage arrest, and every pending charge.
+    assert not any(r.case_number in ("18-CR-1502", "20-CR-0077") for r in rows.values())
+    again = letters.draft_letters(para)  # drafting again changes nothing
+    assert not again.drafted and sorted(again.unchanged) == sorted(report.drafted)
+
+
+def test_all_eligible_records_of_one_person_in_one_case_go_in_one_letter(workspace: Workspace) -> None:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    raw = copy.deepcopy(DEMO_CASES[10])  # Dana Roe, 2015
+    raw["charges"].append({"id": "2", "person": "A", "offense": "loitering_for_prostitution", "status": "dismissed",
+                           "docket_number": "CR-15-2232", "disposition_date": "2015-09-01"})
+    raw["charges"].append({"id": "3", "person": "A", "offense": "selling_sex", "status": "pending"})
+    casework.import_cases(users[Role.PROSECUTOR], [parse_case(raw)], PROFILE)
+    letters.draft_letters(users[Role.PARALEGAL])
+    [row] = letters.list_letters(users[Role.PARALEGAL])
+    assert row.records == ("1", "2")
+    text = _text(letters.preview(users[Role.PARALEGAL], row.id))
+    assert "CR-15-2231" in text and "CR-15-2232" in text and "records listed below" in text
+
+
+def test_a_signed_letter_reads_back_and_verifies(office: dict[Role, UserSession], workspace: Workspace,
+                                                 tmp_path: Path) -> None:
+    letters.draft_letters(office[Role.PARALEGAL])
+    jane = _grant(office)
+    rows = letters.list_letters(jane)
+    report = letters.sign_letters(jane, [r.id for r in rows])
+    assert sorted(report.signed) == sorted(r.id for r in rows) and not report.refused
+    dana = next(r for r in letters.list_letters(jane) if r.person == "Dana Roe")
+    assert dana.status == "signed"
+    pdf = letters.preview(jane, dana.id)
+    text = _text(pdf)
+    for expected in ("Lane County District Attorney", "125 E 8th Ave, Eugene", "Dana Roe", "15-CR-2231",
+                     "Lane County District Court", "CR-15-2231", "selling sex", "PC 647(b)", "Convicted", "2015-09-01",
+                     "set-aside and sealing", "Jane Smith", "District Attorney", "Section 6"):
+        assert expected in text, expected
+    assert re.sub(r"\s+", " ", SECTION_6) in text  # section 6, word for word
+    [signature] = verify_pdf(pdf, identities.office_trust_roots(workspace))
+    assert signature.ok and signature.trusted
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    assert "Signature is Valid" in subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    with workspace.session() as db:  # kept byte for byte
+        stored = db.query(m.SignedDocument).filter(m.SignedDocument.letter_id == dana.id).one()
+        assert stored.pdf == pdf and stored.kind == "non_opposition"
+        actions = [r.action for r in audit.records(db)]
+    assert {"letters_drafted", "letter_drafted", "letters_signed", "document_signed"} <= set(actions)
+    tampered = bytearray(pdf)
+    at = pdf.index(b"15-CR-2231") if b"15-CR-2231" in pdf else len(pdf) // 3
+    tampered[at] ^= 1
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(bytes(tampered))
+    assert "Signature is Valid" not in subprocess.run(["pdfsig", str(bad)], capture_output=True, text=True).stdout
+
+
+def test_only_the_head_of_office_or_a_designee_signs(office: dict[Role, UserSession]) -> None:
+    letters.draft_letters(office[Role.PARALEGAL])
+    ids = [r.id for r in letters.list_letters(office[Role.PARALEGAL])]
+    with pytest.raises(PermissionDenied):
+        letters.sign_letters(office[Role.PARALEGAL], ids)  # the role does not sign
+    with pytest.raises(PermissionDenied, match="head of office or a designee"):
+        letters.sign_letters(office[Role.PROSECUTOR], ids)  # the role may, the authority is not given
+    with pytest.raises(accounts.AccountProblem, match="does not sign letters"):
+        accounts.set_letter_signer(office[Role.ADMINISTRATOR], "paralegal", True, name="Pat Lee")
+    with pytest.raises(FieldProblem) as missing_name:
+        accounts.set_letter_signer(office[Role.ADMINISTRATOR], "prosecutor", True)
+    assert missing_name.value.field == "name"
+    prosecutor = _grant(office, Role.PROSECUTOR, "Sam Diaz", "Deputy District Attorney")
+    assert letters.may_sign(prosecutor) is None
+    report = letters.sign_letters(prosecutor, ids[:1])
+    assert report.signed == ids[:1]
+    assert "Deputy District Attorney" in _text(letters.preview(prosecutor, ids[0]))
+    accounts.set_letter_signer(office[Role.ADMINISTRATOR], "prosecutor", False)
+    assert letters.may_sign(prosecutor) is not None
+
+
+def test_editing_a_draft(office: dict[Role, UserSession]) -> None:
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    row = letters.list_letters(para)[0]
+    version = letters.edit_letter(para, row.id, version=row.version, remarks="The petitioner has completed "
+                                  "the diversion program.\n\nNo victim objects.", relief="expungement")
+    assert version == row.version + 1
+    text = _text(letters.preview(para, row.id))
+    assert "completed the diversion program" in text and "No victim objects." in text and "expungement" in text
+    with pytest.raises(letters.LetterRefused, match="Someone else changed"):
+        letters.edit_letter(para, row.id, version=row.version, remarks="stale")
+    with pytest.raises(FieldProblem) as long:
+        letters.edit_letter(para, row.id, version=version, closing="x" * 6000)
+    assert long.value.field == "closing"
+    with pytest.raises(FieldProblem) as unprintable:
+        letters.edit_letter(para, row.id, version=version, addressee="\U00010000 court")
+    assert unprintable.value.field == "addressee" and "cannot print" in str(unprintable.value)
+    version = letters.edit_letter(para, row.id, version=version, addressee="臺灣高等法院\nСуд Ленинского района")
+    assert "臺灣高等法院" in _text(letters.preview(para, row.id))
+    jane = _grant(office)
+    letters.sign_letters(jane, [row.id])
+    with pytest.raises(letters.LetterRefused, match="signed"):
+        letters.edit_letter(para, row.id, version=version + 1, remarks="after signing")
+    with pytest.raises(letters.LetterRefused, match="only drafts"):
+        letters.delete_draft(para, row.id)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40))
+def test_any_remark_is_either_refused_by_name_or_printed(office: dict[Role, UserSession], remark: str) -> None:
+    para = office[Role.PARALEGAL]
+    if not letters.list_letters(para):
+        letters.draft_letters(para)
+    row = letters.list_letters(para)[0]
+    try:
+        letters.edit_letter(para, row.id, version=row.version, remarks=remark)
+    except FieldProblem as e:
+        assert e.field == "remarks"
+        return
+    text = _text(letters.preview(para, row.id))
+    for word in remark.split():
+        if word.isalnum() and word.isascii():
+            assert word in text
+
+
+def test_the_docx_has_the_same_fields(office: dict[Role, UserSession], tmp_path: Path) -> None:
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    row = next(r for r in letters.list_letters(para) if r.person == "Thị Lan Nguyễn")
+    path = letters.export_docx(para, row.id, tmp_path / "draft.docx")
+    assert path.stat().st_mode & 0o777 == 0o600
+    text = _docx_text(path.read_bytes())
+    for expected in ("Lane County District Attorney", "Thị Lan Nguyễn", "17-CR-0934", "CR-17-0934", "trespass",
+                     "Convicted", "2017-05-19", "set-aside and sealing", re.sub(r"\s+", " ", SECTION_6)):
+        assert expected in text, expected
+    assert "District Attorney or a designee" in text  # who is to sign it
+
+
+def test_a_letter_whose_records_changed_is_not_signed(office: dict[Role, UserSession]) -> None:
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    row = next(r for r in letters.list_letters(para) if r.case_number == "15-CR-2231")
+    raw = copy.deepcopy(DEMO_CASES[10])
+    raw["people"].append({"id": "B", "name": "Kim Ward", "role": "buyer", "date_of_birth": "1970-01-01"})
+    raw["facts"] = [{"type": "physical_assault", "by": "A", "against": "B"}]  # an aggravating fact by Dana Roe
+    _case, version = casework.read_case(para, "15-CR-2231")
+    casework.update_case(para, parse_case(raw), version, PROFILE)
+    report = letters.sign_letters(_grant(office), [row.id])
+    assert not report.signed and "changed since the letter was drafted" in report.refused[0][1]
+
+
+def test_a_resolved_review_gets_its_letter(office: dict[Role, UserSession]) -> None:
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    raw = copy.deepcopy(DEMO_CASES[12])  # 19-CR-4410: Ana Cruz's age was unknown
+    raw["people"][0]["date_of_birth"] = "1990-01-01"
+    _case, version = casework.read_case(para, "19-CR-4410")
+    casework.update_case(para, parse_case(raw), version, PROFILE)
+    report = letters.draft_letters(para)
+    assert not report.held and len(report.drafted) == 1
+    assert {r.person for r in letters.list_letters(para, case_number="19-CR-4410")} == {"Ana Cruz", "Phil Grant"}
+
+
+def test_many_letters_are_signed_on_every_core(office: dict[Role, UserSession], workspace: Workspace) -> None:
+    prosecutor = office[Role.PROSECUTOR]
+    batch = []
+    for n in range(10):
+        raw = copy.deepcopy(DEMO_CASES[10])
+        raw["case_number"] = f"14-CR-{n:04d}"
+        raw["people"][0]["person_key"] = f"SID-9{n:05d}"
+        batch.append(parse_case(raw))
+    casework.import_cases(prosecutor, batch, PROFILE)
+    letters.draft_letters(office[Role.PARALEGAL])
+    ids = [r.id for r in letters.list_letters(prosecutor)]
+    assert len(ids) == 13
+    report = letters.sign_letters(_grant(office), ids, workers=2)
+    assert sorted(report.signed) == sorted(ids)
+    roots = identities.office_trust_roots(workspace)
+    for letter_id in ids:
+        assert all(s.ok for s in verify_pdf(letters.preview(prosecutor, letter_id), roots))
+
+
+def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession], workspace: Workspace) -> None:
+    letters.draft_letters(office[Role.PARALEGAL])
+    dana = next(r for r in letters.list_letters(office[Role.PARALEGAL]) if r.person == "Dana Roe")
+    letters.sign_letters(_grant(office), [dana.id])
+    with workspace.session() as db:
+        person_id = db.query(m.Person.id).filter(m.Person.person_key == "SID-100231").scalar()
+    admin = office[Role.ADMINISTRATOR]
+    care.purge_person(admin, person_id, "Order 2026-77")
+    assert all(r.person != "Dana Roe" for r in letters.list_letters(office[Role.PARALEGAL]))
+    with workspace.session() as db:
+        assert all(b"Dana Roe" not in d.pdf for d in db.query(m.SignedDocument))
+
+
+# ---------------------------------------------------------------------------------------------- defense office
+
+
+@pytest.fixture
+def defense(new_case_file: tuple[Path, bytes], clock: FakeClock) -> Iterator[dict[Role, UserSession]]:
+    path, key = new_case_file
+    case_file = open_case_file(path, key)
+    ws = accounts.workspace_for(case_file, key, clock=clock)
+    accounts.set_up_office(ws, OfficeType.DEFENSE, "admin", PASSWORD, kdf=TEST_KDF,
+                           office_name="Lane County Public Defender")
+    users = staff(ws, OfficeType.DEFENSE)
+    casework.import_cases(users[Role.ATTORNEY], demo_cases(), PROFILE)
+    yield users
+    case_file.close()
+
+
+def test_the_defense_office_drafts_requests_memos_and_summaries(defense: dict[Role, UserSession]) -> None:
+    para, attorney = defense[Role.PARALEGAL], defense[Role.ATTORNEY]
+    report = letters.draft_letters(para)
+    assert len(report.drafted) == 3
+    request = next(r for r in letters.list_letters(para) if r.person == "Dana Roe")
+    assert request.kind == "defense_request"
+    text = _text(letters.preview(para, request.id))
+    assert "On behalf of our client, Dana Roe" in text and re.sub(r"\s+", " ", SECTION_6) in text
+    memo = letters.draft_letter(para, "26-CR-0103", "screening_memo")
+    memo_text = _text(letters.preview(para, memo))
+    for expected in ("26-CR-0103", "Charge 1", "Charge 2", "Mark Ellis", "Thị Lan Nguyễn", PROFILE.title,
+                     PROFILE.version, "Section"):
+        assert expected in memo_text, expected
+    for section in ("2", "2(b)"):
+        if section in PROFILE.sections:
+            assert re.sub(r"\s+", " ", PROFILE.quote(section))[:60] in memo_text
+    summary = letters.draft_letter(para, "26-CR-0101", "client_summary", "A")
+    plain = _text(letters.preview(para, summary))
+    assert "Dear Dana Roe" in plain and "selling sex" in plain and "should usually not bring this charge" in plain
+    for jargon in ("section", "decline", "non-prosecution", "counterparty", "record relief", "expungement"):
+        assert jargon not in plain.lower(), jargon
+    with pytest.raises(letters.LetterRefused):
+        letters.draft_letter(para, "26-CR-0101", "non_opposition", "A")  # a prosecutor's letter
+    signed = letters.sign_letters(attorney, [request.id, memo, summary])  # the attorney signs, no grant needed
+    assert len(signed.signed) == 3
+    with pytest.raises(PermissionDenied):
+        letters.sign_letters(para, [request.id])

@@ -1,0 +1,259 @@
+"""Requesting a section 8 exception for declined charges of a saved case: which charges, the ground in the policy's
+own words, why public safety requires the deviation, the justification and the evidence relied on. "Save draft"
+keeps it to submit later (Requests → My requests); "Sign and submit" signs it with the requester's own key and
+sends it to the supervisors' queue, then shows the signed document.
+
+The services decide what may be requested (never a `protect` charge, nor one against a person the case records as
+a victim: the refusal cites the section) and name the field of any problem; the dialog shows their words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from casereview.documents.exception_request import MissingGlyphs
+from casereview.policy.case import Case
+from casereview.policy.engine import Screening
+from casereview.policy.profile import PolicyProfile
+from casereview.services import exceptions
+from casereview.services.access import Op
+from casereview.services.exceptions import RequestInfo
+from casereview.services.office import FieldProblem
+from casereview.services.session import AccessProblem, UserSession
+from ui.admin import FieldNote, fit_height
+from ui.document_view import DocumentView, show_stored_document
+from ui.problems import show_problem
+from ui.reauth import confirm_for
+from ui.worker import Task, run_task
+
+# What each statement is for, said under its box (section 8 asks for all three in writing).
+STATEMENTS = (
+    ("public_safety", "Why &public safety requires this deviation",
+     "Section 8 grants a deviation “only in exceptional circumstances, and where public safety requires that "
+     "deviation”: say what risk to whom, and why declining the charge would leave it."),
+    ("justification", "&Justification",
+     "Why this charge, for this person, is the exception: what bringing it would achieve that nothing else can."),
+    ("evidence", "E&vidence relied on",
+     "The reports, statements or records the request rests on (name them so a supervisor can find them)."),
+)
+
+
+def charge_words(case: Case, charge_id: str) -> str:
+    charge = next(c for c in case.charges if c.id == charge_id)
+    statute = f", {charge.statute}" if charge.statute else ""
+    return f"Charge {charge.id}: {charge.offense.replace('_', ' ')}{statute} — {case.person(charge.person).label()}"
+
+
+class RequestDialog(QDialog):
+    """Signals: `drafted(request_id)` when a draft was saved, `submitted(request_id)` when the request was signed
+    and submitted (the dialog then closes and `viewer` shows the signed document)."""
+
+    drafted = Signal(int)
+    submitted = Signal(int)
+
+    def __init__(self, session: UserSession, case: Case, screening: Screening, profile: PolicyProfile,
+                 chosen: str, *, requests: Sequence[RequestInfo] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.case = session, case
+        self.request_id: int | None = None
+        self.viewer: DocumentView | None = None
+        self.task: Task[int] | None = None
+        self.setWindowTitle(f"Request an exception — case {case.case_number}")
+        self.resize(780, 860)
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget(scroll)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        section = profile.exception_section
+        intro = QLabel(f"<b>Section {section} of the policy</b> ({profile.title}):", body)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        quote = QLabel(f"“{profile.quote(section)}”", body)
+        quote.setObjectName("sectionQuote")
+        quote.setWordWrap(True)
+        quote.setStyleSheet("font-style: italic; margin-left: 12px;")
+        quote.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        quote.setAccessibleName(f"Policy text, section {section}")
+        layout.addWidget(quote)
+
+        # The charges: those the policy declines and that may be the subject of a request (and the one chosen,
+        # whatever it is: if it may not, the services refuse it with the section that says why).
+        waiting = exceptions.waiting_charges(requests)
+        eligible = [d.charge for d in screening.charges
+                    if d.charge == chosen or (exceptions.charge_refusal(case, d, profile) is None
+                                              and d.charge not in waiting)]
+        charges_box = QGroupBox("Charges this request covers (declined by the policy)", body)
+        charges_layout = QVBoxLayout(charges_box)
+        self.charges: dict[str, QCheckBox] = {}
+        for charge_id in eligible:
+            box = QCheckBox(charge_words(case, charge_id), charges_box)
+            box.setAccessibleName(f"Include charge {charge_id}")
+            box.setChecked(charge_id == chosen)
+            charges_layout.addWidget(box)
+            self.charges[charge_id] = box
+        self.notes: dict[str, FieldNote] = {"charges": FieldNote("the charges", charges_box)}
+        charges_layout.addWidget(self.notes["charges"])
+        layout.addWidget(charges_box)
+
+        ground_box = QGroupBox(f"Ground (section {section})", body)
+        ground_layout = QVBoxLayout(ground_box)
+        self.ground = QButtonGroup(ground_box)
+        self.grounds: dict[str, QRadioButton] = {}
+        for key in exceptions.GROUNDS:
+            words = profile.exception_grounds.get(key, key.replace("_", " "))
+            button = QRadioButton(f"“{words}”", ground_box)
+            button.setAccessibleName(f"Ground: {words}")
+            self.ground.addButton(button)
+            self.grounds[key] = button
+            ground_layout.addWidget(button)
+        self.notes["ground"] = FieldNote("the ground", ground_box)
+        ground_layout.addWidget(self.notes["ground"])
+        layout.addWidget(ground_box)
+
+        self.texts: dict[str, QPlainTextEdit] = {}
+        for field, label_text, hint in STATEMENTS:
+            label = QLabel(label_text, body)  # (the & marks the key that moves to the box, with Alt)
+            label.setStyleSheet("font-weight: bold;")
+            edit = QPlainTextEdit(body)
+            edit.setTabChangesFocus(True)
+            edit.setAccessibleName(label_text.replace("&", ""))
+            edit.setMinimumHeight(88)  # about five lines; longer texts scroll inside the box
+            edit.setMaximumHeight(130)
+            label.setBuddy(edit)
+            help_text = QLabel(hint, body)
+            help_text.setWordWrap(True)
+            help_text.setStyleSheet("color: palette(placeholder-text);")
+            self.texts[field] = edit
+            self.notes[field] = FieldNote(label_text.replace("&", "").lower(), body)
+            for widget in (label, help_text, edit, self.notes[field]):
+                layout.addWidget(widget)
+        layout.addStretch(1)
+
+        self.problem = QLabel(self)
+        self.problem.setObjectName("requestProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Problem")
+        self.problem.setStyleSheet("font-weight: bold;")
+        self.problem.hide()
+        outer.addWidget(self.problem)
+        buttons = QHBoxLayout()
+        self.cancel_button = self._button("Cancel", "Cancel the request", self.reject, buttons)
+        buttons.addStretch(1)
+        self.draft_button = self._button("Save &draft", "Save the request as a draft", self.save_draft, buttons)
+        self.submit_button = self._button("&Sign and submit…", "Sign the request and submit it to a supervisor",
+                                          self.sign_and_submit, buttons)
+        outer.addLayout(buttons)
+        if not session.may(Op.SIGN):
+            self.submit_button.setEnabled(False)
+            self.submit_button.setToolTip(f"Your role ({session.role.value}) may not sign documents: save a draft "
+                                          "and ask a colleague who may.")
+
+    def _button(self, text: str, accessible: str, slot: Callable[[], object], row: QHBoxLayout) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(accessible)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _checked=False: slot())
+        row.addWidget(button)
+        return button
+
+    # ------------------------------------------------------------------------------------------ values
+
+    def chosen_charges(self) -> list[str]:
+        return [charge for charge, box in self.charges.items() if box.isChecked()]
+
+    def statements(self) -> dict[str, str]:
+        """The ground and the three statements, as the services take them."""
+        ground = next((key for key, button in self.grounds.items() if button.isChecked()), "")
+        return {"ground": ground, **{field: edit.toPlainText() for field, edit in self.texts.items()}}
+
+    def _clear_problems(self) -> None:
+        for note in self.notes.values():
+            note.clear_note()
+        self.problem.hide()
+
+    def _checked(self) -> bool:
+        """The services' own check of the statements, before anything is stored or a password asked."""
+        self._clear_problems()
+        try:
+            exceptions.check_texts(**self.statements(), charge_ids=self.chosen_charges())
+        except FieldProblem as exc:
+            self.show_error(exc)
+            return False
+        return True
+
+    def show_error(self, exc: BaseException) -> None:
+        """A field problem under its field; a refusal (which cites the policy) or a printing problem above the
+        buttons; anything else is a bug for the crash handler."""
+        self._busy(False)
+        if isinstance(exc, FieldProblem) and exc.field in self.notes:
+            self.notes[exc.field].say(str(exc))
+            widget = self.texts.get(exc.field)
+            if widget is not None:
+                widget.setFocus()
+            return
+        if isinstance(exc, AccessProblem | FieldProblem | MissingGlyphs):
+            self.problem.setText(f"⚠ {exc}")
+            self.problem.setAccessibleDescription(str(exc))
+            self.problem.show()
+            fit_height(self)
+            return
+        show_problem(self, "The request was not made", exc)
+
+    def _busy(self, busy: bool) -> None:
+        for button in (self.draft_button, self.submit_button, self.cancel_button):
+            button.setEnabled(not busy and (button is not self.submit_button or self.session.may(Op.SIGN)))
+
+    # ------------------------------------------------------------------------------------------ actions
+
+    def save_draft(self) -> None:
+        if not self._checked():
+            return
+        try:
+            self.request_id = exceptions.draft_request(self.session, self.case.case_number, self.chosen_charges(),
+                                                       **self.statements())
+        except Exception as exc:
+            self.show_error(exc)
+            return
+        self.drafted.emit(self.request_id)
+        self.accept()
+
+    def sign_and_submit(self) -> None:
+        if not self._checked() or not confirm_for(self.session, Op.SIGN, self):
+            return
+        charge_ids, texts = self.chosen_charges(), self.statements()
+        self._busy(True)
+        number, session = self.case.case_number, self.session
+        self.task = run_task(self, "Signing and submitting the request",
+                             lambda _p: exceptions.submit_new(session, number, charge_ids, **texts),
+                             on_done=self._submitted, on_error=self.show_error)
+
+    def _submitted(self, request_id: int) -> None:
+        self.request_id = request_id
+        self.submitted.emit(request_id)
+        document = exceptions.request_detail(self.session, request_id).latest_document
+        if document is not None:
+            self.viewer = show_stored_document(self.session, document, self.parentWidget())
+        self.accept()
