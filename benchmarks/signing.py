@@ -157,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                 accounts.create_user(admin, name, Role.PROSECUTOR, PASSWORD, kdf=TEST_KDF)
             issued = identities.signing_identity(accounts.login(ws, "pat", PASSWORD))
             sam = accounts.login(ws, "sam", PASSWORD)
+            root = pkcs12.load_key_and_certificates(p12, P12_PASSWORD)[2][-1]  # an administrator trusts it first
+            identities.trust_certificate(admin, root.public_bytes(serialization.Encoding.DER))
             identities.import_pkcs12(sam, p12, P12_PASSWORD)
             imported = identities.signing_identity(sam)
             assert imported.certificate.public_key().key_size == 3072  # type: ignore[union-attr]

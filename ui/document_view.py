@@ -9,13 +9,13 @@ title, the PDF's bytes and, optionally, how to save a copy — the same viewer s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import Enum
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QResizeEvent
+from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from casereview.documents.display import display_copy
 from casereview.documents.signing import SignatureReport, verify_pdf
 from casereview.services import exceptions
 from casereview.services.access import Op
@@ -62,6 +64,122 @@ def signature_words(report: SignatureReport) -> str:
     return f"{mark} Signed by {report.signer} on {when}: {'; '.join(checks)}."
 
 
+def with_annotations() -> QPdfDocumentRenderOptions:
+    """Render options that draw a page's annotations: the signatures' stamps and the filled form fields (the
+    supervisor's decision) are annotations, and QtPdf leaves them out unless asked."""
+    options = QPdfDocumentRenderOptions()
+    options.setRenderFlags(QPdfDocumentRenderOptions.RenderFlag.Annotations)
+    return options
+
+
+def _on_white(image: QImage) -> QImage:
+    """A rendered page (transparent where nothing is drawn) on white paper."""
+    paper = QImage(image.size(), QImage.Format.Format_RGB32)
+    paper.fill(QColor("white"))
+    painter = QPainter(paper)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return paper
+
+
+class PageView(QScrollArea):
+    """The pages one under the other, each rendered by QtPdf with its annotations (QPdfView cannot be asked to draw
+    them, and a signed document's stamps and filled-in decision are annotations). Fits the width, or zooms."""
+
+    class ZoomMode(Enum):
+        FitToWidth = 0
+        Custom = 1
+
+    SPACING = 8
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._document: QPdfDocument | None = None
+        self._mode, self._factor = PageView.ZoomMode.FitToWidth, 1.0
+        self.setWidgetResizable(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.setBackgroundRole(self.backgroundRole().Dark)
+        self._body = QWidget(self)
+        self._layout = QVBoxLayout(self._body)
+        self._layout.setSpacing(self.SPACING)
+        self._layout.setContentsMargins(self.SPACING, self.SPACING, self.SPACING, self.SPACING)
+        self._layout.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setWidget(self._body)
+        self.labels: list[QLabel] = []
+
+    def setDocument(self, document: QPdfDocument) -> None:
+        self._document = document
+        document.statusChanged.connect(self._status_changed)
+        self.refresh()
+
+    def _status_changed(self, _status: QPdfDocument.Status) -> None:
+        if shiboken6.isValid(self) and self._document is not None and shiboken6.isValid(self._document):
+            self.refresh()  # (a document being deleted says so once more)
+
+    def zoomMode(self) -> PageView.ZoomMode:
+        return self._mode
+
+    def setZoomMode(self, mode: PageView.ZoomMode) -> None:
+        self._mode = mode
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if mode == PageView.ZoomMode.FitToWidth
+                                          else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.refresh()
+
+    def zoomFactor(self) -> float:
+        return self._factor
+
+    def setZoomFactor(self, factor: float) -> None:
+        self._factor = factor
+        self.refresh()
+
+    def _page_width(self, page: int) -> int:
+        """The width (logical pixels) a page is shown at."""
+        assert self._document is not None
+        points = self._document.pagePointSize(page)
+        if self._mode == PageView.ZoomMode.FitToWidth:  # no sideways scrolling: the page fits the width
+            return max(50, self.viewport().width() - 2 * self.SPACING - 2)
+        return max(50, round(points.width() * self.logicalDpiX() / 72 * self._factor))
+
+    def refresh(self) -> None:
+        document = self._document if self._document is not None and shiboken6.isValid(self._document) else None
+        count = document.pageCount() if document is not None else 0
+        while len(self.labels) > count:
+            self.labels.pop().deleteLater()
+        while len(self.labels) < count:
+            label = QLabel(self._body)
+            label.setAccessibleName(f"Page {len(self.labels) + 1}")
+            self._layout.addWidget(label)
+            self.labels.append(label)
+        if document is None:
+            return
+        ratio = self.devicePixelRatioF()
+        options = with_annotations()
+        for page, label in enumerate(self.labels):
+            points = document.pagePointSize(page)
+            width = self._page_width(page)
+            height = round(width * points.height() / points.width()) if points.width() else width
+            image = _on_white(document.render(page, QSize(round(width * ratio), round(height * ratio)), options))
+            image.setDevicePixelRatio(ratio)
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setFixedSize(width, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._mode == PageView.ZoomMode.FitToWidth and event.size().width() != event.oldSize().width():
+            self.refresh()
+
+
+def _shown(pdf: bytes) -> bytes:
+    """What the pane loads: the display copy, whose signature stamps and filled-in fields QtPdf draws (the original
+    bytes are what is checked and saved); the original itself when it cannot be read that way."""
+    if not pdf:
+        return pdf
+    try:
+        return display_copy(pdf)
+    except Exception:  # a damaged file: QtPdf shows what it can, and the signature check says what is wrong
+        return pdf
+
+
 def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
     """Print the document's pages (those the printer's range names, or all) on `printer`, each page scaled to the
     paper; returns how many pages were printed. Pages are rendered at the printer's resolution, at most
@@ -83,7 +201,8 @@ def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
             if n and not printer.newPage():
                 raise OSError(f"The printer stopped after page {page}.")
             points = document.pagePointSize(page)
-            image = document.render(page, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
+            image = document.render(page, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)),
+                                    with_annotations())
             scale = min(area.width() / image.width(), area.height() / image.height())
             target = QRectF(area.x() + (area.width() - image.width() * scale) / 2, area.y(),
                             image.width() * scale, image.height() * scale)
@@ -125,11 +244,10 @@ class DocumentPane(QWidget):
         self.save_button = self._button("&Save as…", "Save a copy of the document", self.save_as, bar)
         layout.addLayout(bar)
 
-        self.view = QPdfView(self)
+        self.view = PageView(self)
         self.view.setAccessibleName("Document pages")
         self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setZoomMode(PageView.ZoomMode.FitToWidth)
         layout.addWidget(self.view, 1)
 
         self.strip = QFrame(self)
@@ -169,7 +287,7 @@ class DocumentPane(QWidget):
         self.document.close()
         self.pdf, self.file_name, self.save_copy, self.reports = pdf, file_name, save_copy, None
         buffer = QBuffer(self)
-        buffer.setData(QByteArray(pdf))
+        buffer.setData(QByteArray(_shown(pdf)))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         old, self._buffer = self._buffer, buffer
         if pdf:
@@ -244,17 +362,17 @@ class DocumentPane(QWidget):
     # ------------------------------------------------------------------------------------------ zoom
 
     def fit_width(self) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setZoomMode(PageView.ZoomMode.FitToWidth)
 
     def _zoom(self, factor: float) -> None:
         current = self.view.zoomFactor()
-        if self.view.zoomMode() != QPdfView.ZoomMode.Custom:
+        if self.view.zoomMode() != PageView.ZoomMode.Custom:
             # the factor the fitted view uses: the view's width over the page's width (in pixels at 100 %)
             points = self.document.pagePointSize(0)
             width = points.width() * self.logicalDpiX() / 72 if points.width() else 0
             current = self.view.viewport().width() / width if width else 1.0
-        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
-        self.view.setZoomFactor(max(0.25, min(current * factor, 6.0)))
+        self.view._factor = max(0.25, min(current * factor, 6.0))
+        self.view.setZoomMode(PageView.ZoomMode.Custom)
 
     def zoom_in_once(self) -> None:
         self._zoom(ZOOM_STEP)

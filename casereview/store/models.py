@@ -346,8 +346,8 @@ class SigningIdentity(Base):
 
 
 class TrustedCertificate(Base):
-    """A root certificate the office trusts beside its own authority: the root of an identity a user imported, so
-    documents signed with it check out as the office's."""
+    """A certificate authority the office trusts beside its own (an administrator adds it), so that identities users
+    import from PKCS#12 files issued under it sign documents that check out as the office's."""
 
     __tablename__ = "trusted_certificate"
     __table_args__ = (UniqueConstraint("sha256", name="uq_trusted_certificate_sha256"),)
@@ -357,7 +357,7 @@ class TrustedCertificate(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(Text)  # the certificate's subject, for people to read
     added_at: Mapped[datetime] = mapped_column(DateTime)
-    added_by: Mapped[int] = mapped_column(Integer)  # the user whose import added it
+    added_by: Mapped[int] = mapped_column(Integer)  # the administrator who added it
 
 
 class ExceptionWorkflow(Base):

@@ -23,6 +23,7 @@ from casereview.services.statutes import delete_statute, list_statutes, save_sta
 from tests.helpers import PASSWORD, FakeClock, add_user, log_in, staff
 from ui.admin import ADMIN_SCREENS
 from ui.admin.audit_viewer import AuditViewer
+from ui.admin.certificates_dialog import CertificatesDialog
 from ui.admin.office_dialog import OfficeDialog
 from ui.admin.statutes_dialog import StatuteForm, StatutesDialog
 from ui.admin.users_dialog import AddUserForm, UsersDialog
@@ -84,9 +85,10 @@ def choose_file(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> None:
 def test_admin_screens_name_each_dialog_and_its_operation() -> None:
     assert [(label, op) for label, _screen, op in ADMIN_SCREENS] == [
         ("Office profile…", Op.OFFICE_SETTINGS), ("Statute catalog…", Op.VIEW_CASES),
-        ("Users and roles…", Op.MANAGE_USERS), ("Audit trail…", Op.VIEW_AUDIT)]
+        ("Users and roles…", Op.MANAGE_USERS), ("Audit trail…", Op.VIEW_AUDIT),
+        ("Trusted certificates…", Op.OFFICE_SETTINGS)]
     assert [screen for _label, screen, _op in ADMIN_SCREENS] == [OfficeDialog, StatutesDialog, UsersDialog,
-                                                                 AuditViewer]
+                                                                 AuditViewer, CertificatesDialog]
 
 
 # --------------------------------------------------------------------------------------------- office profile

@@ -169,3 +169,45 @@ def test_a_defense_attorney_drafts_a_memo_for_a_case(qtbot: QtBot, new_case_file
         assert letters.may_sign(attorney) is None
     finally:
         case_file.close()
+
+
+def test_the_preview_and_print_show_the_signature_stamp(qtbot: QtBot, office: dict[Role, UserSession],
+                                                       tmp_path: Path) -> None:
+    """QtPdf leaves form widgets out; the display copy makes the stamp (a widget) an annotation it draws. The
+    signed bytes are left as they are."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtPrintSupport import QPrinter
+
+    from casereview.documents.display import display_copy
+    from ui.document_view import DocumentView, with_annotations
+
+    letters.draft_letters(office[Role.PARALEGAL])
+    from casereview.services import accounts
+
+    accounts.set_letter_signer(office[Role.ADMINISTRATOR], "supervisor", True, name="Jordan Avery")
+    row = letters.list_letters(office[Role.SUPERVISOR])[0]
+    letters.sign_letters(office[Role.SUPERVISOR], [row.id])
+    signed = letters.preview(office[Role.SUPERVISOR], row.id)
+    shown = display_copy(signed)
+    assert shown.startswith(signed) and shown != signed  # an update on top; the original bytes unchanged
+
+    def dark_pixels(pdf: bytes) -> int:
+        path = tmp_path / "page.pdf"
+        path.write_bytes(pdf)
+        document = QPdfDocument()
+        document.load(str(path))
+        image = document.render(0, QSize(612, 792), with_annotations())
+        # The stamp's words sit in the signature box, above the signer's name: count inked pixels there.
+        return sum(1 for x in range(80, 320, 2) for y in range(380, 560, 2) if image.pixelColor(x, y).alpha() > 0
+                   and image.pixelColor(x, y).lightness() < 128)
+
+    assert dark_pixels(shown) > dark_pixels(signed) + 50
+    view = DocumentView("letter", signed)
+    qtbot.addWidget(view)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    assert view.pane.print_to(printer) == 1
+    assert out.stat().st_size > 10_000  # one page, rendered (with the stamp, as above) at the printer's resolution

@@ -1,4 +1,5 @@
-"""The administration screens: the office profile, the statute catalog, users and roles, and the audit trail.
+"""The administration screens: the office profile, the statute catalog, users and roles, the audit trail, and the
+certificates the office trusts.
 
 `ADMIN_SCREENS` lists them for the main window's Administration menu as (menu label, dialog to open, called as
 ``dialog(session, parent)``, operation the user's role must allow for the entry to be enabled).
@@ -124,5 +125,6 @@ ADMIN_SCREENS: tuple[tuple[str, AdminScreen, Op], ...] = (
     ("Trusted certificates…", CertificatesDialog, Op.OFFICE_SETTINGS),
 )
 
-__all__ = ["ADMIN_SCREENS", "AdminDialog", "AdminScreen", "AuditViewer", "FieldNote", "OfficeDialog", "StatutesDialog",
-           "UsersDialog", "buddy_label", "busy", "fit_height", "local_time", "run_form"]
+__all__ = ["ADMIN_SCREENS", "AdminDialog", "AdminScreen", "AuditViewer", "CertificatesDialog", "FieldNote",
+           "OfficeDialog", "StatutesDialog", "UsersDialog", "buddy_label", "busy", "fit_height", "local_time",
+           "run_form"]
