@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from casereview.documents.layout import render_pdf  # noqa: E402
+from casereview.documents.layout import render_for_signing  # noqa: E402
 from casereview.policy.case import parse_case  # noqa: E402
 from casereview.policy.profile import load_builtin  # noqa: E402
 from casereview.services import accounts, casework, letters  # noqa: E402
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                     for i in ids[:200]]
         start = time.perf_counter()
         for doc in docs:
-            render_pdf(doc)
+            render_for_signing(doc)
         rendering = time.perf_counter() - start
         print(f"ReportLab alone (one core, {len(docs)} letters): {len(docs) / rendering:.0f} letters/s")
 

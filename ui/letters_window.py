@@ -8,6 +8,7 @@ in the background with progress and Cancel.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -55,6 +57,11 @@ FIELD_HELP = {
                "records, the office's statement and the quoted policy are filled in from the case file.",
     "closing": "For example “Respectfully submitted,”.",
 }
+
+
+def _folded(text: str) -> str:
+    """For finding: case- and accent-insensitive ("nguyen" finds "Nguyễn")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
 
 
 class LetterEditor(QDialog):
@@ -172,6 +179,16 @@ class LettersWindow(QDialog):
         show_label.setBuddy(self.show_status)
         filters.addWidget(show_label)
         filters.addWidget(self.show_status)
+        self.find = QLineEdit(self)
+        self.find.setPlaceholderText("a person's name or a case number")
+        self.find.setAccessibleName("Find a person or case")
+        self.find.setClearButtonEnabled(True)
+        self.find.textChanged.connect(lambda _text: self.reload())
+        find_label = QLabel("&Find:", self)
+        find_label.setBuddy(self.find)
+        filters.addSpacing(16)
+        filters.addWidget(find_label)
+        filters.addWidget(self.find, 1)
         filters.addStretch(1)
         layout.addLayout(filters)
 
@@ -234,6 +251,9 @@ class LettersWindow(QDialog):
             if not is_expected(exc):
                 raise
             self.rows, note = [], str(exc)
+        wanted = _folded(self.find.text())
+        if wanted:
+            self.rows = [r for r in self.rows if wanted in _folded(f"{r.person} {r.case_number}")]
         self.table.setRowCount(len(self.rows))
         for n, r in enumerate(self.rows):
             cells = (KIND_LABELS[r.kind], r.case_number, r.person or "—",

@@ -141,6 +141,20 @@ def purge_person(user: UserSession, person_id: int, order_reference: str) -> Pur
     return PurgeReport(person_id, changed, deleted, older)
 
 
+def _drop_documents_naming(db: Session, case: m.Case, party: m.CaseParty) -> None:
+    """Delete what was made in CaseReview that names this person in this case, signed documents included: the
+    section 8 requests for their charges, the letters for them, and the case's screening memos (a memo names
+    everyone in the case). Their own letters also go with their part in the case (the database cascades)."""
+    charge_ids = {c.id for c in case.charges if c.party is party}
+    for request in db.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.case_id == case.id)):
+        if any(c.id in charge_ids for c in request.charges):
+            db.delete(request)
+    for letter in db.scalars(select(m.Letter).where(m.Letter.case_id == case.id)):
+        if letter.party_id == party.id or letter.party_id is None:
+            db.delete(letter)
+    db.flush()
+
+
 def _purge(db: Session, person_id: int) -> tuple[int, int]:
     """Delete one person and their part in every case; returns (cases changed, cases deleted)."""
     if db.get_bind().dialect.name == "sqlite":
@@ -151,6 +165,7 @@ def _purge(db: Session, person_id: int) -> tuple[int, int]:
     for party in parties:
         case = cases.load_case(db, party.case.case_number)
         party = next(p for p in case.parties if p.id == party.id)
+        _drop_documents_naming(db, case, party)
         for request in case.exception_requests:
             request.charges = [c for c in request.charges if c.party is not party]
         case.exception_requests = [r for r in case.exception_requests if r.charges]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from casereview.documents.signing import verify_pdf
 from casereview.policy.case import parse_case
 from casereview.policy.profile import load_builtin
-from casereview.services import accounts, audit, care, casework, identities, letters
+from casereview.services import accounts, audit, care, casework, exceptions, identities, letters
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import DEMO_CASES, demo_cases
 from casereview.services.office import FieldProblem, read_office, update_office
@@ -252,16 +252,25 @@ def test_many_letters_are_signed_on_every_core(office: dict[Role, UserSession], 
 
 
 def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession], workspace: Workspace) -> None:
+    """A court order to purge a person: their letters, the requests for their charges and the memos of their cases
+    go too, signed documents included (each names them)."""
     letters.draft_letters(office[Role.PARALEGAL])
-    dana = next(r for r in letters.list_letters(office[Role.PARALEGAL]) if r.person == "Dana Roe")
-    letters.sign_letters(_grant(office), [dana.id])
+    letters.sign_letters(_grant(office), [r.id for r in letters.list_letters(office[Role.PARALEGAL])])
+    request = exceptions.draft_request(
+        office[Role.PROSECUTOR], "26-CR-0101", ["1"], ground="other", public_safety="Public safety requires it.",
+        justification="A justification.", evidence="A report.")
+    exceptions.submit_request(office[Role.PROSECUTOR], request)
+    with workspace.session() as db:
+        assert sum("Dana Roe" in _text(d.pdf) for d in db.query(m.SignedDocument)) == 2
     with workspace.session() as db:
         person_id = db.query(m.Person.id).filter(m.Person.person_key == "SID-100231").scalar()
     admin = office[Role.ADMINISTRATOR]
     care.purge_person(admin, person_id, "Order 2026-77")
     assert all(r.person != "Dana Roe" for r in letters.list_letters(office[Role.PARALEGAL]))
     with workspace.session() as db:
-        assert all(b"Dana Roe" not in d.pdf for d in db.query(m.SignedDocument))
+        assert not any("Dana Roe" in _text(d.pdf) for d in db.query(m.SignedDocument))
+        assert db.get(m.ExceptionWorkflow, request) is None
+        assert db.query(m.SignedDocument).count() == 2  # the two other people's letters stay
 
 
 # ---------------------------------------------------------------------------------------------- defense office
