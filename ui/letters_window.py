@@ -179,16 +179,16 @@ class LettersWindow(QDialog):
         show_label.setBuddy(self.show_status)
         filters.addWidget(show_label)
         filters.addWidget(self.show_status)
-        self.find = QLineEdit(self)
-        self.find.setPlaceholderText("a person's name or a case number")
-        self.find.setAccessibleName("Find a person or case")
-        self.find.setClearButtonEnabled(True)
-        self.find.textChanged.connect(lambda _text: self.reload())
+        self.finder = QLineEdit(self)
+        self.finder.setPlaceholderText("a person's name or a case number")
+        self.finder.setAccessibleName("Find a person or case")
+        self.finder.setClearButtonEnabled(True)
+        self.finder.textChanged.connect(lambda _text: self.reload())
         find_label = QLabel("&Find:", self)
-        find_label.setBuddy(self.find)
+        find_label.setBuddy(self.finder)
         filters.addSpacing(16)
         filters.addWidget(find_label)
-        filters.addWidget(self.find, 1)
+        filters.addWidget(self.finder, 1)
         filters.addStretch(1)
         layout.addLayout(filters)
 
@@ -251,7 +251,7 @@ class LettersWindow(QDialog):
             if not is_expected(exc):
                 raise
             self.rows, note = [], str(exc)
-        wanted = _folded(self.find.text())
+        wanted = _folded(self.finder.text())
         if wanted:
             self.rows = [r for r in self.rows if wanted in _folded(f"{r.person} {r.case_number}")]
         self.table.setRowCount(len(self.rows))

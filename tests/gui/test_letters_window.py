@@ -65,9 +65,9 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     window.draft_button.click()
     _wait_rows(qtbot, window, 3)
     assert window.held.isVisible() and "Phil Grant" in window.held.toPlainText()
-    window.find.setText("nguyen")  # from a person: accents and case do not matter
+    window.finder.setText("nguyen")  # from a person: accents and case do not matter
     assert [r.person for r in window.rows] == ["Thị Lan Nguyễn"]
-    window.find.clear()
+    window.finder.clear()
     assert window.table.rowCount() == 3
     assert "date of birth of Ana Cruz" in window.held.toPlainText()
 
