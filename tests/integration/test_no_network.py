@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
 from casereview.policy.profile import load_builtin
-from casereview.services import accounts, care, casework
+from casereview.services import accounts, care, casework, letters
 from casereview.services.access import OfficeType, Role
 from casereview.services.casefiles import check_case_file
 from casereview.services.demo import create_demo_file, demo_cases
@@ -113,6 +113,14 @@ def test_main_flows_open_no_connection(no_internet: list[str], tmp_path: Path, q
     window.search.setText("nguyen")
     window.refresh()
     assert window.model.rowCount() == 2
+    from ui.letters_window import LettersWindow
+
+    supervisor = accounts.login(session.workspace, "supervisor", DEMO_PASSWORD)
+    drafted = [r.id for r in letters.list_letters(supervisor, status="draft")]
+    assert drafted and letters.sign_letters(supervisor, drafted).signed == drafted  # signing, in this process
+    letters_window = LettersWindow(supervisor)
+    qtbot.addWidget(letters_window)
+    assert letters_window.table.rowCount() == 3
     window.warm_up.wait()
     window.editor.dirty = False
     window.close()
@@ -147,6 +155,9 @@ def test_command_line_works_with_no_network_at_all(tmp_path: Path) -> None:
         ("audit", "anchor", db, tmp_path / "anchor.json", *as_admin),
         ("audit", "verify", db, "--anchor", tmp_path / "anchor.json", *as_admin),
         ("check", db, "--passphrase-file", secret),
+        ("letters", db, "--out", tmp_path / "letters", "--sign", "--docx", "--passphrase-file", secret, "--user",
+         "supervisor", "--password-file", password),
+        ("documents", db, "--out", tmp_path / "documents", *as_prosecutor),
         ("init", tmp_path / "new.db", "--passphrase-file", secret, "--password-file", own_password),
         ("screen", case),
     ]
