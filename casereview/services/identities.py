@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from casereview.documents.signing import (
@@ -94,17 +94,21 @@ def _authority(db: Session, ws: Workspace) -> Identity:
     return Identity(_open(_authority_key(ws), row.wrapped_key, f"authority:{ws.file_id}"), row.cert_der)
 
 
+def _current(user_id: int) -> Select[m.SigningIdentity]:
+    """A user's signing identities not revoked (there is one at most)."""
+    return select(m.SigningIdentity).where(m.SigningIdentity.user_id == user_id,
+                                           m.SigningIdentity.revoked_at.is_(None))
+
+
 def has_identity(db: Session, user_id: int) -> bool:
-    return db.scalars(select(m.SigningIdentity.id).where(m.SigningIdentity.user_id == user_id,
-                                                         m.SigningIdentity.revoked_at.is_(None))).first() is not None
+    return db.scalars(_current(user_id)).first() is not None
 
 
 def issue_for(db: Session, ws: Workspace, user: m.User, user_key: bytes) -> m.SigningIdentity | None:
     """Issue `user` a new signing identity (revoking any earlier one) when their role signs; `user_key` is the
     user's own key, just unwrapped or just made, which wraps the new private key."""
     now = naive(ws.now())
-    for old in db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == user.id,
-                                                          m.SigningIdentity.revoked_at.is_(None))):
+    for old in db.scalars(_current(user.id)):
         old.revoked_at = now
     if user.role not in SIGNING_ROLES:
         return None
@@ -123,8 +127,7 @@ def signing_identity(session: UserSession) -> Identity:
     session.ensure_active()
     ws = session.workspace
     with ws.session() as db:
-        row = db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == session.user_id,
-                                                         m.SigningIdentity.revoked_at.is_(None))).first()
+        row = db.scalars(_current(session.user_id)).first()
         if row is None:
             raise NoSigningIdentity(f"{session.username} has no signing identity: an administrator issues one by "
                                     "resetting the password, or the role does not sign.")
@@ -290,8 +293,7 @@ def import_pkcs12(session: UserSession, data: bytes, password: bytes | None) -> 
                                         serialization.NoEncryption())
     with session.acting(Op.SIGN, "signing_identity_imported", f"user:{session.user_id}") as db:
         stamp = naive(ws.now())
-        for old in db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == session.user_id,
-                                                              m.SigningIdentity.revoked_at.is_(None))):
+        for old in db.scalars(_current(session.user_id)):
             old.revoked_at = stamp
         db.add(m.SigningIdentity(
             user_id=session.user_id, cert_der=_der(cert), created_at=stamp,
@@ -505,8 +507,7 @@ def my_identity(session: UserSession) -> MyIdentity | None:
     session.ensure_active()
     ws = session.workspace
     with ws.session() as db:
-        row = db.scalars(select(m.SigningIdentity).where(m.SigningIdentity.user_id == session.user_id,
-                                                         m.SigningIdentity.revoked_at.is_(None))).first()
+        row = db.scalars(_current(session.user_id)).first()
         if row is None:
             return None
         cert_der, chain = row.cert_der, _chain_der(row.chain_pem)

@@ -5,13 +5,13 @@ would wait for a person); every service runs for real."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.services import accounts
@@ -20,6 +20,7 @@ from casereview.services.accounts import list_users, login
 from casereview.services.office import read_office, update_office
 from casereview.services.session import UserSession, Workspace
 from casereview.services.statutes import delete_statute, list_statutes, save_statute
+from tests.gui.support import Boxes, choose_file
 from tests.helpers import PASSWORD, FakeClock, add_user, log_in, staff
 from ui.admin import ADMIN_SCREENS
 from ui.admin.audit_viewer import AuditViewer
@@ -34,52 +35,10 @@ pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass
-class Boxes:
-    """What Qt's message boxes would have shown, and the answer the test gives to questions."""
-
-    shown: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes
-
-
-@pytest.fixture
-def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
-    seen = Boxes()
-
-    def ask(_parent: Any, _title: str, text: str, *_args: Any) -> QMessageBox.StandardButton:
-        seen.questions.append(text)
-        return seen.answer
-
-    def tell(_parent: Any, _title: str, text: str, *_args: Any) -> QMessageBox.StandardButton:
-        seen.shown.append(text)
-        return QMessageBox.StandardButton.Ok
-
-    def run(box: QMessageBox) -> int:
-        seen.shown.append(box.text())
-        return int(QMessageBox.StandardButton.Ok.value)
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(ask))
-    monkeypatch.setattr(QMessageBox, "information", staticmethod(tell))
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(tell))
-    monkeypatch.setattr(QMessageBox, "exec", run)
-    return seen
-
-
 @pytest.fixture
 def admin(workspace: Workspace) -> UserSession:
     return log_in(workspace, "admin")
 
-
-def choose_file(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> None:
-    """Make QFileDialog.<name> answer `path` (as the user choosing it would)."""
-    def chosen(*_args: Any, **_kwargs: Any) -> Any:
-        return str(path) if name == "getExistingDirectory" else (str(path), "")
-
-    monkeypatch.setattr(QFileDialog, name, staticmethod(chosen))
-
-
-# --------------------------------------------------------------------------------------------------- the menu
 
 
 def test_admin_screens_name_each_dialog_and_its_operation() -> None:

@@ -6,21 +6,21 @@ wait for a person); every service runs for real."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.documents.signing import certificate_pem
 from casereview.services import audit, identities
 from casereview.services.access import OfficeType, Op, Role
 from casereview.services.session import UserSession, Workspace
+from tests.gui.support import Boxes, choose_file
 from tests.helpers import PASSWORD, FakeClock, staff
 from tests.unit.services.test_identities_import import P12_PASSWORD, Issued, _issue, _p12
 from ui.admin import ADMIN_SCREENS
@@ -30,37 +30,6 @@ from ui.main_window import MainWindow
 from ui.reauth import PasswordPrompt
 
 pytestmark = pytest.mark.gui
-
-
-@dataclass
-class Boxes:
-    """What Qt's message boxes would have shown, and the answer the test gives to questions."""
-
-    shown: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes
-
-
-@pytest.fixture
-def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
-    seen = Boxes()
-
-    def ask(_parent: Any, _title: str, text: str, *_args: Any) -> QMessageBox.StandardButton:
-        seen.questions.append(text)
-        return seen.answer
-
-    def run(box: QMessageBox) -> int:
-        seen.shown.append(box.text())
-        return int(QMessageBox.StandardButton.Ok.value)
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(ask))
-    monkeypatch.setattr(QMessageBox, "exec", run)
-    return seen
-
-
-def choose_file(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> None:
-    """Make QFileDialog.<name> answer `path` (as the user choosing it would)."""
-    monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *_args, **_kwargs: (str(path), "")))
 
 
 @dataclass(frozen=True)

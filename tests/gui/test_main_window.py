@@ -3,7 +3,6 @@ the editor with live screening; saving, conflicts, unsaved changes; roles; the i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
+from casereview.paths import DEMO_PASSWORD
 from casereview.policy.profile import load_builtin
 from casereview.services import accounts, audit, casework
-from casereview.services.demo import DEMO_CASES, create_demo_file
+from casereview.services.demo import DEMO_CASES
 from casereview.services.session import Workspace
-from casereview.store.database import open_case_file, unlock
-from casereview.store.keys import TEST_KDF
+from tests.gui.support import window_for
 from tests.helpers import FakeClock
 from ui.main_window import MainWindow
 from ui.screening_panel import badge_text
@@ -33,21 +31,6 @@ def no_blocking_questions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
-@pytest.fixture
-def demo(tmp_path: Path, clock: FakeClock) -> Iterator[Workspace]:
-    path = tmp_path / "demo.db"
-    create_demo_file(path, kdf=TEST_KDF, user_kdf=TEST_KDF)
-    key = unlock(path, DEMO_PASSPHRASE)
-    case_file = open_case_file(path, key)
-    yield accounts.workspace_for(case_file, key, clock=clock)
-    case_file.close()
-
-
-def window_for(qtbot: QtBot, ws: Workspace, user: str = "prosecutor") -> MainWindow:
-    window = MainWindow(accounts.login(ws, user, DEMO_PASSWORD), title_path=ws.case_file.path)
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 def listed(window: MainWindow) -> list[str]:

@@ -6,7 +6,6 @@ screening that follows it, saving a copy and printing."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
+from casereview.paths import DEMO_PASSWORD
 from casereview.services import accounts, exceptions
-from casereview.services.demo import create_demo_file
 from casereview.services.session import PermissionDenied, UserSession, Workspace
-from casereview.store.database import open_case_file, unlock
-from casereview.store.keys import TEST_KDF
+from tests.gui.support import window_for
 from tests.helpers import FakeClock
 from ui.document_view import DocumentView
 from ui.main_window import MainWindow
@@ -48,23 +45,6 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     return shown
-
-
-@pytest.fixture
-def demo(tmp_path: Path, clock: FakeClock) -> Iterator[Workspace]:
-    path = tmp_path / "demo.db"
-    create_demo_file(path, kdf=TEST_KDF, user_kdf=TEST_KDF)
-    key = unlock(path, DEMO_PASSPHRASE)
-    case_file = open_case_file(path, key)
-    yield accounts.workspace_for(case_file, key, clock=clock)
-    case_file.close()
-
-
-def window_for(qtbot: QtBot, ws: Workspace, user: str = "prosecutor") -> MainWindow:
-    window = MainWindow(accounts.login(ws, user, DEMO_PASSWORD), title_path=ws.case_file.path)
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 def open_case(window: MainWindow, number: str) -> None:
