@@ -29,10 +29,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from casereview.documents import fonts
+from casereview.documents import batch, fonts
 from casereview.documents import letters as words
-from casereview.documents.layout import SIGNATURE_FIELD, Document, render_docx, render_for_signing, render_pdf
-from casereview.documents.signing import Identity, sign_pdf
+from casereview.documents.layout import Document, render_docx, render_pdf
 from casereview.policy.case import PAST_STATUSES
 from casereview.policy.engine import ChargeDecision, screen_case
 from casereview.policy.profile import PolicyProfile
@@ -516,15 +515,31 @@ def _compose(db: Session, user: UserSession, letter: m.Letter, signer: words.Sig
                                 fields=fields, signer=signer, day=day)
 
 
-def _stale(letter: m.Letter, groups: dict[tuple[int, int], _Group]) -> str | None:
+def _stored_groups(db: Session, case_ids: Sequence[int]) -> dict[tuple[int, int], tuple[set[int], bool]]:
+    """For signing: by (case, person), the ids of the past records the stored screening says the office will not
+    contest, and whether one is in review. The stored decisions are those of the case as it is: every change to a
+    case, and every change of the office's policy, screens it again."""
+    found: dict[tuple[int, int], tuple[set[int], bool]] = {}
+    for start in range(0, len(case_ids), LOAD_CHUNK):
+        rows = db.execute(select(m.Charge.case_id, m.Charge.party_id, m.Charge.id, m.Charge.record_relief).where(
+            m.Charge.case_id.in_(case_ids[start:start + LOAD_CHUNK]), m.Charge.status.in_(PAST_STATUSES)))
+        for case_id, party_id, charge_id, relief in rows:
+            eligible, review = found.get((case_id, party_id), (set(), False))
+            if relief == "do_not_contest":
+                eligible.add(charge_id)
+            found[(case_id, party_id)] = (eligible, review or relief == "review")
+    return found
+
+
+def _stale(letter: m.Letter, groups: dict[tuple[int, int], tuple[set[int], bool]]) -> str | None:
     """Why a record letter can no longer be signed as drafted (its records changed), or None. `groups`: the
-    eligible records of its case now, by (case, person)."""
+    eligible records of its case now, by (case, person) (see `_stored_groups`)."""
     if letter.kind not in RECORD_KINDS:
         return None
     if not letter.charges:
         return "Its records are no longer in the case file. Delete this draft."
-    group = groups.get((letter.case_id, letter.party_id or 0))
-    if group is None or group.review or {c.id for c in group.eligible} != {c.id for c in letter.charges}:
+    eligible, review = groups.get((letter.case_id, letter.party_id or 0), (set(), False))
+    if review or eligible != {c.id for c in letter.charges}:
         return ("The person's records in this case changed since the letter was drafted (or one is now in review). "
                 "Draft the letters again to bring it up to date.")
     return None
@@ -589,22 +604,6 @@ def may_sign(user: UserSession) -> str | None:
     return None
 
 
-_worker_identity: tuple[Identity, bytes] | None = None
-
-
-def _init_worker(identity: Identity, authority: bytes) -> None:
-    global _worker_identity
-    _worker_identity = (identity, authority)
-    fonts.register()
-
-
-def _render_and_sign(doc: Document, reason: str) -> bytes:
-    assert _worker_identity is not None
-    identity, authority = _worker_identity
-    pdf, place = render_for_signing(doc)
-    return sign_pdf(pdf, identity, authority, field_name=SIGNATURE_FIELD, reason=reason, new_field=place)
-
-
 def _here(work: Callable[[Document, str], bytes], doc: Document, reason: str) -> Future[bytes]:
     """`work` done in this process, as a finished Future (its error kept for `result` to raise)."""
     done: Future[bytes] = Future()
@@ -639,10 +638,10 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
     workers = workers if workers is not None else (os.cpu_count() or 1)
     pool = None
     if workers > 1 and len(ids) >= PARALLEL_FROM:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                                   initargs=(identity, authority))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                   initializer=batch.init_worker, initargs=(identity, authority))
     else:
-        _init_worker(identity, authority)
+        batch.init_worker(identity, authority)
     try:
         jobs: list[tuple[int, int, Future[bytes]]] = []  # (letter id, version composed, the signed PDF)
         for start in range(0, len(ids), SIGN_BATCH):
@@ -650,22 +649,22 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
             with user.workspace.session() as db:
                 chunk = ids[start:start + SIGN_BATCH]
                 found = {x.id: x for x in db.scalars(select(m.Letter).where(m.Letter.id.in_(chunk)).options(
-                    selectinload(m.Letter.charges)))}
-                groups = {(g.case.id, g.party.id): g for g in _groups(
-                    db, profile, presumptive, sorted({x.case_id for x in found.values()}))}
+                    selectinload(m.Letter.charges).selectinload(m.Charge.case), selectinload(m.Letter.case),
+                    selectinload(m.Letter.party).selectinload(m.CaseParty.person)))}
+                groups = _stored_groups(db, sorted({x.case_id for x in found.values()}))
                 for letter_id in chunk:
                     composed = _to_sign(db, user, found.get(letter_id), letter_id, groups, profile, presumptive,
                                         office, report)
                     if composed is not None:
                         doc, reason, version = composed
-                        jobs.append((letter_id, version, pool.submit(_render_and_sign, doc, reason) if pool else
-                                     _here(_render_and_sign, doc, reason)))
+                        jobs.append((letter_id, version, pool.submit(batch.render_and_sign, doc, reason) if pool else
+                                     _here(batch.render_and_sign, doc, reason)))
             progress.report(0, len(ids), f"Prepared {min(start + SIGN_BATCH, len(ids)):,} of {len(ids):,} letters")
         for start in range(0, len(jobs), SIGN_BATCH):
             progress.check()
-            batch = jobs[start:start + SIGN_BATCH]
-            with user.acting(Op.SIGN_LETTERS, "letters_signed", f"letters:{len(batch)}") as db:
-                for letter_id, version, job in batch:
+            stored = jobs[start:start + SIGN_BATCH]
+            with user.acting(Op.SIGN_LETTERS, "letters_signed", f"letters:{len(stored)}") as db:
+                for letter_id, version, job in stored:
                     try:
                         pdf = job.result()
                     except fonts.MissingGlyphs as e:
@@ -693,7 +692,7 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
 
 
 def _to_sign(db: Session, user: UserSession, letter: m.Letter | None, letter_id: int,
-             groups: dict[tuple[int, int], _Group], profile: PolicyProfile, presumptive: bool,
+             groups: dict[tuple[int, int], tuple[set[int], bool]], profile: PolicyProfile, presumptive: bool,
              office: OfficeProfile, report: SignReport) -> tuple[Document, str, int] | None:
     """The letter composed for signing (with the signer's name), or None after noting in `report` why not."""
     if letter is None or letter.status != "draft":
