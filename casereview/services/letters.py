@@ -460,10 +460,11 @@ def _plain(row: m.Case, charge: m.Charge, d: ChargeDecision, office: OfficeProfi
     return words.SummaryItem(what, meaning)
 
 
-def _signer(db: Session, user: UserSession, letter: m.Letter, office: OfficeProfile) -> words.Signer:
-    me = db.get(m.User, user.user_id)
+def _signer(db: Session, user_id: int, letter: m.Letter, office: OfficeProfile) -> words.Signer:
+    """The name and title printed under the signature of `user_id` (who signs, or signed, the letter)."""
+    me = db.get(m.User, user_id)
     assert me is not None
-    name = me.signer_name or user.username
+    name = me.signer_name or me.username
     if letter.kind == "non_opposition":
         head = office.head_title or "head of office"
         title = me.signer_title or (head if office.head_name and name == office.head_name else
@@ -478,7 +479,7 @@ def _compose(db: Session, user: UserSession, letter: m.Letter, signer: words.Sig
              profile: PolicyProfile, presumptive: bool, office: OfficeProfile) -> Document:
     row = letter.case
     fields = words.Editable(**{name: getattr(letter, name) for name in EDITABLE})
-    day = user.workspace.now().date()
+    day = letter.signed_at.date() if letter.signed_at else user.workspace.now().date()  # a signed letter's own date
     head = _letterhead(office)
     name = _person_name(letter.party) if letter.party else ""
     relief = relief_words(office, letter.relief)
@@ -572,8 +573,8 @@ def export_docx(user: UserSession, letter_id: int, path: Path) -> Path:
     office = office_of(user.workspace)
     with user.acting(Op.DRAFT_LETTERS, "letter_exported", f"letter:{letter_id}") as db:
         letter = _load(db, letter_id)
-        signer = _signer(db, user, letter, office) if letter.status == "signed" and letter.signed_by == \
-            user.user_id else None
+        # A signed letter's words name its signer; a draft's say who is to sign.
+        signer = _signer(db, letter.signed_by, letter, office) if letter.signed_by is not None else None
         data = render_docx(_compose(db, user, letter, signer, profile, presumptive, office))
         write_private(path, data)
     return path
@@ -702,7 +703,7 @@ def _to_sign(db: Session, user: UserSession, letter: m.Letter | None, letter_id:
     if why:
         report.refused.append((letter_id, why))
         return None
-    doc = _compose(db, user, letter, _signer(db, user, letter, office), profile, presumptive, office)
+    doc = _compose(db, user, letter, _signer(db, user.user_id, letter, office), profile, presumptive, office)
     return doc, f"{words.KIND_LABELS[letter.kind]}, case {letter.case.case_number}", letter.version
 
 

@@ -109,6 +109,9 @@ def test_a_signed_letter_reads_back_and_verifies(office: dict[Role, UserSession]
                      "set-aside and sealing", "Jane Smith", "District Attorney", "Section 6"):
         assert expected in text, expected
     assert re.sub(r"\s+", " ", SECTION_6) in text  # section 6, word for word
+    # Its .docx, exported by the paralegal, names the signer as the signed letter does.
+    words = _docx_text(letters.export_docx(office[Role.PARALEGAL], dana.id, tmp_path / "signed.docx").read_bytes())
+    assert "Jane Smith" in words and "To be signed" not in words
     [signature] = verify_pdf(pdf, identities.office_trust_roots(workspace))
     assert signature.ok and signature.trusted
     path = tmp_path / "letter.pdf"
