@@ -117,18 +117,19 @@ def demo_cases() -> list[Case]:
 
 
 def add_demo_users(ws: Workspace, password: str = DEMO_PASSWORD, *, kdf: KdfParams = USER_KDF) -> None:
-    """The demo office and its users, one of every role of a prosecutor's office, all with `password` (also for a
-    demo file made before accounts existed)."""
+    """The demo office (its letterhead, relief words and letter signer) and its users, one of every role of a
+    prosecutor's office, all with `password` (also for a demo file made before accounts existed)."""
     set_up_office(ws, OfficeType.PROSECUTOR, "admin", password, kdf=kdf, office_name="Demo County Prosecutor's "
                   "Office")
     admin = login(ws, "admin", password)
     for name, role in (("supervisor", Role.SUPERVISOR), ("prosecutor", Role.PROSECUTOR),
                        ("paralegal", Role.PARALEGAL)):
         create_user(admin, name, role, password, kdf=kdf)
+    _demo_office(admin)
     admin.end()
 
 
-def _demo_request(ws: Workspace, prosecutor: UserSession, password: str) -> None:
+def _demo_request(prosecutor: UserSession, supervisor: UserSession) -> None:
     """One section 8 request, submitted by the prosecutor and approved by the supervisor, both signatures real."""
     from casereview.policy.engine import screen_case
     from casereview.services import exceptions
@@ -147,40 +148,32 @@ def _demo_request(ws: Workspace, prosecutor: UserSession, password: str) -> None
                               "trafficking investigation goes on.",
                 evidence="Invented for the demo: detective's report and phone records.")
             exceptions.submit_request(prosecutor, request)
-            supervisor = login(ws, "supervisor", password)
             exceptions.decide_request(supervisor, request, approve=True,
                                       reason="Approved: the investigation protects others at risk.")
-            supervisor.end()
             return
 
 
-def _demo_office(ws: Workspace, password: str) -> None:
+def _demo_office(admin: UserSession) -> None:
     """The demo office's letterhead and record-relief words, and its supervisor's signing authority for letters."""
     from dataclasses import replace
 
     from casereview.services.accounts import set_letter_signer
     from casereview.services.office import read_office, update_office
 
-    admin = login(ws, "admin", password)
     update_office(admin, replace(read_office(admin), address="125 Main Street, Lane City", phone="(555) 010-0100",
                                  head_name="Alex Morgan", head_title="District Attorney", county="Lane County",
                                  relief_terms={"expungement": "expungement", "sealing": "record sealing"}))
     set_letter_signer(admin, "supervisor", True, name="Jordan Avery",
                       title="Chief Deputy District Attorney, designee of the District Attorney")
-    admin.end()
 
 
-def _demo_letters(ws: Workspace, password: str) -> None:
+def _demo_letters(paralegal: UserSession, supervisor: UserSession) -> None:
     """The section 6 letters drafted by the paralegal; one of them signed by the supervisor (the designee)."""
     from casereview.services import letters
 
-    paralegal = login(ws, "paralegal", password)
     drafted = letters.draft_letters(paralegal).drafted
-    paralegal.end()
     if drafted:
-        supervisor = login(ws, "supervisor", password)
         letters.sign_letters(supervisor, drafted[:1])
-        supervisor.end()
 
 
 def _remove(db: Path) -> None:
@@ -201,12 +194,13 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password:
     try:
         ws = workspace_for(case_file, unlock(partial, passphrase))
         add_demo_users(ws, password, kdf=user_kdf)
-        _demo_office(ws, password)
-        prosecutor = login(ws, "prosecutor", password)
+        prosecutor, supervisor, paralegal = (login(ws, name, password)
+                                             for name in ("prosecutor", "supervisor", "paralegal"))
         import_cases(prosecutor, demo_cases(), load_builtin())
-        _demo_request(ws, prosecutor, password)
-        prosecutor.end()
-        _demo_letters(ws, password)
+        _demo_request(prosecutor, supervisor)
+        _demo_letters(paralegal, supervisor)
+        for user in (prosecutor, supervisor, paralegal):
+            user.end()
         case_file.close()
         for suffix in ("-wal", "-shm", ".keys", ""):
             piece = Path(f"{partial}{suffix}")
