@@ -54,6 +54,10 @@ def run_letters(args: argparse.Namespace) -> int:
             for letter_id, why in signed.refused:
                 print(f"Letter {letter_id} was not signed: {why}", file=sys.stderr)
         rows = [r.id for r in letters.list_letters(user) if r.kind in letters.RECORD_KINDS]
-        written = letters.write_letters(user, out, rows, docx=args.docx)
+        written, left_out = letters.write_letters(user, out, rows, docx=args.docx)
     print(f"Wrote {len(written)} file(s) to {out}.", file=sys.stderr)
+    if left_out:
+        print(f"{len(left_out)} signed letter(s) not written: a {user.role.value} may not export signed documents "
+              "(a supervisor or prosecutor writes them, or `documents` exports every signed document).",
+              file=sys.stderr)
     return EXIT_OK

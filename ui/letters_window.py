@@ -140,7 +140,7 @@ class LetterEditor(QDialog):
                 self.problem.setText(str(exc))
             else:
                 field_note.setText(str(exc))
-                note.show()
+                field_note.show()
                 self.fields[exc.field].setFocus()
             return
         except Exception as exc:
@@ -293,7 +293,8 @@ class LettersWindow(QDialog):
             "Select one draft to edit." if may_draft else f"A {self.session.role.value} does not edit letters.",
             self.preview_button: "" if len(chosen) == 1 else "Select one letter to preview.",
             self.sign_button: cannot_sign or ("" if drafts else "Select the drafts to sign."),
-            self.docx_button: "" if len(chosen) == 1 and may_draft else "Select one letter to export.",
+            self.docx_button: "Select one draft to export." if len(drafts) != 1 or len(chosen) != 1 else
+            "" if may_draft else f"A {self.session.role.value} does not draft letters.",
             self.delete_button: "" if drafts and len(drafts) == len(chosen) and may_draft else
             "Select drafts to delete (signed letters are kept).",
         }
@@ -338,7 +339,11 @@ class LettersWindow(QDialog):
         if kind != "screening_memo":
             from casereview.services.casework import read_case
 
-            case, _version = read_case(self.session, self.case_number)
+            try:
+                case, _version = read_case(self.session, self.case_number)
+            except Exception as exc:
+                show_problem(self, "The letter was not drafted", exc)
+                return
             people = [p.label() for p in case.people]
             chosen, ok = QInputDialog.getItem(self, "New letter", "For whom?", people, 0, False)
             if not ok:
@@ -358,7 +363,12 @@ class LettersWindow(QDialog):
         chosen = self.selected()
         if len(chosen) != 1:
             return
-        editor = LetterEditor(self.session, chosen[0].id, self)
+        try:
+            editor = LetterEditor(self.session, chosen[0].id, self)
+        except Exception as exc:
+            show_problem(self, "The draft cannot be edited", exc)  # (deleted meanwhile, or the session locked)
+            self.reload()
+            return
         if editor.exec() == QDialog.DialogCode.Accepted:
             self.reload("The draft was saved.")
             self.select_ids([chosen[0].id])
@@ -376,9 +386,16 @@ class LettersWindow(QDialog):
             show_problem(self, "The letter cannot be shown", exc)
             return None
         name = f"{row.case_number}-{row.kind}-{row.id}.pdf".replace("/", "_")
+        op = letters.export_op(row.status)  # a signed letter leaves the office as an export
+
+        def save_copy(path: Path) -> object:
+            if not confirm_for(self.session, op, self):
+                return False
+            return letters.save_pdf(self.session, row.id, path)
+
         view = DocumentView(f"{KIND_LABELS[row.kind]} — case {row.case_number}"
                             f"{' (draft, not signed)' if row.status == 'draft' else ''}", pdf,
-                            save_copy=lambda path: letters.save_pdf(self.session, row.id, path), file_name=name,
+                            save_copy=save_copy if self.session.may(op) else None, file_name=name,
                             trust_roots=office_trust_roots(self.session.workspace), parent=self)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         view.show()
@@ -432,15 +449,15 @@ class LettersWindow(QDialog):
                                       QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return
+        deleted = 0
         for row in drafts:
             try:
                 letters.delete_draft(self.session, row.id)
             except Exception as exc:
-                if not is_expected(exc):
-                    raise
                 show_problem(self, "A draft was not deleted", exc)
                 break
-        self.reload(f"Deleted {len(drafts)} draft(s).")
+            deleted += 1
+        self.reload(f"Deleted {deleted} draft(s).")
 
     def _failed(self, title: str, exc: BaseException) -> None:
         show_problem(self, title, exc)  # an unexpected error goes to the crash handler

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -295,7 +296,8 @@ def submit_new(user: UserSession, case_number: str, charge_ids: Sequence[str], *
     try:
         submit_request(user, request_id)
     except BaseException:
-        discard_draft(user, request_id)
+        with suppress(Exception):  # (the session may have locked too: the first error is the one to say)
+            discard_draft(user, request_id)
         raise
     return request_id
 

@@ -566,24 +566,37 @@ def _signed_bytes(db: Session, letter_id: int) -> bytes:
     return doc.pdf
 
 
+SIGNED_IS_FINAL = ("A signed letter is final: its signed PDF is the copy to file. A .docx is for editing a "
+                   "draft.")
+
+
 def export_docx(user: UserSession, letter_id: int, path: Path) -> Path:
-    """Write a draft (or a signed letter's words) as .docx for a word processor, owner-only, atomically."""
+    """Write a draft as .docx for a word processor, owner-only, atomically. A signed letter has none: its words
+    would be made again from today's case file, not from what was signed."""
     user.authorize(Op.DRAFT_LETTERS)
     profile, presumptive = office_policy(user.workspace)
     office = office_of(user.workspace)
     with user.acting(Op.DRAFT_LETTERS, "letter_exported", f"letter:{letter_id}") as db:
         letter = _load(db, letter_id)
-        # A signed letter's words name its signer; a draft's say who is to sign.
-        signer = _signer(db, letter.signed_by, letter, office) if letter.signed_by is not None else None
-        data = render_docx(_compose(db, user, letter, signer, profile, presumptive, office))
+        if letter.status != "draft":
+            raise LetterRefused(SIGNED_IS_FINAL)
+        data = render_docx(_compose(db, user, letter, None, profile, presumptive, office))
         write_private(path, data)
     return path
 
 
+def export_op(status: str) -> Op:
+    """What saving a letter needs: a draft is the drafter's working copy; a signed letter leaves the office as an
+    export (the password is asked again, as for any export of signed documents)."""
+    return Op.EXPORT if status == "signed" else Op.DRAFT_LETTERS
+
+
 def save_pdf(user: UserSession, letter_id: int, path: Path) -> Path:
     """Write the letter's PDF (the signed bytes, exactly; or a draft's preview) owner-only, atomically."""
+    row, _texts, _relief = letter_fields(user, letter_id)
+    user.authorize(export_op(row.status))
     data = preview(user, letter_id)
-    with user.acting(Op.DRAFT_LETTERS, "letter_exported", f"letter:{letter_id}"):
+    with user.acting(export_op(row.status), "letter_exported", f"letter:{letter_id}"):
         write_private(path, data)
     return path
 
@@ -644,7 +657,8 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
     else:
         batch.init_worker(identity, authority)
     try:
-        jobs: list[tuple[int, int, Future[bytes]]] = []  # (letter id, version composed, the signed PDF)
+        # (letter id, the letter's and its case's versions when composed, the signed PDF to come)
+        jobs: list[tuple[int, tuple[int, int], Future[bytes]]] = []
         for start in range(0, len(ids), SIGN_BATCH):
             progress.check()
             with user.workspace.session() as db:
@@ -657,24 +671,27 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
                     composed = _to_sign(db, user, found.get(letter_id), letter_id, groups, profile, presumptive,
                                         office, report)
                     if composed is not None:
-                        doc, reason, version = composed
-                        jobs.append((letter_id, version, pool.submit(batch.render_and_sign, doc, reason) if pool else
+                        doc, reason, versions = composed
+                        jobs.append((letter_id, versions, pool.submit(batch.render_and_sign, doc, reason) if pool else
                                      _here(batch.render_and_sign, doc, reason)))
+            user.last_activity = user.workspace.now()  # long work the user started counts as activity
             progress.report(0, len(ids), f"Prepared {min(start + SIGN_BATCH, len(ids)):,} of {len(ids):,} letters")
         for start in range(0, len(jobs), SIGN_BATCH):
             progress.check()
             stored = jobs[start:start + SIGN_BATCH]
-            with user.acting(Op.SIGN_LETTERS, "letters_signed", f"letters:{len(stored)}") as db:
-                for letter_id, version, job in stored:
+            # The password given when the signing began covers the whole selection, however long it takes.
+            with user.acting(Op.SIGN_LETTERS, "letters_signed", f"letters:{len(stored)}", confirmed=True) as db:
+                for letter_id, versions, job in stored:
                     try:
                         pdf = job.result()
                     except fonts.MissingGlyphs as e:
                         report.refused.append((letter_id, str(e)))
                         continue
                     letter = db.get(m.Letter, letter_id)
-                    if letter is None or letter.status != "draft" or letter.version != version:
-                        report.refused.append((letter_id, "It changed while the letters were being signed (edited, "
-                                                          "signed or deleted by someone else). Sign it again."))
+                    if letter is None or letter.status != "draft" or (letter.version, letter.case.version) != versions:
+                        report.refused.append((letter_id, "It, or its case, changed while the letters were being "
+                                                          "signed (edited, signed or deleted by someone else). Sign "
+                                                          "it again."))
                         continue
                     now = naive(user.workspace.now())
                     db.add(m.SignedDocument(case_id=letter.case_id, letter_id=letter.id, kind=letter.kind,
@@ -694,7 +711,7 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
 
 def _to_sign(db: Session, user: UserSession, letter: m.Letter | None, letter_id: int,
              groups: dict[tuple[int, int], tuple[set[int], bool]], profile: PolicyProfile, presumptive: bool,
-             office: OfficeProfile, report: SignReport) -> tuple[Document, str, int] | None:
+             office: OfficeProfile, report: SignReport) -> tuple[Document, str, tuple[int, int]] | None:
     """The letter composed for signing (with the signer's name), or None after noting in `report` why not."""
     if letter is None or letter.status != "draft":
         report.refused.append((letter_id, "It is not a draft (signed already, or deleted)."))
@@ -704,22 +721,30 @@ def _to_sign(db: Session, user: UserSession, letter: m.Letter | None, letter_id:
         report.refused.append((letter_id, why))
         return None
     doc = _compose(db, user, letter, _signer(db, user.user_id, letter, office), profile, presumptive, office)
-    return doc, f"{words.KIND_LABELS[letter.kind]}, case {letter.case.case_number}", letter.version
+    return doc, f"{words.KIND_LABELS[letter.kind]}, case {letter.case.case_number}", (letter.version,
+                                                                                       letter.case.version)
 
 
-def write_letters(user: UserSession, out: Path, letter_ids: Sequence[int], *, docx: bool = False) -> list[Path]:
-    """Write letters into `out` (owner-only): a signed letter's stored PDF, a draft's preview; with `docx`, the
-    .docx too. File names: case number, kind, person id, letter id."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+def write_letters(user: UserSession, out: Path, letter_ids: Sequence[int], *,
+                  docx: bool = False) -> tuple[list[Path], list[int]]:
+    """Write letters into `out` (owner-only): a signed letter's stored PDF (for a user who may export), a draft's
+    preview and, with `docx`, its .docx. File names: case number, kind, person id, letter id. Returns the files
+    written and the signed letters left out because this user may not export them."""
+    user.authorize(Op.DRAFT_LETTERS)
+    written: list[Path] = []
+    left_out: list[int] = []
     for letter_id in letter_ids:
         row, _texts, _relief = letter_fields(user, letter_id)
+        if not user.may(export_op(row.status)):
+            left_out.append(letter_id)
+            continue
         with user.workspace.session() as db:
             party = _load(db, letter_id).party
             who = f"-{party.local_id}" if party else ""
+        out.mkdir(parents=True, exist_ok=True)
         stem = f"{row.case_number}-{row.kind}{who}-{letter_id}-{row.status}".replace("/", "_")
         written.append(save_pdf(user, letter_id, out / f"{stem}.pdf"))
-        if docx:
+        if docx and row.status == "draft":
             written.append(export_docx(user, letter_id, out / f"{stem}.docx"))
-    return written
+    return written, left_out
 

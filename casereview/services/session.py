@@ -185,25 +185,29 @@ class UserSession:
                                 "password), so you are logged out. Log in again, or ask the administrator.")
         self.role = Role(row.role)
 
-    def authorize(self, op: Op, *, object_id: str | None = None) -> None:
-        """The check every service makes before acting. Refusals are audited and raise `AccessProblem`."""
+    def authorize(self, op: Op, *, object_id: str | None = None, confirmed: bool = False) -> None:
+        """The check every service makes before acting. Refusals are audited and raise `AccessProblem`.
+
+        `confirmed`: the password was asked for this work already, when it began (a long run — signing a
+        selection of letters — goes on past the few minutes a confirmation lasts)."""
         self.ensure_active()
         if not self.may(op):
             self.workspace.record(user_id=self.user_id, action="permission_denied", object_id=_op_id(op, object_id),
                                   outcome="denied")
             raise PermissionDenied(f"A {self.role.value} may not {op.value} in {office_words(self.office_type)}. "
                                    "Ask a user whose role allows it, or an administrator.")
-        if op in PRIVILEGED and not self.recently_authenticated():
+        if op in PRIVILEGED and not confirmed and not self.recently_authenticated():
             raise ReauthenticationNeeded(f"To {op.value}, give your password again first.")
         self.last_activity = self.workspace.now()
 
     @contextmanager
-    def acting(self, op: Op, action: str, object_id: str | None = None) -> Iterator[Session]:
+    def acting(self, op: Op, action: str, object_id: str | None = None, *,
+               confirmed: bool = False) -> Iterator[Session]:
         """Authorize `op`, then give a transaction in which the work and its audit record commit together.
 
         When the work raises, nothing of it is kept and a ``failed`` record is written instead; when the audit
         record cannot be written, the work is rolled back with it."""
-        self.authorize(op, object_id=object_id)
+        self.authorize(op, object_id=object_id, confirmed=confirmed)
         ws = self.workspace
         db = ws.session()
         try:

@@ -8,7 +8,7 @@ import copy
 import io
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from casereview.documents.signing import verify_pdf
 from casereview.policy.case import parse_case
 from casereview.policy.profile import load_builtin
+from casereview.progress import Progress
 from casereview.services import accounts, audit, care, casework, exceptions, identities, letters
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import DEMO_CASES, demo_cases
@@ -109,9 +110,13 @@ def test_a_signed_letter_reads_back_and_verifies(office: dict[Role, UserSession]
                      "set-aside and sealing", "Jane Smith", "District Attorney", "Section 6"):
         assert expected in text, expected
     assert re.sub(r"\s+", " ", SECTION_6) in text  # section 6, word for word
-    # Its .docx, exported by the paralegal, names the signer as the signed letter does.
-    words = _docx_text(letters.export_docx(office[Role.PARALEGAL], dana.id, tmp_path / "signed.docx").read_bytes())
-    assert "Jane Smith" in words and "To be signed" not in words
+    # A signed letter is final: no .docx of it (it would be made again from today's case file), and saving its PDF
+    # is an export, which a paralegal may not do.
+    with pytest.raises(letters.LetterRefused, match="final"):
+        letters.export_docx(office[Role.PARALEGAL], dana.id, tmp_path / "signed.docx")
+    with pytest.raises(PermissionDenied):
+        letters.save_pdf(office[Role.PARALEGAL], dana.id, tmp_path / "copy.pdf")
+    assert letters.save_pdf(jane, dana.id, tmp_path / "copy.pdf").read_bytes() == pdf
     [signature] = verify_pdf(pdf, identities.office_trust_roots(workspace))
     assert signature.ok and signature.trusted
     path = tmp_path / "letter.pdf"
@@ -319,3 +324,42 @@ def test_the_defense_office_drafts_requests_memos_and_summaries(defense: dict[Ro
     assert len(signed.signed) == 3
     with pytest.raises(PermissionDenied):
         letters.sign_letters(para, [request.id])
+
+
+class _During(Progress):
+    """Progress that does something the moment the letters are composed, before they are stored."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self.then = then
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        super().report(done, total, text)
+        if text.startswith("Prepared"):
+            self.then()
+
+
+def test_one_password_covers_a_long_signing_run(office: dict[Role, UserSession], clock: FakeClock,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    letters.draft_letters(office[Role.PARALEGAL])
+    jane = _grant(office)
+    ids = [r.id for r in letters.list_letters(jane)]
+    monkeypatch.setattr(letters, "SIGN_BATCH", 1)  # a batch per letter: the run outlasts the confirmation
+    report = letters.sign_letters(jane, ids, progress=_During(lambda: clock.advance(minutes=6)))
+    assert sorted(report.signed) == sorted(ids)
+
+
+def test_a_case_changed_while_its_letter_was_being_signed_is_refused(office: dict[Role, UserSession]) -> None:
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    dana = next(r for r in letters.list_letters(para) if r.person == "Dana Roe")
+
+    def edit_the_case() -> None:
+        raw = copy.deepcopy(DEMO_CASES[10])
+        raw["charges"][0]["status"] = "pending"  # no longer a past record: nothing for section 6 to cover
+        _case, version = casework.read_case(para, "15-CR-2231")
+        casework.update_case(para, parse_case(raw), version, PROFILE)
+
+    report = letters.sign_letters(_grant(office), [dana.id], progress=_During(edit_the_case))
+    assert not report.signed and "changed while the letters were being signed" in report.refused[0][1]
+    assert next(r for r in letters.list_letters(para) if r.id == dana.id).status == "draft"
