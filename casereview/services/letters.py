@@ -133,10 +133,12 @@ def _person_name(party: m.CaseParty) -> str:
 
 
 def _row(letter: m.Letter) -> LetterRow:
-    return LetterRow(letter.id, letter.kind, letter.case.case_number,
-                     _person_name(letter.party) if letter.party else "", letter.status,
-                     tuple(c.local_id for c in letter.charges), letter.updated_at.isoformat(timespec="minutes"),
-                     letter.version)
+    """A signed letter is listed as it was signed, whatever its case became since."""
+    person = letter.person_name or (_person_name(letter.party) if letter.party else "")
+    records = tuple(letter.signed_records) if letter.signed_records is not None else \
+        tuple(c.local_id for c in letter.charges)
+    return LetterRow(letter.id, letter.kind, letter.case.case_number, person, letter.status, records,
+                     letter.updated_at.isoformat(timespec="minutes"), letter.version)
 
 
 def list_letters(user: UserSession, *, status: str | None = None, case_number: str | None = None,
@@ -270,7 +272,8 @@ def _new_letter(db: Session, user: UserSession, kind: str, row: m.Case, party: m
                 charges: list[m.Charge], relief: str | None) -> m.Letter:
     now = naive(user.workspace.now())
     letter = m.Letter(kind=kind, case_id=row.id, party_id=party.id if party else None, status="draft",
-                      relief=relief, created_by=user.user_id, created_at=now, updated_at=now, charges=charges,
+                      person_name=_person_name(party) if party else "", relief=relief, created_by=user.user_id,
+                      created_at=now, updated_at=now, charges=charges,
                       **_defaults(kind, row, party, charges))
     db.add(letter)
     db.flush()
@@ -320,7 +323,7 @@ def draft_letters(user: UserSession, *, case_numbers: Sequence[str] | None = Non
                 report.drafted.append(_new_letter(db, user, kind, group.case, group.party, group.eligible,
                                                   _relief_default(office)).id)
             elif {c.id for c in draft.charges} != wanted:
-                draft.charges = list(group.eligible)
+                draft.charges, draft.person_name = list(group.eligible), name
                 draft.updated_at = naive(user.workspace.now())
                 user.audit(db, "letter_edited", f"letter:{draft.id}")
                 report.updated.append(draft.id)
@@ -699,6 +702,8 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
                                             signed_by=user.user_id, created_at=now))
                     letter.status, letter.signed_by, letter.signed_at, letter.updated_at = \
                         "signed", user.user_id, now, now
+                    letter.signed_records = [c.local_id for c in letter.charges]
+                    letter.person_name = _person_name(letter.party) if letter.party else letter.person_name
                     user.audit(db, "document_signed", f"letter:{letter.id}")
                     report.signed.append(letter.id)
             progress.report(len(report.signed), len(ids), f"Signed {len(report.signed):,} of {len(ids):,} letters")

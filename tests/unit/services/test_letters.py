@@ -363,3 +363,22 @@ def test_a_case_changed_while_its_letter_was_being_signed_is_refused(office: dic
     report = letters.sign_letters(_grant(office), [dana.id], progress=_During(edit_the_case))
     assert not report.signed and "changed while the letters were being signed" in report.refused[0][1]
     assert next(r for r in letters.list_letters(para) if r.id == dana.id).status == "draft"
+
+
+def test_a_signed_letter_outlives_an_edit_of_its_case(office: dict[Role, UserSession], workspace: Workspace) -> None:
+    """Renumbering the person and the charge in the case makes new rows for them; the signed letter, its signed
+    PDF and what it was signed for stay."""
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    dana = next(r for r in letters.list_letters(para) if r.person == "Dana Roe")
+    letters.sign_letters(_grant(office), [dana.id])
+    raw = copy.deepcopy(DEMO_CASES[10])
+    raw["people"][0]["id"] = "P"
+    raw["charges"][0].update(id="7", person="P")
+    _case, version = casework.read_case(para, "15-CR-2231")
+    casework.update_case(para, parse_case(raw), version, PROFILE)
+    kept = next(r for r in letters.list_letters(para) if r.id == dana.id)
+    assert (kept.status, kept.person, kept.records) == ("signed", "Dana Roe", ("1",))
+    assert "Dana Roe" in _text(letters.preview(para, dana.id))
+    with workspace.session() as db:
+        assert db.query(m.SignedDocument).filter(m.SignedDocument.letter_id == dana.id).count() == 1

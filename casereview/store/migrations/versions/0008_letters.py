@@ -23,7 +23,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("case_id", sa.Integer(), sa.ForeignKey("case_record.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("party_id", sa.Integer(), sa.ForeignKey("case_party.id", ondelete="CASCADE"), nullable=True),
+        # SET NULL: a case edit that renumbers or removes the person keeps a signed letter (and its signed PDF);
+        # a purge deletes the person's letters itself.
+        sa.Column("party_id", sa.Integer(), sa.ForeignKey("case_party.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("person_name", sa.Text(), nullable=False, server_default=""),
+        sa.Column("signed_records", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("relief", sa.String(length=30), nullable=True),
         sa.Column("addressee", sa.Text(), nullable=False),
