@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -45,7 +46,7 @@ from casereview.services.session import UserSession
 from ui.document_view import DocumentView
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
-from ui.worker import run_task
+from ui.worker import Task, run_task, still_working
 
 STATUS_WORDS = {"draft": "Draft", "signed": "Signed"}
 FIELD_LABELS = {"addressee": "&To (court or office, one line each):", "salutation": "&Greeting:",
@@ -231,6 +232,7 @@ class LettersWindow(QDialog):
         layout.addLayout(row)
         self.new_button.setVisible(case_number is not None)
         self.rows: list[letters.LetterRow] = []
+        self.task: Task[Any] | None = None
         self.reload()
 
     def _button(self, text: str, slot: Callable[[], object], row: QHBoxLayout) -> QPushButton:
@@ -310,8 +312,8 @@ class LettersWindow(QDialog):
         def work(progress: Progress) -> letters.DraftReport:
             return letters.draft_letters(self.session, case_numbers=numbers, progress=progress)
 
-        run_task(self, "Drafting letters", work, on_done=self._drafted,
-                 on_error=lambda exc: self._failed("The letters were not drafted", exc))
+        self.task = run_task(self, "Drafting letters", work, on_done=self._drafted,
+                             on_error=lambda exc: self._failed("The letters were not drafted", exc))
 
     def _drafted(self, report: letters.DraftReport) -> None:
         self.reload(f"Drafted {len(report.drafted)}, brought {len(report.updated)} up to date, "
@@ -409,8 +411,12 @@ class LettersWindow(QDialog):
         def work(progress: Progress) -> letters.SignReport:
             return letters.sign_letters(self.session, drafts, progress=progress)
 
-        run_task(self, f"Signing {len(drafts)} letter(s)", work, on_done=self._signed,
-                 on_error=lambda exc: self._failed("The letters were not signed", exc))
+        self.task = run_task(self, f"Signing {len(drafts)} letter(s)", work, on_done=self._signed,
+                             on_error=lambda exc: self._failed("The letters were not signed", exc))
+
+    def reject(self) -> None:
+        if not still_working(self.task):  # what was signed, and what was not and why, is shown to its end
+            super().reject()
 
     def _signed(self, report: letters.SignReport) -> None:
         self.reload(f"Signed {len(report.signed)} letter(s).")

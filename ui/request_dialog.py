@@ -40,7 +40,7 @@ from ui.admin import FieldNote, fit_height
 from ui.document_view import DocumentView, show_stored_document
 from ui.problems import show_problem
 from ui.reauth import confirm_for
-from ui.worker import Task, run_task
+from ui.worker import Task, run_task, still_working
 
 # What each statement is for, said under its box (section 8 asks for all three in writing).
 STATEMENTS = (
@@ -249,6 +249,10 @@ class RequestDialog(QDialog):
         self.task = run_task(self, "Signing and submitting the request",
                              lambda _p: exceptions.submit_new(session, number, charge_ids, **texts),
                              on_done=self._submitted, on_error=self.show_error)
+
+    def reject(self) -> None:
+        if not still_working(self.task):  # the signing in progress is shown to its end
+            super().reject()
 
     def _submitted(self, request_id: int) -> None:
         self.request_id = request_id

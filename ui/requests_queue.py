@@ -40,7 +40,7 @@ from ui.problems import show_problem
 from ui.reauth import confirm_for
 from ui.rows_model import RowsModel
 from ui.screening_panel import local_day
-from ui.worker import Task, run_task
+from ui.worker import Task, run_task, still_working
 
 GROUND_SHORT = {"prevent_trafficking": "Preventing trafficking", "protect_victim": "Protecting a victim",
                 "other": "Other exceptional circumstance"}
@@ -216,6 +216,11 @@ class _RequestsDialog(AdminDialog):
 
     def show_error(self, exc: BaseException) -> None:
         show_problem(self, "Not done", exc)
+
+
+    def reject(self) -> None:
+        if not still_working(self.task):  # a decision being signed is shown to its end
+            super().reject()
 
 
 class RequestsQueue(_RequestsDialog):

@@ -67,6 +67,10 @@ class Task(QObject, Generic[T]):
         self._show_timer.start()
         return self
 
+    def running(self) -> bool:
+        """Started and not yet reported back (its result or error is still to come)."""
+        return self in _running
+
     def wait(self, msecs: int = 60_000) -> bool:
         """Block until the work ends (for tests and for closing the window)."""
         return self._thread.wait(msecs)
@@ -119,6 +123,12 @@ class Task(QObject, Generic[T]):
         _finished.append(self)  # referenced until long after Qt deleted it: no Python object dies mid-delete
         del _finished[:-_KEEP_FINISHED]
         self.deleteLater()
+
+
+def still_working(task: Task[Any] | None) -> bool:
+    """For a dialog's `reject`: True while its task runs, so Escape or the close button cannot take the dialog away
+    before the result (a signature made, or why not) is shown in it."""
+    return task is not None and task.running()
 
 
 def run_task(parent: QWidget | None, title: str, work: Callable[[Progress], T], *,

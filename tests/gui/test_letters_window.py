@@ -215,3 +215,22 @@ def test_the_preview_and_print_show_the_signature_stamp(qtbot: QtBot, office: di
     printer.setOutputFileName(str(out))
     assert view.pane.print_to(printer) == 1
     assert out.stat().st_size > 10_000  # one page, rendered (with the stamp, as above) at the printer's resolution
+
+
+def test_the_window_stays_open_until_its_work_reports_back(qtbot: QtBot, office: dict[Role, UserSession]) -> None:
+    """Escape or the close button while letters are being signed would lose the report of what was signed."""
+    import threading
+
+    from ui.worker import run_task
+
+    window = LettersWindow(office[Role.PARALEGAL])
+    qtbot.addWidget(window)
+    window.show()
+    release = threading.Event()
+    window.task = run_task(window, "Signing", lambda _progress: release.wait(10))
+    window.reject()
+    assert window.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: not window.task.running(), timeout=10000)  # type: ignore[union-attr]
+    window.reject()
+    assert not window.isVisible()
