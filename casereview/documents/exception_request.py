@@ -21,9 +21,26 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from casereview.documents import fonts
 from casereview.documents.fonts import MissingGlyphs as MissingGlyphs  # re-exported (it used to live here)
 from casereview.documents.fonts import missing_glyphs as missing_glyphs
+from casereview.documents.signing import FORM_FONT_SIZE, FORM_LEADING
 
 SIGNATURE_FIELDS = ("Requester", "Supervisor")
 DECISION_FIELDS = ("decision", "reason", "decided_on")
+REASON_LINES = 5  # the supervisor's reason box holds this many lines (casereview.documents.signing wraps the text)
+REASON_BOX_WIDTH = (LETTER[0] - 2 * inch) / 2 - 14  # points: half the text width, less the gutter and the border
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why the supervisor's reason cannot be printed whole in its box on the signed request, or None."""
+    from casereview.documents.signing import printable_in_form, wrap_to_box
+
+    if not printable_in_form(reason):
+        return ("The reason holds letters the decision box cannot print: it takes Western European letters only "
+                "(é, ñ and ü are fine; ễ, ł and letters of other scripts are not). Write those letters without "
+                "their marks.")
+    if len(wrap_to_box(reason, REASON_BOX_WIDTH - 4)) > REASON_LINES:
+        return (f"The reason is longer than the {REASON_LINES} lines its box on the signed request shows: say it "
+                "more briefly, so that none of it is cut off.")
+    return None
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,7 @@ class _SignatureBlocks(Flowable):  # type: ignore[misc]  # (reportlab has no typ
 
     def __init__(self, width: float, requester: str) -> None:
         super().__init__()
-        self.width, self.height, self.requester = width, 2.9 * inch, requester
+        self.width, self.height, self.requester = width, 2.9 * inch + (REASON_LINES - 1) * FORM_LEADING, requester
         self.boxes: dict[str, tuple[int, int, int, int]] = {}
         self.page = 1
 
@@ -81,9 +98,11 @@ class _SignatureBlocks(Flowable):  # type: ignore[misc]  # (reportlab has no typ
         y = self.height - 30
         for name, label in labels:
             c.drawString(half + 20, y, label)
-            c.acroForm.textfield(name=name, x=half + 20, y=y - 22, width=half - 4, height=18, borderWidth=0.5,
-                                 fontName="Helvetica", fontSize=9, value="", relative=True)
-            y -= 38
+            high = REASON_LINES * FORM_LEADING + 6 if name == "reason" else 18
+            c.acroForm.textfield(name=name, x=half + 20, y=y - 4 - high, width=REASON_BOX_WIDTH, height=high,
+                                 borderWidth=0.5, fontName="Helvetica", fontSize=FORM_FONT_SIZE, value="",
+                                 relative=True, fieldFlags="multiline" if name == "reason" else "")
+            y -= high + 20
         for name, x in (("Requester", 0.0), ("Supervisor", half + 20)):
             c.rect(x, 6, half, 0.75 * inch)
             c.setFont(fonts.SANS, 7)

@@ -277,8 +277,45 @@ def _signer_class() -> type:
     return LoadedKeySigner
 
 
+FORM_FONT_SIZE, FORM_LEADING = 9, 11
+
+
+class TextDoesNotFit(ValueError):
+    """A form field's value is longer than its box shows; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def wrap_to_box(value: str, width: float, size: float = FORM_FONT_SIZE) -> list[str]:
+    """`value` broken into lines of Helvetica that fit `width` points (at word boundaries; a word too long for a
+    line is cut), keeping the writer's own line breaks."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    for paragraph in value.splitlines() or [""]:
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            while stringWidth(candidate, "Helvetica", size) > width and not line and len(candidate) > 1:
+                cut = len(candidate) - 1
+                while cut > 1 and stringWidth(candidate[:cut], "Helvetica", size) > width:
+                    cut -= 1
+                lines.append(candidate[:cut])
+                candidate = candidate[cut:]
+            if stringWidth(candidate, "Helvetica", size) > width and line:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
 def fill_text_fields(writer: Any, values: dict[str, str]) -> None:
-    """Set text form fields' values, each with an appearance a reader shows as it is (Helvetica, one line)."""
+    """Set text form fields' values, each with an appearance a reader shows as it is (Helvetica, wrapped in a
+    multi-line field). A value longer than its box shows is refused (TextDoesNotFit), never cut off."""
     from pyhanko.pdf_utils import generic
 
     fields = {str(ref.get_object().get("/T")): ref.get_object() for ref in writer.root["/AcroForm"]["/Fields"]}
@@ -290,25 +327,55 @@ def fill_text_fields(writer: Any, values: dict[str, str]) -> None:
         if lacking:  # Helvetica here prints Western European text only; a "?" on a signed document is not acceptable
             from casereview.documents.fonts import MissingGlyphs
 
-            raise MissingGlyphs(f"The {name} holds characters the form's font cannot print ({lacking!r}), so "
-                                "nothing was signed. Write it in Latin letters.")
+            raise MissingGlyphs(f"The {name} holds characters the decision box's font cannot print ({lacking!r}), "
+                                "so nothing was signed. The box takes Western European letters only (é, ñ and ü "
+                                "are fine; ễ, ł and letters of other scripts are not): write those characters "
+                                "without their marks.")
     font = writer.add_object(generic.DictionaryObject({
         "/Type": generic.NameObject("/Font"), "/Subtype": generic.NameObject("/Type1"),
         "/BaseFont": generic.NameObject("/Helvetica"), "/Encoding": generic.NameObject("/WinAnsiEncoding")}))
+    layouts = {}
+    for name, value in values.items():
+        x0, y0, x1, y1 = (float(v) for v in fields[name]["/Rect"])
+        multiline = int(fields[name].get("/Ff", 0)) & 4096
+        lines = wrap_to_box(value, x1 - x0 - 4) if multiline else [" ".join(value.split())]
+        room = max(1, int((y1 - y0 - 4) // FORM_LEADING)) if multiline else 1
+        if len(lines) > room or (not multiline and _width(lines[0]) > x1 - x0 - 4):
+            raise TextDoesNotFit(name, f"The {name} is longer than its box on the signed document shows "
+                                       f"({room} line{'s' if room > 1 else ''}): say it more briefly, so that "
+                                       "none of it is cut off.")
+        layouts[name] = (lines, x1 - x0, y1 - y0)
     for name, value in values.items():
         field = fields[name]
         field["/V"] = generic.TextStringObject(value)
-        x0, y0, x1, y1 = (float(v) for v in field["/Rect"])
-        shown = value.encode("cp1252", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(") \
-            .replace(b")", b"\\)")
+        lines, width, height = layouts[name]
+        shown = b"".join((b"" if n == 0 else b" T* ") + b"(" + _escaped(line) + b") Tj"
+                         for n, line in enumerate(lines))
+        top = height - 2 - FORM_FONT_SIZE if len(lines) > 1 else 6
         appearance = generic.StreamObject({
             "/Type": generic.NameObject("/XObject"), "/Subtype": generic.NameObject("/Form"),
             "/BBox": generic.ArrayObject([generic.FloatObject(0), generic.FloatObject(0),
-                                          generic.FloatObject(x1 - x0), generic.FloatObject(y1 - y0)]),
+                                          generic.FloatObject(width), generic.FloatObject(height)]),
             "/Resources": generic.DictionaryObject({"/Font": generic.DictionaryObject({"/Helv": font})})},
-            stream_data=b"/Tx BMC q BT /Helv 10 Tf 2 6 Td (" + shown + b") Tj ET Q EMC")
+            stream_data=b"/Tx BMC q BT /Helv %d Tf %d TL 2 %.1f Td " % (FORM_FONT_SIZE, FORM_LEADING, top)
+            + shown + b" ET Q EMC")
         field["/AP"] = generic.DictionaryObject({"/N": writer.add_object(appearance)})
         writer.update_container(field)
+
+
+def _width(text: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(text, "Helvetica", FORM_FONT_SIZE))
+
+
+def _escaped(text: str) -> bytes:
+    return text.encode("cp1252", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def printable_in_form(text: str) -> bool:
+    """Whether the form fields' font (Helvetica, Western European) prints every character of `text`."""
+    return all(_cp1252(ch) for ch in text if ch not in "\r\n")
 
 
 def _cp1252(ch: str) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from casereview.documents.exception_request import RequestText, render_request
+from casereview.documents.exception_request import RequestText, reason_problem, render_request
 from casereview.documents.signing import sign_pdf
 from casereview.policy.case import VICTIM_FACTS, Case, ExceptionEntry
 from casereview.policy.engine import ChargeDecision, screen_case
@@ -130,8 +130,13 @@ def check_texts(*, ground: str, public_safety: str, justification: str, evidence
 
 
 def check_reason(reason: str) -> str:
-    """A supervisor's written reason, trimmed; FieldProblem("reason") when there is none."""
-    return _required(reason, "reason", "the reason for the decision")
+    """A supervisor's written reason, trimmed; FieldProblem("reason") when there is none, or when it cannot be
+    printed whole in its box on the signed request."""
+    clean = _required(reason, "reason", "the reason for the decision")
+    problem = reason_problem(clean)
+    if problem:
+        raise FieldProblem("reason", problem)
+    return clean
 
 
 def victims(case: Case) -> set[str]:

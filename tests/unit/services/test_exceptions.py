@@ -148,3 +148,28 @@ def test_a_request_that_cannot_be_signed_leaves_no_draft(office: dict[Role, User
         exceptions.check_texts(**{**STATEMENTS, "public_safety": "  "})
     assert problem.value.field == "public_safety"
     assert exceptions.my_requests(pat) == []
+
+
+def test_the_supervisors_reason_is_printed_whole_or_refused_by_name(office: dict[Role, UserSession]) -> None:
+    """The reason box on the signed request holds five lines: a reason that fits is printed whole (wrapped), one
+    that does not, or that has letters the box's font lacks, is refused before anything is signed."""
+    import re
+    import subprocess
+
+    from casereview.services.office import FieldProblem
+
+    number, charge = _first("decline")
+    pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
+    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS)
+    for refused, why in (("word " * 120, "longer than the 5 lines"), ("Nguyễn agrees.", "cannot print")):
+        with pytest.raises(FieldProblem, match=why) as problem:
+            exceptions.decide_request(sue, request, approve=True, reason=refused)
+        assert problem.value.field == "reason"
+    reason = ("Approved: the investigation protects others still at risk, the witness is in victim services, and "
+              "the charge is the only way to keep him within reach of the court until the trial in March.")
+    decided = exceptions.decide_request(sue, request, approve=True, reason=reason)
+    text = subprocess.run(["pdftotext", "-", "-"], input=decided, capture_output=True, check=True).stdout.decode()
+    flat = re.sub(r"\s+", " ", text)
+    assert all(word in flat for word in reason.split())
+    assert all(r.ok for r in verify_pdf(decided, [identities.authority_certificate(office[Role.ADMINISTRATOR]
+                                                                                   .workspace)]))
