@@ -99,6 +99,15 @@ def _lines(text: str) -> list[Para]:
     return [Para(chunk) for chunk in text.strip().split("\n\n") if chunk.strip()]
 
 
+def _common_checks(office: Letterhead, signer: Signer | None) -> dict[str, str]:
+    """The letterhead and the signer's name and title, which every document prints."""
+    found = {"office name": office.name, "office address and phone": " ".join(office.lines),
+             "head of office's title": office.head_title}
+    if signer is not None:
+        found.update({"signer's name": signer.name, "signer's title": signer.title})
+    return found
+
+
 def _editable_checks(fields: Editable) -> dict[str, str]:
     return {"addressee": fields.addressee, "salutation": fields.salutation, "remarks": fields.remarks,
             "closing": fields.closing}
@@ -125,7 +134,7 @@ def non_opposition(office: Letterhead, *, petitioner: str, case_number: str, rec
     return Document(title=f"Non-opposition to {relief}, case {case_number}", author=office.name,
                     letterhead=(office.name, *office.lines), blocks=tuple(blocks),
                     footer=f"{office.name} — case {case_number}",
-                    texts_to_check={"petitioner's name": petitioner, "office name": office.name,
+                    texts_to_check={"petitioner's name": petitioner, **_common_checks(office, signer),
                                     **_editable_checks(fields), **_record_checks(records)})
 
 
@@ -152,7 +161,8 @@ def defense_request(office: Letterhead, *, client: str, case_number: str, record
     return Document(title=f"Request for non-opposition, case {case_number}", author=office.name,
                     letterhead=(office.name, *office.lines), blocks=tuple(blocks),
                     footer=f"{office.name} — case {case_number}",
-                    texts_to_check={"client's name": client, "office name": office.name, **_editable_checks(fields),
+                    texts_to_check={"client's name": client, **_common_checks(office, signer),
+                                    **_editable_checks(fields),
                                     **_record_checks(records)})
 
 
@@ -187,7 +197,7 @@ def screening_memo(office: Letterhead, *, case_number: str, caption: str, entrie
     return Document(title=f"Screening memo, case {case_number}", author=office.name,
                     letterhead=(office.name, *office.lines), blocks=tuple(blocks),
                     footer=f"{office.name} — screening memo, case {case_number}",
-                    texts_to_check={"office name": office.name, "caption": caption, **_editable_checks(fields),
+                    texts_to_check={"caption": caption, **_common_checks(office, signer), **_editable_checks(fields),
                                     **{f"charge {n}": " ".join((e.charge, *e.reasons))
                                        for n, e in enumerate(entries, 1)}})
 
@@ -216,5 +226,6 @@ def client_summary(office: Letterhead, *, client: str, items: tuple[SummaryItem,
     return Document(title=f"What the policy means for you — {client}", author=office.name,
                     letterhead=(office.name, *office.lines), blocks=tuple(blocks),
                     footer=f"{office.name} — for {client}",
-                    texts_to_check={"client's name": client, "office name": office.name, **_editable_checks(fields),
+                    texts_to_check={"client's name": client, **_common_checks(office, signer),
+                                    **_editable_checks(fields),
                                     **{f"item {n}": f"{i.what} {i.meaning}" for n, i in enumerate(items, 1)}})

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casereview.documents import fonts
 from casereview.services import audit, identities
 from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
 from casereview.services.access import allowed as role_allows
@@ -359,6 +360,10 @@ def set_letter_signer(session: UserSession, username: str, allowed: bool, *, nam
     for field_name, value in (("name", name), ("title", title)):
         if len(value) > 200:
             raise FieldProblem(field_name, f"The signer's {field_name} is too long: at most 200 characters.")
+        try:
+            fonts.check({f"signer's {field_name}": value}, document="change")
+        except fonts.MissingGlyphs as exc:
+            raise FieldProblem(field_name, str(exc)) from None
     with session.acting(Op.MANAGE_USERS, "letter_signer_granted" if allowed else "letter_signer_revoked") as db:
         user = _target(db, username)
         set_audit_object(db, f"user:{user.id}")

@@ -148,6 +148,9 @@ def test_only_the_head_of_office_or_a_designee_signs(office: dict[Role, UserSess
     with pytest.raises(FieldProblem) as missing_name:
         accounts.set_letter_signer(office[Role.ADMINISTRATOR], "prosecutor", True)
     assert missing_name.value.field == "name"
+    with pytest.raises(FieldProblem) as unprintable:  # printed under the signature: it must print
+        accounts.set_letter_signer(office[Role.ADMINISTRATOR], "prosecutor", True, name="Sam \U00010000")
+    assert unprintable.value.field == "name" and "cannot print" in str(unprintable.value)
     prosecutor = _grant(office, Role.PROSECUTOR, "Sam Diaz", "Deputy District Attorney")
     assert letters.may_sign(prosecutor) is None
     report = letters.sign_letters(prosecutor, ids[:1])
