@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casereview.services.access import Op, Role, allowed, role_label, roles_for
+from casereview.services.access import OfficeType, Op, Role, allowed, role_label, roles_for
 from casereview.services.accounts import (
     AccountProblem,
     UserRow,
@@ -275,12 +275,17 @@ class LetterSignerForm(_Form):
         self.username = user.username
         intro = QLabel("Letters telling a court that the office will not contest record relief (section 6) are "
                        "signed by the head of office or a designee. The name and title below are printed under "
-                       "the signature.", self)
+                       "the signature." if session.office_type == OfficeType.PROSECUTOR else
+                       "Attorneys sign their letters, memos and client summaries. The name and title below are "
+                       "printed under the signature (without them, the user name is).", self)
         intro.setWordWrap(True)
         self.form.addRow(intro)
         self.allowed = QCheckBox(f"{user.username} signs letters", self)
         self.allowed.setChecked(user.letter_signer)
         self.form.addRow(self.allowed)
+        if session.office_type != OfficeType.PROSECUTOR:  # an attorney signs without a grant: only the name matters
+            self.allowed.setChecked(True)
+            self.allowed.hide()
         self.name = QLineEdit(user.signer_name or "", self)
         self.name.setAccessibleName("Name printed under the signature")
         self.name.setPlaceholderText("For example: Jane Smith")
