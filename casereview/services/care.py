@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -103,6 +103,9 @@ class PurgeReport:
     cases_changed: int
     cases_deleted: int
     older_backups: list[Path]
+    # Section 8 requests deleted because they named the person but covered other people's charges too (their
+    # cases: those charges are screened again without the request).
+    shared_requests: list[str] = field(default_factory=list)
 
 
 def order_fingerprint(order_reference: str) -> str:
@@ -134,11 +137,17 @@ def purge_person(user: UserSession, person_id: int, order_reference: str) -> Pur
         if db.get(m.Person, person_id) is None:
             raise cases.CaseServiceError(f"There is no person with id {person_id} in this case file.")
         changed, deleted = _purge(db, person_id)
+        shared = db.info.pop(_SHARED_REQUESTS, [])
+        for request_id, _case_number in shared:
+            user.audit(db, "purge", f"request:{request_id}")
         set_audit_object(db, f"person:{person_id}")
     _wipe_free_pages(ws)
     folder = backup_folder(_path(ws))
     older = sorted(folder.glob("*.crbackup")) if folder.is_dir() else []
-    return PurgeReport(person_id, changed, deleted, older)
+    return PurgeReport(person_id, changed, deleted, older, [number for _id, number in shared])
+
+
+_SHARED_REQUESTS = "purge: shared requests"  # db.info key: (request id, case number) of each
 
 
 def _drop_documents_naming(db: Session, case: m.Case, party: m.CaseParty) -> None:
@@ -148,6 +157,8 @@ def _drop_documents_naming(db: Session, case: m.Case, party: m.CaseParty) -> Non
     charge_ids = {c.id for c in case.charges if c.party is party}
     for request in db.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.case_id == case.id)):
         if any(c.id in charge_ids for c in request.charges):
+            if any(c.id not in charge_ids for c in request.charges):
+                db.info.setdefault(_SHARED_REQUESTS, []).append((request.id, case.case_number))
             db.delete(request)
     for letter in db.scalars(select(m.Letter).where(m.Letter.case_id == case.id)):
         if letter.party_id == party.id or letter.party_id is None:

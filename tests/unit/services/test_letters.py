@@ -267,8 +267,8 @@ def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession],
     go too, signed documents included (each names them)."""
     letters.draft_letters(office[Role.PARALEGAL])
     letters.sign_letters(_grant(office), [r.id for r in letters.list_letters(office[Role.PARALEGAL])])
-    request = exceptions.draft_request(
-        office[Role.PROSECUTOR], "26-CR-0101", ["1"], ground="other", public_safety="Public safety requires it.",
+    request = exceptions.draft_request(  # Dana Roe's charge and John Poe's: a request naming both
+        office[Role.PROSECUTOR], "26-CR-0101", ["1", "2"], ground="other", public_safety="Public safety requires it.",
         justification="A justification.", evidence="A report.")
     exceptions.submit_request(office[Role.PROSECUTOR], request)
     with workspace.session() as db:
@@ -276,12 +276,14 @@ def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession],
     with workspace.session() as db:
         person_id = db.query(m.Person.id).filter(m.Person.person_key == "SID-100231").scalar()
     admin = office[Role.ADMINISTRATOR]
-    care.purge_person(admin, person_id, "Order 2026-77")
+    report = care.purge_person(admin, person_id, "Order 2026-77")
+    assert report.shared_requests == ["26-CR-0101"]  # said, and recorded: John Poe's charge lost its request
     assert all(r.person != "Dana Roe" for r in letters.list_letters(office[Role.PARALEGAL]))
     with workspace.session() as db:
         assert not any("Dana Roe" in _text(d.pdf) for d in db.query(m.SignedDocument))
         assert db.get(m.ExceptionWorkflow, request) is None
         assert db.query(m.SignedDocument).count() == 2  # the two other people's letters stay
+        assert f"request:{request}" in [r.object_id for r in audit.records(db) if r.action == "purge"]
 
 
 # ---------------------------------------------------------------------------------------------- defense office
