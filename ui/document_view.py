@@ -33,7 +33,8 @@ from casereview.documents.display import display_copy
 from casereview.documents.signing import SignatureReport, verify_pdf
 from casereview.services import exceptions
 from casereview.services.access import Op
-from casereview.services.session import UserSession, Workspace
+from casereview.services.identities import office_trust_roots
+from casereview.services.session import UserSession
 from ui.problems import show_problem
 from ui.reauth import confirm_for
 from ui.worker import Task, run_task
@@ -42,14 +43,6 @@ ZOOM_STEP = 1.25
 MAX_PRINT_DPI = 300  # a letter page at 300 dpi is 2550 × 3300 pixels (32 MB); at 1200 dpi it would be 16 times that
 
 SaveCopy = Callable[[Path], object]
-
-
-def office_trust_roots(ws: Workspace) -> list[bytes]:
-    """The certificates this office trusts for signatures (DER): its own authority's, and the roots of identities
-    its users imported."""
-    from casereview.services import identities
-
-    return identities.office_trust_roots(ws)
 
 
 def signature_words(report: SignatureReport) -> str:

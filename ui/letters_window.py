@@ -233,6 +233,7 @@ class LettersWindow(QDialog):
         self.new_button.setVisible(case_number is not None)
         self.rows: list[letters.LetterRow] = []
         self.task: Task[Any] | None = None
+        self.cannot_sign: str | None = None
         self.reload()
 
     def _button(self, text: str, slot: Callable[[], object], row: QHBoxLayout) -> QPushButton:
@@ -253,6 +254,7 @@ class LettersWindow(QDialog):
             if not is_expected(exc):
                 raise
             self.rows, note = [], str(exc)
+        self.cannot_sign = letters.may_sign(self.session)  # (a query: once per reload, not per selection)
         wanted = _folded(self.finder.text())
         if wanted:
             self.rows = [r for r in self.rows if wanted in _folded(f"{r.person} {r.case_number}")]
@@ -287,7 +289,7 @@ class LettersWindow(QDialog):
         chosen = self.selected()
         drafts = [r for r in chosen if r.status == "draft"]
         may_draft = self.session.may(Op.DRAFT_LETTERS)
-        cannot_sign = letters.may_sign(self.session)
+        cannot_sign = self.cannot_sign
         why_not = {
             self.draft_button: "" if may_draft else f"A {self.session.role.value} does not draft letters.",
             self.new_button: "" if may_draft else f"A {self.session.role.value} does not draft letters.",

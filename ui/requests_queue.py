@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
 from casereview.services import exceptions
 from casereview.services.access import Op
 from casereview.services.exceptions import RequestInfo
+from casereview.services.identities import office_trust_roots
 from casereview.services.office import FieldProblem
 from casereview.services.session import AccessProblem, UserSession
 from ui.admin import AdminDialog, FieldNote, local_time
-from ui.document_view import DocumentPane, document_title, no_copy_reason, office_trust_roots, stored_copy
+from ui.document_view import DocumentPane, document_title, no_copy_reason, stored_copy
 from ui.problems import show_problem
 from ui.reauth import confirm_for
 from ui.rows_model import RowsModel

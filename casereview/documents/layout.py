@@ -135,19 +135,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def render_pdf(doc: Document, *, with_signature_field: bool = True) -> bytes:
-    """The document as PDF bytes, with an empty signature field in its signature block (when it has one)."""
-    data, place = render_for_signing(doc)
-    if place is None or not with_signature_field:
-        return data
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    append_signature_field(writer, SigFieldSpec(SIGNATURE_FIELD, on_page=place[0], box=place[1]))
-    final = io.BytesIO()
-    writer.write(final)
-    return final.getvalue()
+def render_pdf(doc: Document) -> bytes:
+    """The document as PDF bytes, unsigned (a draft's preview; its signature block says who is to sign)."""
+    return render_for_signing(doc)[0]
 
 
 def render_for_signing(doc: Document) -> tuple[bytes, tuple[int, tuple[int, int, int, int]] | None]:

@@ -47,6 +47,7 @@ from casereview.services.office import (
     office_policy,
 )
 from casereview.services.session import AccessProblem, PermissionDenied, UserSession, naive, set_audit_object
+from casereview.services.statutes import OFFENSE_LABELS
 from casereview.store import models as m
 from casereview.store.safe_write import write_private
 
@@ -55,14 +56,7 @@ SIGN_BATCH = 50  # letters stored (with their audit records) per transaction whi
 PARALLEL_FROM = 8  # fewer letters than this are signed in this process (starting helpers costs about a second)
 EDITABLE = ("addressee", "salutation", "remarks", "closing")
 RECORD_KINDS = ("non_opposition", "defense_request")  # the kinds that list past records
-OFFENSE_WORDS = {
-    "selling_sex": "selling sex", "buying_sex": "buying sex", "solicitation": "solicitation",
-    "promoting": "promoting", "loitering_for_prostitution": "loitering for prostitution", "vagrancy": "vagrancy",
-    "trespass": "trespass", "obscenity": "obscenity", "drug_possession": "drug possession",
-    "public_nuisance": "public nuisance", "unlicensed_massage": "unlicensed massage", "assault": "assault",
-    "sexual_assault": "sexual assault", "robbery": "robbery", "homicide": "homicide", "trafficking": "trafficking",
-    "buying_sex_from_minor": "buying sex from a minor", "other": "other offense",
-}
+OFFENSE_WORDS = {**OFFENSE_LABELS, "buying_sex_from_minor": "buying sex from a minor", "other": "other offense"}
 PLAIN_OFFENSES = {  # for the client, no legal words
     "selling_sex": "selling sex", "buying_sex": "paying for sex", "solicitation": "offering to pay for sex",
     "promoting": "helping someone else sell sex, or making money from it",
@@ -558,7 +552,7 @@ def preview(user: UserSession, letter_id: int) -> bytes:
         letter = _load(db, letter_id)
         if letter.status == "signed":
             return _signed_bytes(db, letter_id)
-        return render_pdf(_compose(db, user, letter, None, profile, presumptive, office), with_signature_field=False)
+        return render_pdf(_compose(db, user, letter, None, profile, presumptive, office))
 
 
 def _signed_bytes(db: Session, letter_id: int) -> bytes:
