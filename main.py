@@ -160,31 +160,65 @@ def main(argv: list[str] | None = None) -> int:
     from casereview.services.autobackup import backup_on_close, backup_on_open
     from casereview.services.office import office_of
     from casereview.store.database import CaseFileError
+    from casereview.store.lock import acquire
     from ui.main_window import MainWindow
 
     while started is not None:
         session, path = started
         workspace = session.workspace
-        office_folder = office_of(workspace).backup_folder
-        also_to = Path(office_folder) if office_folder else None
+        # The window's own hold on the file, over its backups too: no other window or command gets in between
+        # closing the file and the backup made on closing.
+        hold = acquire(path)
         try:
-            backup_on_open(path, workspace.db_key, also_to=also_to)
-        except (OSError, CaseFileError) as exc:
-            QMessageBox.warning(None, "The daily backup was not made", f"{exc}\n\nYour case file is unchanged.")
-        window = MainWindow(session, title_path=path)
-        switched: list[bool] = []
-        window.logged_out.connect(lambda flag=switched: flag.append(True))
-        window.show()
-        code = app.exec()
-        session.log_out()
-        remember_anchor(workspace.anchor())  # the trail's end, kept outside the file
-        workspace.case_file.close()
-        try:
-            backup_on_close(path, workspace.db_key, also_to=also_to)
-        except (OSError, CaseFileError) as exc:
-            QMessageBox.warning(None, "The backup on closing was not made", f"{exc}\n\nYour case file is unchanged.")
-        started = _log_in(path) if switched else None
+            office_folder = office_of(workspace).backup_folder
+            also_to = Path(office_folder) if office_folder else None
+            if not workspace.read_only:  # nothing can be written beside a file on read-only media
+                try:
+                    backup_on_open(path, workspace.db_key, also_to=also_to)
+                except (OSError, CaseFileError) as exc:
+                    _backup_failed("The daily backup was not made", exc, path, workspace.db_key)
+            window = MainWindow(session, title_path=path)
+            switched: list[bool] = []
+            window.logged_out.connect(lambda flag=switched: flag.append(True))
+            window.show()
+            code = app.exec()
+            session.log_out()
+            if not workspace.read_only:
+                remember_anchor(workspace.anchor())  # the trail's end, kept outside the file
+            workspace.case_file.close()
+            if not workspace.read_only:
+                try:
+                    backup_on_close(path, workspace.db_key, also_to=also_to)
+                except (OSError, CaseFileError) as exc:
+                    _backup_failed("The backup on closing was not made", exc, path, workspace.db_key)
+            started = _log_in(path) if switched else None
+        finally:
+            hold.release()
     return code
+
+
+def _backup_failed(title: str, exc: Exception, path: Path, key: bytes) -> None:
+    """Say why a backup was not made, and what it means for the case file itself: a copy that fails its checks
+    means the file is damaged, and the user is told so (with the latest good backup), never "unchanged"."""
+    from casereview.services.autobackup import CopyNotMade
+    from casereview.services.casefiles import check_case_file
+    from casereview.store.database import DiskFull
+
+    if isinstance(exc, (DiskFull, CopyNotMade)):
+        QMessageBox.warning(None, title, f"{exc}\n\nYour work is kept in the case file; only this backup is "
+                            "missing.")
+        return
+    try:
+        report = check_case_file(path, key)
+    except Exception as check_exc:  # the check itself could not run: say both, claim nothing
+        QMessageBox.critical(None, title, f"{exc}\n\nThe case file could not be checked either ({check_exc}). "
+                             f"Run python -m casereview check {path} and keep your latest backup safe.")
+        return
+    if report.ok:
+        QMessageBox.warning(None, title, f"{exc}\n\nThe case file itself passed every check; only this backup "
+                            "is missing. Try File > Back up now… later.")
+    else:
+        QMessageBox.critical(None, "The case file is damaged", f"{title}: {exc}\n\n" + "\n".join(report.lines))
 
 
 def _start_safely(args: argparse.Namespace) -> tuple[Any, Path] | None:

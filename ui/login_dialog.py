@@ -379,6 +379,12 @@ class LoginDialog(QDialog):
         self.passphrase_box.setVisible(ask_passphrase)
         self.demo_hint.setVisible(self._known == DEMO_PASSPHRASE and not unlocked)
         (self.passphrase if ask_passphrase else self.username).setFocus()
+        if not unlocked:
+            from casereview.store.lock import holder_of, in_use_message
+
+            holder = holder_of(self.path)  # said before any passphrase is typed; opening refuses it again anyway
+            if holder is not None:
+                self.file_message.show_message(in_use_message(self.path, holder))
 
     def set_path(self, path: Path) -> None:
         """Switch to another case file (its passphrase is asked; one given for the first file is not used)."""

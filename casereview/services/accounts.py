@@ -171,6 +171,8 @@ def disable_inactive(ws: Workspace) -> list[int]:
     """Disable every active or locked account unused for 90 days; returns their ids (each audited)."""
     now = ws.now()
     cutoff = naive(now - INACTIVE_AFTER)
+    if ws.read_only:  # nothing can be changed on read-only media; login still refuses a disabled account
+        return []
     with ws.session() as db, db.begin():
         stale = db.scalars(select(m.User).where(m.User.status != "disabled")).all()
         done = []
@@ -192,8 +194,11 @@ def _failures_since(db: Session, user: m.User, now: datetime) -> int:
 
 
 def _failed(ws: Workspace, user_id: int) -> bool:
-    """Record a failed password for an existing user; lock the account at the limit. True when now locked."""
+    """Record a failed password for an existing user; lock the account at the limit. True when now locked.
+    (On read-only media nothing can be recorded: whoever holds such a copy could try passwords offline anyway.)"""
     now = ws.now()
+    if ws.read_only:
+        return False
     with ws.session() as db, db.begin():
         audit.append(db, ws.audit_key, user_id=user_id, action="login_failed", object_id=f"user:{user_id}",
                      outcome="failed", now=now)
@@ -244,16 +249,21 @@ def login(ws: Workspace, username: str, password: str) -> UserSession:
         raise wrong
     user_key = _unwrap(ws, user, password)
     now = ws.now()
-    with ws.session() as db, db.begin():
-        row = db.get(m.User, user.id)
-        assert row is not None
-        row.last_login_at = row.failures_counted_from = naive(now)
-        audit.append(db, ws.audit_key, user_id=user.id, action="login", object_id=f"user:{user.id}", now=now)
-        if not identities.has_identity(db, user.id):  # an account made before signing existed gets one now
-            identities.issue_for(db, ws, row, user_key)
+    if not ws.read_only:  # nothing can be recorded on read-only media (the guide says so)
+        _record_login(ws, user.id, user_key, now)
     return UserSession(ws, user.id, user.username, Role(user.role), office_type, user_key,
                        idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now,
                        credential=user.password_hash)
+
+
+def _record_login(ws: Workspace, user_id: int, user_key: bytes, now: datetime) -> None:
+    with ws.session() as db, db.begin():
+        row = db.get(m.User, user_id)
+        assert row is not None
+        row.last_login_at = row.failures_counted_from = naive(now)
+        audit.append(db, ws.audit_key, user_id=user_id, action="login", object_id=f"user:{user_id}", now=now)
+        if not identities.has_identity(db, user_id):  # an account made before signing existed gets one now
+            identities.issue_for(db, ws, row, user_key)
 
 
 def _unwrap(ws: Workspace, user: m.User, password: str) -> bytes:

@@ -43,6 +43,15 @@ class SessionLocked(AccessProblem):
     pass
 
 
+class ReadOnlyCaseFile(AccessProblem):
+    """The case file is on read-only media: it can be read, nothing can be saved."""
+
+
+# What a user can do with a case file on read-only media (a CD, a write-protected stick): read it. Nothing is
+# recorded in its audit trail there, because nothing can be written to it.
+READ_ONLY_OPS = frozenset({"view cases", "view the audit trail"})
+
+
 class ReauthenticationNeeded(AccessProblem):
     pass
 
@@ -60,12 +69,19 @@ class Workspace:
     def now(self) -> datetime:
         return self.clock()
 
+    @property
+    def read_only(self) -> bool:
+        return self.case_file.read_only
+
     def session(self) -> Session:
         return self.case_file.session()
 
     def record(self, *, user_id: int | None, action: str, object_id: str | None = None,
                outcome: str = "success") -> None:
-        """Write one audit record in a transaction of its own (for refusals, failures and events)."""
+        """Write one audit record in a transaction of its own (for refusals, failures and events). A case file on
+        read-only media records nothing: nothing can be written there."""
+        if self.read_only:
+            return
         with self.session() as db, db.begin():
             audit.append(db, self.audit_key, user_id=user_id, action=action, object_id=object_id, outcome=outcome,
                          now=self.now())
@@ -191,6 +207,12 @@ class UserSession:
         `confirmed`: the password was asked for this work already, when it began (a long run — signing a
         selection of letters — goes on past the few minutes a confirmation lasts)."""
         self.ensure_active()
+        if self.workspace.read_only and op.value not in READ_ONLY_OPS:
+            path = self.workspace.case_file.path
+            raise ReadOnlyCaseFile(
+                f"{path.name if path else 'This case file'} is on read-only media (a disc, a write-protected "
+                f"drive or a read-only folder): it can be read, but not changed, so you may not {op.value} here. "
+                "To work on it, copy it together with its .keys file to this computer's disk and open the copy.")
         if not self.may(op):
             self.workspace.record(user_id=self.user_id, action="permission_denied", object_id=_op_id(op, object_id),
                                   outcome="denied")
@@ -210,6 +232,10 @@ class UserSession:
         self.authorize(op, object_id=object_id, confirmed=confirmed)
         ws = self.workspace
         db = ws.session()
+        if ws.read_only:  # reading only (authorize refused the rest); there is no trail to write to
+            with db, db.begin():
+                yield db
+            return
         try:
             with db, db.begin():
                 yield db

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from casereview.paths import data_dir
 from casereview.store import keys as keymod
 from casereview.store.keys import DEFAULT_KDF, KdfParams
+from casereview.store.lock import CaseFileInUse, CaseFileLock, acquire, is_read_only_media
 from casereview.store.safe_write import fsync_dir, write_private
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -55,6 +56,10 @@ class PlaintextCaseFile(CaseFileError):
 
 class WrongKey(CaseFileError):
     pass
+
+
+class CaseFileBusy(CaseFileError):
+    """Another window or command has the case file open (the message names the process, user and time)."""
 
 
 class DiskFull(CaseFileError):
@@ -99,12 +104,17 @@ class CaseFile:
     engine: Engine
     session_factory: sessionmaker[Session]
     backup_made: Path | None = None
+    lock: CaseFileLock | None = None  # this process's hold on the file (None for a database server)
+    read_only: bool = False  # on read-only media: it can be read, nothing can be saved
 
     def session(self) -> Session:
         return self.session_factory()
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.note_connection(-1)
+            self.lock.release()
 
 
 def _alembic_config(connection: Any) -> Config:
@@ -128,30 +138,42 @@ def _key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
-def connect_cipher(path: Path, key: bytes) -> Callable[[], Any]:
+def _read_only_uri(path: Path) -> str:
+    """A connection that cannot write, checkpoint or delete the write-ahead log (a check beside a window that has
+    the file open). On read-only media the file is also immutable: nobody can change it there, and SQLite need
+    not (cannot) make a -shm beside it."""
+    uri = f"{Path(os.path.abspath(path)).as_uri()}?mode=ro"
+    return uri + "&immutable=1" if is_read_only_media(Path(os.path.abspath(path)).parent) else uri
+
+
+def connect_cipher(path: Path, key: bytes, *, read_only: bool = False) -> Callable[[], Any]:
     pragma = _key_pragma(key)
 
     def connect() -> Any:
-        conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+        if read_only:
+            conn = sqlcipher3.connect(_read_only_uri(path), uri=True, check_same_thread=False, isolation_level=None)
+        else:
+            conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
         conn.execute(pragma)
         return conn
 
     return connect
 
 
-def make_engine(target: Path | str, *, key: bytes | None = None) -> Engine:
+def make_engine(target: Path | str, *, key: bytes | None = None, read_only: bool = False) -> Engine:
     """An engine for an encrypted case file (with its key), or for a database URL (``postgresql+psycopg://``)."""
     if isinstance(target, str) and "://" in target:
         return create_engine(target, hide_parameters=True)
     if key is None:
         raise ValueError("an encrypted case file needs its key")
-    return sqlite_engine(sqlcipher3.dbapi2, connect_cipher(Path(target), key), str(target))
+    return sqlite_engine(sqlcipher3.dbapi2, connect_cipher(Path(target), key, read_only=read_only), str(target),
+                         read_only=read_only)
 
 
 CACHE_KIB = 49152  # each connection's page cache: 48 MiB, most of a 100,000-case file's search pages
 
 
-def sqlite_engine(module: Any, connect: Callable[[], Any], where: str) -> Engine:
+def sqlite_engine(module: Any, connect: Callable[[], Any], where: str, *, read_only: bool = False) -> Engine:
     """An engine over a SQLite-family driver and a connect function, with the case file's settings on every
     connection (also used by the storage benchmark with the plain sqlite3 module, for comparison)."""
     # LIFO: the connection used last is used again, with its page cache warm (a search over 100,000 cases reads
@@ -163,8 +185,11 @@ def sqlite_engine(module: Any, connect: Callable[[], Any], where: str) -> Engine
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.close()
@@ -320,20 +345,38 @@ def read_keys(path: Path) -> keymod.KeyFile:
 
 
 def _is_plain_case_file(path: Path) -> bool:
-    """An unencrypted SQLite file holding a CaseReview schema (opened read-only: nothing is changed)."""
+    """An unencrypted SQLite file holding a CaseReview schema (opened read-only: nothing is changed). Read with the
+    one SQLite library of the process (SQLCipher with no key reads a plain file): two libraries on one file in one
+    process keep two lock tables, and closing one drops the other's locks."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone() is not None
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except sqlcipher3.DatabaseError:
         return False
 
 
 def _header(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(16)
+    """The file's first 16 bytes. Read only while this process has no connection to the file (see
+    `open_case_file`): closing this read would drop the locks SQLite holds on it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        return os.read(fd, 16)
+    finally:
+        os.close(fd)
+
+
+def _take_lock(path: Path) -> CaseFileLock:
+    try:
+        return acquire(path)
+    except CaseFileInUse as exc:
+        raise CaseFileBusy(str(exc)) from None
+    except OSError as exc:
+        raise CaseFileError(f"{path} cannot be opened: its lock file {path.name}.lock beside it cannot be made "
+                            f"({exc.strerror}). Check that the folder can be written to, then try again. Nothing "
+                            "was changed.") from None
 
 
 def create_case_file(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> tuple[CaseFile, str]:
@@ -343,34 +386,59 @@ def create_case_file(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KD
         raise CaseFileError(f"{path} already exists. Choose another name, or open the existing case file.")
     path.parent.mkdir(parents=True, exist_ok=True)
     _refuse_network(path)
-    keys, key, recovery = keymod.new_keys(passphrase, kdf=kdf)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
+    lock = _take_lock(path)
     try:
-        keymod.write_key_file(path, keys)
-        engine = make_engine(path, key=key)
+        if path.exists() or keymod.key_file_path(path).exists():  # made by another process a moment ago
+            raise CaseFileError(f"{path} already exists. Choose another name, or open the existing case file.")
+        keys, key, recovery = keymod.new_keys(passphrase, kdf=kdf)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
         try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
-        fsync_dir(path.parent)
-        return open_case_file(path, key), recovery
-    except BaseException:
-        for leftover in (path, keymod.key_file_path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
-        raise
+            keymod.write_key_file(path, keys)
+            engine = make_engine(path, key=key)
+            try:
+                upgrade(engine)
+            finally:
+                engine.dispose()
+            fsync_dir(path.parent)
+            return open_case_file(path, key), recovery
+        except BaseException:
+            for leftover in (path, keymod.key_file_path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
+    finally:
+        lock.release()  # open_case_file holds its own
 
 
 def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
-    """Open an encrypted case file with its key (or a database server by URL), upgrading an older schema."""
+    """Open an encrypted case file with its key (or a database server by URL), upgrading an older schema.
+
+    The file's lock is taken first (`CaseFileBusy` when another process has it open); a file on read-only media
+    is opened to read only (`CaseFile.read_only`)."""
     is_file = not (isinstance(target, str) and "://" in target)
     path = Path(target) if is_file else None
+    lock: CaseFileLock | None = None
     if path is not None:
         if path.is_dir():
             raise CaseFileError(f"{path} is a folder. Choose a case file (for example casereview.db).")
         if not path.exists():
             raise CaseFileError(f"There is no case file at {path}. Check the path, or create a new case file.")
         _refuse_network(path)
+        lock = _take_lock(path)
+    try:
+        case_file = _open_locked(path, target, key, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    if lock is not None:
+        lock.note_connection(+1)
+    return case_file
+
+
+def _open_locked(path: Path | None, target: Path | str, key: bytes | None, lock: CaseFileLock | None) -> CaseFile:
+    read_only = bool(lock is not None and lock.read_only)
+    if path is not None and lock is not None and not lock.connected():
         header = _header(path)
         if header == SQLITE_HEADER:
             if not _is_plain_case_file(path):
@@ -381,7 +449,14 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
                 "original is kept aside until you delete it.")
         if len(header) < 16:
             raise _damaged(path, "is empty or cut short")
-    engine = make_engine(path if path is not None else target, key=key)
+    if read_only and path is not None:
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise CaseFileError(
+                f"{path} is on read-only media, and it was not closed properly where it was last used: its "
+                f"changes still wait in {wal.name}, which cannot be read here. Copy the folder to this computer's "
+                "disk and open the copy there. Nothing was changed.")
+    engine = make_engine(path if path is not None else target, key=key, read_only=read_only)
     backup = None
     try:
         try:
@@ -400,6 +475,8 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
         if current is None:
             if tables:
                 raise CaseFileError(f"{target} is a database, but not a CaseReview case file. Nothing was changed.")
+            if read_only:
+                raise CaseFileError(f"{target} is on read-only media and is empty. Nothing was changed.")
             upgrade(engine)
         elif current != head:
             script = ScriptDirectory.from_config(_alembic_config(None))
@@ -407,13 +484,18 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
                 raise CaseFileError(
                     f"{target} was made by a newer version of CaseReview (schema {current}). "
                     "Install the newer version to open it. Nothing was changed.")
+            if read_only:
+                raise CaseFileError(
+                    f"{target} was made by an earlier version of CaseReview and must be upgraded before it can be "
+                    "opened, but it is on read-only media. Copy it (with its .keys file) to this computer's disk "
+                    "and open the copy. Nothing was changed.")
             if path is not None and key is not None:
                 backup = _copy_before_upgrade(path, key, current)
             upgrade(engine)
     except Exception:
         engine.dispose()
         raise
-    return CaseFile(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
+    return CaseFile(path, engine, sessionmaker(engine, expire_on_commit=False), backup, lock, read_only)
 
 
 def encrypted_copy(source: Path, key: bytes, target: Path) -> None:
@@ -457,9 +539,14 @@ def _copy_before_upgrade(path: Path, key: bytes, revision: str) -> Path:
 def convert_plaintext(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> tuple[Path, str]:
     """Encrypt an unencrypted case file from before encryption. The original is moved aside (returned) and kept
     until the user deletes it; returns also the new recovery key."""
+    with _take_lock(path):
+        return _convert_locked(path, passphrase, kdf)
+
+
+def _convert_locked(path: Path, passphrase: str, kdf: KdfParams) -> tuple[Path, str]:
     if _header(path) != SQLITE_HEADER:
         raise CaseFileError(f"{path} is not an unencrypted case file; nothing to convert.")
-    check = sqlite3.connect(path)
+    check = sqlcipher3.connect(str(path))  # no key: SQLCipher reads a plain SQLite file (one library per process)
     try:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise CaseFileError(f"{path} is damaged (its integrity check fails); it was not converted.")
