@@ -43,6 +43,7 @@ from casereview.store.database import (
     unlock,
     unlock_with_recovery,
 )
+from casereview.store.lock import refuse_case_file_part
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 MIN_PASSPHRASE = 8
@@ -54,6 +55,7 @@ class UsageProblem(Exception):
 
 def _first_line(path: Path, what: str) -> str:
     try:
+        refuse_case_file_part(path)
         with path.open(encoding="utf-8") as fh:
             line = fh.readline()
     except (OSError, UnicodeDecodeError) as exc:
@@ -146,6 +148,7 @@ def _acting(args: argparse.Namespace, db: Path | None = None) -> Iterator[UserSe
 def _read_cases(path: Path) -> list[Case]:
     """Every case in a .json or .jsonl file; any bad one stops the import before anything is written."""
     try:
+        refuse_case_file_part(path)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseInputError(str(path), f"cannot be read ({exc})") from None
@@ -398,6 +401,7 @@ def _user(args: argparse.Namespace) -> int:
 
 def _read_p12(path: Path) -> bytes:
     try:
+        refuse_case_file_part(path)
         return path.read_bytes()
     except OSError as exc:
         raise UsageProblem(f"The PKCS#12 file {path} cannot be read ({exc.strerror or exc}).") from None
@@ -407,6 +411,7 @@ def _p12_password(file: Path | None) -> bytes | None:
     """The PKCS#12 file's password: the first line of `file`, else asked in a terminal, else none."""
     if file is not None:
         try:
+            refuse_case_file_part(file)
             with file.open(encoding="utf-8") as fh:
                 return fh.readline().rstrip("\r\n").encode()
         except (OSError, UnicodeDecodeError) as exc:
@@ -454,6 +459,7 @@ def _trust(args: argparse.Namespace) -> int:
     with _acting(args) as user:
         if args.office_command == "trust":
             try:
+                refuse_case_file_part(args.cert)
                 data = args.cert.read_bytes()
             except OSError as exc:
                 raise UsageProblem(f"The certificate file {args.cert} cannot be read "

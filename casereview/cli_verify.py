@@ -14,10 +14,13 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from casereview.store.lock import refuse_case_file_part
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _certificate_der(path: Path) -> bytes:
+    refuse_case_file_part(path)
     data = path.read_bytes()
     cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
     return cert.public_bytes(serialization.Encoding.DER)
@@ -33,6 +36,7 @@ def run_verify(pdf: Path, trust: list[Path]) -> int:
               "CaseReview (.pem or .der).", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        refuse_case_file_part(pdf)
         data = pdf.read_bytes()
         reports = verify_pdf(data, roots)
     except OSError as exc:

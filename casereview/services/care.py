@@ -28,7 +28,7 @@ from casereview.services.accounts import workspace_for
 from casereview.services.casefiles import audit_check, backup_anchor, make_backup, restore_backup
 from casereview.services.session import UserSession, Workspace, set_audit_object
 from casereview.store import models as m
-from casereview.store.database import backup_folder, open_case_file, unlock
+from casereview.store.database import backup_folder, open_case_file, take_lock, unlock
 from casereview.store.safe_write import write_private
 
 
@@ -72,10 +72,13 @@ def restore(user: UserSession, backup_file: Path, passphrase: str) -> RestoreRep
         purged = [r.object_id for r in db.scalars(select(m.AuditRecord).where(
             m.AuditRecord.action == "purge", m.AuditRecord.outcome == "success", m.AuditRecord.seq > since))]
     ws.record(user_id=user.user_id, action="restore", object_id="replaced")
-    ws.case_file.close()
-    aside = restore_backup(backup_file, db_path, passphrase)
-    key = unlock(db_path, passphrase)
-    restored = workspace_for(open_case_file(db_path, key), key, clock=ws.clock)
+    # This process keeps the file's lock from closing the old file to opening the restored one: no other window
+    # or command can come in between.
+    with take_lock(db_path):
+        ws.case_file.close()
+        aside = restore_backup(backup_file, db_path, passphrase)
+        key = unlock(db_path, passphrase)
+        restored = workspace_for(open_case_file(db_path, key), key, clock=ws.clock)
     applied = 0
     with restored.session() as db, db.begin():
         for object_id in purged:

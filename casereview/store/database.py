@@ -368,7 +368,9 @@ def _header(path: Path) -> bytes:
         os.close(fd)
 
 
-def _take_lock(path: Path) -> CaseFileLock:
+def take_lock(path: Path) -> CaseFileLock:
+    """This process's hold on the case file (see `casereview.store.lock`); `CaseFileBusy` when another process has
+    it open."""
     try:
         return acquire(path)
     except CaseFileInUse as exc:
@@ -386,7 +388,7 @@ def create_case_file(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KD
         raise CaseFileError(f"{path} already exists. Choose another name, or open the existing case file.")
     path.parent.mkdir(parents=True, exist_ok=True)
     _refuse_network(path)
-    lock = _take_lock(path)
+    lock = take_lock(path)
     try:
         if path.exists() or keymod.key_file_path(path).exists():  # made by another process a moment ago
             raise CaseFileError(f"{path} already exists. Choose another name, or open the existing case file.")
@@ -424,7 +426,7 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
         if not path.exists():
             raise CaseFileError(f"There is no case file at {path}. Check the path, or create a new case file.")
         _refuse_network(path)
-        lock = _take_lock(path)
+        lock = take_lock(path)
     try:
         case_file = _open_locked(path, target, key, lock)
     except BaseException:
@@ -539,7 +541,7 @@ def _copy_before_upgrade(path: Path, key: bytes, revision: str) -> Path:
 def convert_plaintext(path: Path, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> tuple[Path, str]:
     """Encrypt an unencrypted case file from before encryption. The original is moved aside (returned) and kept
     until the user deletes it; returns also the new recovery key."""
-    with _take_lock(path):
+    with take_lock(path):
         return _convert_locked(path, passphrase, kdf)
 
 

@@ -40,6 +40,10 @@ class CaseFileInUse(Exception):
         self.holder = holder
 
 
+class CaseFilePartChosen(OSError):
+    """A file chosen to read is the open case file itself (or its -wal/-shm)."""
+
+
 @dataclass(frozen=True)
 class Holder:
     pid: int
@@ -159,6 +163,24 @@ def acquire(db: Path, program: str = "") -> CaseFileLock:
             raise
         _held[key] = _Held(fd, 1)
         return CaseFileLock(db, key, False)
+
+
+SQLITE_OWNED = ("", "-wal", "-shm", "-journal")
+
+
+def refuse_case_file_part(path: Path) -> None:
+    """Refuse (`CaseFilePartChosen`, an OSError in plain words) to read a file the user chose when it is a case file
+    this process has open, or its -wal, -shm or -journal: reading and closing it would drop the locks SQLite holds
+    on it."""
+    chosen = os.path.normcase(os.path.realpath(path))
+    with _guard:
+        held = list(_held)
+    for key in held:
+        for suffix in SQLITE_OWNED:
+            if chosen == key + suffix:
+                raise CaseFilePartChosen(errno.EBUSY, f"{Path(path).name} is part of the case file open now "
+                                         f"({Path(key).name}). Choose another file; the case file itself was not "
+                                         "touched", str(path))
 
 
 def held_here(db: Path) -> bool:

@@ -236,3 +236,26 @@ def test_a_case_file_on_read_only_media_opens_to_read(read_only_media: Path,
     changed = run("case", "delete", on_media, "K-00005", *as_prosecutor)
     assert changed.returncode == 2 and "read-only media" in changed.stderr, changed.stderr
     assert sorted(p.name for p in read_only_media.iterdir()) == sorted([on_media.name, on_media.name + ".keys"])
+
+
+def test_a_chosen_file_that_is_part_of_the_open_case_file_is_refused_unread(
+        office: tuple[Path, bytes, tuple[str | Path, ...]], tmp_path: Path) -> None:
+    from casereview.store.lock import CaseFilePartChosen, refuse_case_file_part
+
+    db, key, _as_prosecutor = office
+    other = tmp_path / "cases.csv"
+    other.write_text("x\n")
+    refuse_case_file_part(db)  # nothing is open: nothing to protect
+    held = open_case_file(db, key)
+    try:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with pytest.raises(CaseFilePartChosen, match="part of the case file open now"):
+                refuse_case_file_part(Path(f"{db}{suffix}"))
+        link = tmp_path / "innocent.csv"
+        link.symlink_to(f"{db}-wal")
+        with pytest.raises(CaseFilePartChosen):
+            refuse_case_file_part(link)
+        refuse_case_file_part(other)
+        refuse_case_file_part(db.with_name(db.name + ".keys"))
+    finally:
+        held.close()
