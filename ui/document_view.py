@@ -19,7 +19,6 @@ from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -35,6 +34,7 @@ from casereview.services import exceptions
 from casereview.services.access import Op
 from casereview.services.identities import office_trust_roots
 from casereview.services.session import UserSession
+from ui import file_dialogs
 from ui.problems import show_problem
 from ui.reauth import confirm_for
 from ui.worker import Task, run_task
@@ -397,8 +397,8 @@ class DocumentPane(QWidget):
         """Ask where to save a copy, then save it through `save_copy` (the exact bytes as kept)."""
         if self.save_copy is None:
             return None
-        chosen, _filter = QFileDialog.getSaveFileName(self, "Save a copy of the document", self.file_name,
-                                                      "PDF documents (*.pdf)")
+        chosen = file_dialogs.get_save_file_name(self, "Save a copy of the document", self.file_name,
+                                                 "PDF documents (*.pdf)")
         if not chosen:
             return None
         path = Path(chosen)

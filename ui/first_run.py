@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -64,6 +63,7 @@ from casereview.services.passwords import USER_KDF, WeakPassword, check_new_pass
 from casereview.services.session import UserSession
 from casereview.store.database import CaseFile, create_case_file, network_filesystem, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams, key_file_path
+from ui import file_dialogs
 from ui.login_dialog import (
     BusyRow,
     FieldMessage,
@@ -257,9 +257,8 @@ class LocationPage(QWizardPage):
 
     def _browse(self) -> None:
         start = self.chosen() if self.path.text().strip() else Path.home() / "casereview.db"
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Where to keep the new case file", str(start), "Case files (*.db)",
-            options=QFileDialog.Option.DontConfirmOverwrite)
+        chosen = file_dialogs.get_save_file_name(self, "Where to keep the new case file", str(start),
+                                                 "Case files (*.db)", confirm_overwrite=False)
         if chosen:
             path = Path(chosen)
             self.path.setText(str(path if path.suffix else path.with_suffix(".db")))
@@ -439,9 +438,9 @@ class RecoveryPage(QWizardPage):
 
     def _choose_sheet(self) -> None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        chosen, _filter = QFileDialog.getSaveFileName(self, "Save the recovery sheet",
-                                                      str(Path(folder) / "CaseReview recovery sheet.pdf"),
-                                                      "PDF documents (*.pdf)")
+        chosen = file_dialogs.get_save_file_name(self, "Save the recovery sheet",
+                                                 str(Path(folder) / "CaseReview recovery sheet.pdf"),
+                                                 "PDF documents (*.pdf)")
         if chosen:
             self.save_sheet(Path(chosen))
 
@@ -850,6 +849,7 @@ class FirstRunWizard(QWizard):
     def _created(self, path: Path, created: _Created) -> None:
         self._set_busy(False, self.passphrase)
         self.created, self.case_file_path = created, path
+        file_dialogs.set_case_file_folder(path.parent)  # open now: no file dialog starts there
         self.passphrase.clear()
         self.next()
 
@@ -911,6 +911,7 @@ class FirstRunWizard(QWizard):
             if answer != QMessageBox.StandardButton.Yes:
                 return
             self.created.case_file.close()
+            file_dialogs.set_case_file_folder(None)
             if self.case_file_path is not None:
                 remove_case_file(self.case_file_path)
             self.created = None

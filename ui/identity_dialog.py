@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
 from casereview.services import identities
 from casereview.services.access import Op
 from casereview.services.session import UserSession
+from casereview.store.lock import refuse_case_file_part
+from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label, busy
 from ui.problems import is_expected
 from ui.reauth import confirm_for
@@ -130,7 +131,7 @@ class IdentityDialog(AdminDialog):
     # -------------------------------------------------------------------------------------------------- slots
 
     def choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Choose your certificate file", "", P12_FILES)
+        path = file_dialogs.get_open_file_name(self, "Choose your certificate file", "", P12_FILES)
         if path:
             self.file.setText(path)
             self.password.setFocus()
@@ -148,6 +149,7 @@ class IdentityDialog(AdminDialog):
         if not confirm_for(self.session, Op.SIGN, self):
             return
         try:
+            refuse_case_file_part(path)
             data = path.read_bytes()
         except OSError as exc:
             self.problem.say(f"The file {path.name} cannot be read ({exc.strerror or exc}). Choose it again.")

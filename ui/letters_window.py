@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -43,6 +42,7 @@ from casereview.services.access import OfficeType, Op
 from casereview.services.identities import office_trust_roots
 from casereview.services.office import RELIEF_KINDS, RELIEF_LABELS, FieldProblem, office_of
 from casereview.services.session import UserSession
+from ui import file_dialogs
 from ui.document_view import DocumentView
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
@@ -433,8 +433,8 @@ class LettersWindow(QDialog):
             return
         row = chosen[0]
         suggested = str(Path.home() / f"{row.case_number}-{row.kind}-{row.id}.docx".replace("/", "_"))
-        name, _filter = QFileDialog.getSaveFileName(self, "Export for a word processor", suggested,
-                                                    "Word document (*.docx)")
+        name = file_dialogs.get_save_file_name(self, "Export for a word processor", suggested,
+                                               "Word document (*.docx)")
         if not name:
             return
         path = Path(name if name.lower().endswith(".docx") else f"{name}.docx")

@@ -24,7 +24,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 from casereview.progress import Progress
+from ui import file_dialogs
 from ui.worker import Task, run_task
 
 # The database, the key derivation and the services are imported only when the dialog needs them, so that it is
@@ -399,8 +399,8 @@ class LoginDialog(QDialog):
         self._show_path()
 
     def _choose_other(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(self, "Open another case file", str(self.path.parent),
-                                                      "Case files (*.db);;All files (*)")
+        chosen = file_dialogs.get_open_file_name(self, "Open another case file", str(self.path.parent),
+                                                 "Case files (*.db);;All files (*)")
         if chosen:
             path = Path(chosen)
             if path.name.endswith(".keys"):  # the key file was picked: the case file is beside it
@@ -448,6 +448,7 @@ class LoginDialog(QDialog):
     def _attempted(self, attempt: _Attempt) -> None:
         self._set_busy(False)
         self._opened = attempt.opened
+        file_dialogs.set_case_file_folder(self.path.parent)  # open now: no file dialog starts there
         self.passphrase.clear()
         self._show_path()
         if attempt.session is not None:
@@ -499,6 +500,7 @@ class LoginDialog(QDialog):
     def _close_opened(self) -> None:
         if self._opened is not None and self.session is None:
             self._opened.case_file.close()
+            file_dialogs.set_case_file_folder(None)
         self._opened = None
 
     def _clear_secrets(self) -> None:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -47,6 +46,8 @@ from casereview.services.cases import CaseFilter, CaseRow, CaseServiceError
 from casereview.services.exceptions import RequestInfo
 from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
+from casereview.store.lock import refuse_case_file_part
+from ui import file_dialogs
 from ui.case_editor import CaseEditor, describe
 from ui.case_list import PAGE, CaseListModel
 from ui.problems import show_problem
@@ -65,10 +66,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.title_path = title_path
+        case_path = session.workspace.case_file.path
+        # No file dialog of the window starts in the open case file's folder (see ui/file_dialogs.py).
+        file_dialogs.set_case_file_folder(case_path.parent if case_path is not None else None)
         office = read_office(session)
         self.office_name = office.name or "CaseReview"
         name = title_path.name if title_path else "case file"
-        self.setWindowTitle(f"{name} — {session.username} ({session.role.value}) — CaseReview [*]")
+        read_only = " (read only)" if session.workspace.read_only else ""
+        self.setWindowTitle(f"{name}{read_only} — {session.username} ({session.role.value}) — CaseReview [*]")
         self.resize(1400, 820)
         self.filter = CaseFilter()
 
@@ -99,7 +104,14 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
 
         self._build_menus()
-        self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
+        if session.workspace.read_only:
+            notice = QLabel("This case file is on read-only media: you can read it, not change it. To work on it, "
+                            "copy it with its .keys file to this computer's disk and open the copy.", self)
+            notice.setWordWrap(True)
+            notice.setAccessibleName("Read-only case file")
+            self.statusBar().addPermanentWidget(notice, 1)
+        else:
+            self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
         self.refresh()
         if self.model.rowCount():
             self.table.selectRow(0)  # open the newest case
@@ -421,7 +433,7 @@ class MainWindow(QMainWindow):
                  on_error=lambda exc: show_problem(self, "Screening stopped", exc))
 
     def backup_now(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Back up into which folder?")
+        folder = file_dialogs.get_existing_directory(self, "Back up into which folder?")
         if not folder:
             return
         def done(made: Path) -> None:
@@ -434,7 +446,7 @@ class MainWindow(QMainWindow):
         """Check every signature of a PDF against this office's certificate, offline; shows and returns the
         report."""
         if path is None:
-            chosen, _filter = QFileDialog.getOpenFileName(self, "Check a signed PDF", "", "PDF documents (*.pdf)")
+            chosen = file_dialogs.get_open_file_name(self, "Check a signed PDF", "", "PDF documents (*.pdf)")
             if not chosen:
                 return ""
             path = Path(chosen)
@@ -442,6 +454,7 @@ class MainWindow(QMainWindow):
         from casereview.services.identities import office_trust_roots
 
         try:
+            refuse_case_file_part(path)
             reports = verify_pdf(path.read_bytes(), office_trust_roots(self.session.workspace))
         except OSError as exc:
             show_problem(self, "The PDF could not be read", exc)
@@ -566,6 +579,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session.ended or self.editor.maybe_keep_changes():
             self.watcher.stop()
+            file_dialogs.set_case_file_folder(None)  # the case file is closed next
             event.accept()
         else:
             event.ignore()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
@@ -19,6 +19,7 @@ from casereview.services.session import Workspace
 from casereview.store.database import open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.helpers import FakeClock
+from ui import file_dialogs
 from ui.main_window import MainWindow
 
 
@@ -54,12 +55,18 @@ def answering_boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
     return seen
 
 
-def choose_file(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> None:
-    """Make QFileDialog.<name> answer `path` (as the user choosing it would)."""
-    def chosen(*_args: Any, **_kwargs: Any) -> Any:
-        return str(path) if name == "getExistingDirectory" else (str(path), "")
+def choose_file(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> list[tuple[Any, ...]]:
+    """Make ui.file_dialogs.<name> (get_open_file_name, get_save_file_name, get_existing_directory) answer `path`
+    as the user choosing it would; returns the arguments of each call. tests/gui/test_file_dialogs.py shows the
+    real dialogs."""
+    calls: list[tuple[Any, ...]] = []
 
-    monkeypatch.setattr(QFileDialog, name, staticmethod(chosen))
+    def chosen(*args: Any, **kwargs: Any) -> str:
+        calls.append((*args, kwargs))
+        return str(path)
+
+    monkeypatch.setattr(file_dialogs, name, chosen)
+    return calls
 
 
 def open_demo(folder: Path, clock: FakeClock) -> Iterator[Workspace]:

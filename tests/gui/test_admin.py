@@ -76,7 +76,7 @@ def test_office_profile_is_edited_and_saved(qtbot: QtBot, admin: UserSession, tm
     dialog.policy.setCurrentIndex(dialog.policy.findData("builtin:community-guide-model"))
     dialog.presumptive.setChecked(False)
     dialog.idle_limit.setValue(20)
-    choose_file(monkeypatch, "getExistingDirectory", tmp_path)
+    choose_file(monkeypatch, "get_existing_directory", tmp_path)
     qtbot.mouseClick(dialog.browse, Qt.MouseButton.LeftButton)
     assert dialog.backup_folder.text() == str(tmp_path)
 
@@ -161,12 +161,12 @@ def test_an_office_policy_file_is_used_once_saved(qtbot: QtBot, admin: UserSessi
     dialog = OfficeDialog(admin)
     qtbot.addWidget(dialog)
     dialog.show()
-    choose_file(monkeypatch, "getOpenFileName", bad)
+    choose_file(monkeypatch, "get_open_file_name", bad)
     qtbot.mouseClick(dialog.choose_policy_file, Qt.MouseButton.LeftButton)
     assert "cannot be used as a policy" in dialog.notes["policy_file"].text()
     assert dialog.policy.currentData() == "builtin:fjp-model-2025"
 
-    choose_file(monkeypatch, "getOpenFileName", good)
+    choose_file(monkeypatch, "get_open_file_name", good)
     qtbot.mouseClick(dialog.choose_policy_file, Qt.MouseButton.LeftButton)
     assert not dialog.notes["policy_file"].isVisible()
     assert "our-policy.json" in dialog.policy.currentText()
@@ -272,7 +272,7 @@ def test_a_catalog_is_imported_from_csv_all_or_nothing(qtbot: QtBot, qtmodeltest
     bad = tmp_path / "bad.csv"
     bad.write_text("statute,offense,description\nORS 166.025,public nuisance,Disorderly conduct\n"
                    "ORS 164.245,jaywalking,Trespass\n", encoding="utf-8")
-    choose_file(monkeypatch, "getOpenFileName", bad)
+    choose_file(monkeypatch, "get_open_file_name", bad)
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert "Line 3, column offense" in boxes.shown[-1]
     assert boxes.questions == []  # never offered
@@ -282,7 +282,7 @@ def test_a_catalog_is_imported_from_csv_all_or_nothing(qtbot: QtBot, qtmodeltest
     good.write_text("statute,offense,description\nORS 166.025,public nuisance,Disorderly conduct\n"
                     "ORS 164.245,trespass,Criminal trespass II\nors 167.007,solicitation,\n", encoding="utf-8")
     boxes.answer = QMessageBox.StandardButton.No
-    choose_file(monkeypatch, "getOpenFileName", good)
+    choose_file(monkeypatch, "get_open_file_name", good)
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert "2 statutes will be added, 1 changed" in boxes.questions[-1]
     assert len(list_statutes(admin)) == 1  # declined: nothing imported

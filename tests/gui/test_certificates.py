@@ -83,20 +83,20 @@ def test_an_administrator_adds_a_certificate_and_removes_it(
 
     # the office certificate is exported for a court
     out = tmp_path / "office.pem"
-    choose_file(monkeypatch, "getSaveFileName", out)
+    choose_file(monkeypatch, "get_save_file_name", out)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert out.read_bytes() == certificate_pem(identities.authority_certificate(workspace))
 
     # a file that is not a certificate (a signer's PKCS#12 file) is refused in plain words
     wrong = tmp_path / "pat.p12"
     wrong.write_bytes(_p12(pki.signer.key, pki.signer.cert, [pki.root.cert]))
-    choose_file(monkeypatch, "getOpenFileName", wrong)
+    choose_file(monkeypatch, "get_open_file_name", wrong)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     assert "not a certificate file" in boxes.shown[-1] and boxes.questions == []
 
     root = tmp_path / "bar-root.crt"
     root.write_bytes(_pem(pki.root))
-    choose_file(monkeypatch, "getOpenFileName", root)
+    choose_file(monkeypatch, "get_open_file_name", root)
     boxes.answer = QMessageBox.StandardButton.No  # the administrator thinks again: nothing is trusted
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     fingerprint = identities.fingerprint(hashlib.sha256(pki.root.cert.public_bytes(
@@ -157,7 +157,7 @@ def test_a_prosecutor_imports_a_pkcs12_file_once_its_authority_is_trusted(
 
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert "Choose your certificate file first" in dialog.problem.text()
-    choose_file(monkeypatch, "getOpenFileName", p12)
+    choose_file(monkeypatch, "get_open_file_name", p12)
     qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
     assert dialog.file.text() == str(p12)
     qtbot.keyClicks(dialog.password, P12_PASSWORD.decode())

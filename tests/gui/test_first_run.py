@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QAbstractButton, QDialog, QFileDialog, QLabel, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QMessageBox, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
 from casereview.services.access import OfficeType, Role
@@ -17,6 +17,7 @@ from casereview.services.accounts import login, workspace_for
 from casereview.services.office import office_of
 from casereview.store.database import open_case_file, unlock, unlock_with_recovery
 from casereview.store.keys import TEST_KDF, key_file_path
+from tests.gui.support import choose_file
 from ui.first_run import (
     PAGE_ADMIN,
     PAGE_LOCATION,
@@ -104,7 +105,7 @@ def test_wizard_end_to_end(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.Mon
     assert unlock_with_recovery(path, recovery) == unlock(path, PASSPHRASE)
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     sheet = tmp_path / "sheet"  # ".pdf" is added
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(sheet), "PDF documents (*.pdf)"))
+    choose_file(monkeypatch, "get_save_file_name", sheet)
     qtbot.mouseClick(wizard.recovery.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.recovery.sheet_saved is not None, timeout=10_000)
     saved = tmp_path / "sheet.pdf"

@@ -12,7 +12,7 @@ from typing import Any
 
 import docx
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.policy.profile import load_builtin
@@ -20,6 +20,7 @@ from casereview.services import casework, letters
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import demo_cases
 from casereview.services.session import UserSession, Workspace
+from tests.gui.support import choose_file
 from tests.helpers import PASSWORD, staff
 from ui.admin.users_dialog import UsersDialog
 from ui.letters_window import LetterEditor, LettersWindow
@@ -90,7 +91,7 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
 
     # The .docx, through the file chooser.
     target = tmp_path / "draft.docx"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a, **_k: (str(target), "")))
+    choose_file(monkeypatch, "get_save_file_name", target)
     window.export_docx()
     word = docx.Document(io.BytesIO(target.read_bytes()))
     assert any("completed every condition" in p.text for p in word.paragraphs)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QLineEdit
+from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
@@ -17,6 +17,7 @@ from casereview.services.session import UserSession, Workspace
 from casereview.store.database import create_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
+from tests.gui.support import choose_file
 from tests.gui.test_first_run import unnamed_controls
 from tests.helpers import PASSWORD, FakeClock, log_in, staff_case_file
 from ui.lock_screen import IdleWatcher, LockScreen
@@ -140,7 +141,7 @@ def test_other_case_file(qtbot: QtBot, staffed: Path, tmp_path: Path, monkeypatc
     demo = tmp_path / "demo.db"
     dialog = open_dialog(qtbot, demo, known_passphrase=DEMO_PASSPHRASE)
     assert not dialog.passphrase.isVisible()
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (f"{staffed}.keys", ""))
+    choose_file(monkeypatch, "get_open_file_name", Path(f"{staffed}.keys"))
     qtbot.mouseClick(dialog.other_button, Qt.MouseButton.LeftButton)
     assert dialog.path == staffed and dialog.path_label.text() == str(staffed)
     assert dialog.passphrase.isVisible()  # the demo's passphrase is not used for another file

@@ -14,13 +14,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSWORD
 from casereview.services import accounts, exceptions
 from casereview.services.session import PermissionDenied, UserSession, Workspace
-from tests.gui.support import window_for
+from tests.gui.support import choose_file, window_for
 from tests.helpers import FakeClock
 from ui.document_view import DocumentView
 from ui.main_window import MainWindow
@@ -188,7 +188,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
 
     # Save as: the exact stored bytes, owner-only (the password is still fresh)
     chosen = tmp_path / "copy"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(chosen), "")))
+    choose_file(monkeypatch, "get_save_file_name", chosen)
     saved = viewer.pane.save_as()
     assert saved == tmp_path / "copy.pdf" and boxes == []
     detail = exceptions.request_detail(window.session, request_id)

@@ -138,14 +138,15 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(office: tuple[Path, bytes
     assert "K-00007" in stored_numbers(db, key)
 
 
-@pytest.mark.parametrize("how", ["open-close", "mime", "plain-dialog"])
+@pytest.mark.parametrize("how", ["open-close", "mime", "plain-dialog", "app-dialog"])
 def test_what_else_the_holder_does_with_the_files_lets_no_second_process_in(
         how: str, office: tuple[Path, bytes, tuple[str | Path, ...]], holders: list[Holder]) -> None:
     """The held-out check of issue 12: a process holding the file open lists its folder in a Qt file dialog
     (even Qt's own, which reads every file it lists and so drops SQLite's POSIX locks), another process then
     uses the file and is refused; the holder's next commit lands, and check passes."""
     db, key, as_prosecutor = office
-    extra = {"open-close": (), "mime": ("--mime",), "plain-dialog": ("--dialog", "plain")}[how]
+    extra = {"open-close": (), "mime": ("--mime",), "plain-dialog": ("--dialog", "plain"),
+             "app-dialog": ("--dialog", "app")}[how]
     holder = Holder(db, key, *extra)
     holders.append(holder)
     assert holder.say("commit 1") == "committed 1"

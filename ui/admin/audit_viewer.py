@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialogButtonBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -37,6 +36,7 @@ from casereview.services.access import Op
 from casereview.services.accounts import list_users, user_id_of
 from casereview.services.audit import ACTIONS, VerifyReport, stamp
 from casereview.services.session import UserSession
+from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label, fit_height, local_time
 from ui.problems import is_expected, show_problem
 from ui.rows_model import RowsModel
@@ -307,8 +307,8 @@ class AuditViewer(AdminDialog):
     # ------------------------------------------------------------------------------------------------- slots
 
     def export_csv(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Export the audit records", "audit-trail.csv",
-                                                    "CSV files (*.csv)")
+        path = file_dialogs.get_save_file_name(self, "Export the audit records", "audit-trail.csv",
+                                               "CSV files (*.csv)")
         if path:
             self.export_csv_to(Path(path))
 
@@ -348,8 +348,8 @@ class AuditViewer(AdminDialog):
 
     def export_anchor(self) -> None:
         suggested = f"casereview-anchor-{date.today():%Y-%m-%d}.json"
-        path, _filter = QFileDialog.getSaveFileName(self, "Save the audit trail's anchor", suggested,
-                                                    "Anchor files (*.json)")
+        path = file_dialogs.get_save_file_name(self, "Save the audit trail's anchor", suggested,
+                                               "Anchor files (*.json)")
         if path:
             self.export_anchor_to(Path(path))
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialogButtonBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -27,6 +26,8 @@ from casereview.services import identities
 from casereview.services.access import Op
 from casereview.services.identities import CertificateFacts, TrustedRow
 from casereview.services.session import UserSession
+from casereview.store.lock import refuse_case_file_part
+from ui import file_dialogs
 from ui.admin import AdminDialog, local_time
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
@@ -178,8 +179,8 @@ class CertificatesDialog(AdminDialog):
     # -------------------------------------------------------------------------------------------------- slots
 
     def export_authority(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Export the office's certificate", "office-certificate.pem",
-                                                    "PEM certificate (*.pem);;DER certificate (*.der *.cer)")
+        path = file_dialogs.get_save_file_name(self, "Export the office's certificate", "office-certificate.pem",
+                                               "PEM certificate (*.pem);;DER certificate (*.der *.cer)")
         if path:
             self.export_authority_to(Path(path))
 
@@ -196,7 +197,7 @@ class CertificatesDialog(AdminDialog):
                              "office's signatures.")
 
     def add_certificate(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Add a certificate to trust", "", CERTIFICATE_FILES)
+        path = file_dialogs.get_open_file_name(self, "Add a certificate to trust", "", CERTIFICATE_FILES)
         if path:
             self.add_file(Path(path))
 
@@ -204,6 +205,7 @@ class CertificatesDialog(AdminDialog):
         """Show what the certificate is, and trust it once the administrator agrees (password asked if needed)."""
         title = "The certificate was not added"
         try:
+            refuse_case_file_part(path)
             data = path.read_bytes()
             facts = identities.certificate_to_trust(self.session, data)
         except Exception as exc:

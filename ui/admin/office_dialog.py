@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -52,6 +51,7 @@ from casereview.services.office import (
     use_policy_file,
 )
 from casereview.services.session import MAX_IDLE_MINUTES, UserSession
+from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
@@ -332,13 +332,13 @@ class OfficeDialog(AdminDialog):
     # ------------------------------------------------------------------------------------------------- slots
 
     def _browse_backup_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the backup folder", self.backup_folder.text())
+        folder = file_dialogs.get_existing_directory(self, "Choose the backup folder", self.backup_folder.text())
         if folder:
             self.backup_folder.setText(folder)
 
     def _choose_policy_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Choose the office's policy file", "",
-                                                    "Policy files (*.json);;All files (*)")
+        path = file_dialogs.get_open_file_name(self, "Choose the office's policy file", "",
+                                               "Policy files (*.json);;All files (*)")
         if path:
             self.use_policy_file_at(Path(path))
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +37,8 @@ from casereview.services.statutes import (
     parse_catalog_csv,
     save_statute,
 )
+from casereview.store.lock import refuse_case_file_part
+from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label, run_form
 from ui.problems import is_expected, show_problem
 from ui.reauth import confirm_for
@@ -263,8 +264,8 @@ class StatutesDialog(AdminDialog):
         self._changed(None, f"{statute.code} was deleted.")
 
     def import_csv(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Import statutes from a CSV file", "",
-                                                    "CSV files (*.csv);;All files (*)")
+        path = file_dialogs.get_open_file_name(self, "Import statutes from a CSV file", "",
+                                               "CSV files (*.csv);;All files (*)")
         if path:
             self.import_file(Path(path))
 
@@ -272,6 +273,7 @@ class StatutesDialog(AdminDialog):
         """Read, check and (after the user agrees) import a catalog file; nothing is imported on any problem."""
         title = "Nothing was imported"
         try:
+            refuse_case_file_part(path)
             text = path.read_text(encoding="utf-8-sig")
             rows = parse_catalog_csv(text)
         except UnicodeDecodeError:
