@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                     backup_on_open(path, workspace.db_key, also_to=also_to)
                 except (OSError, CaseFileError) as exc:
                     _backup_failed("The daily backup was not made", exc, path, workspace.db_key)
+            if workspace.notices:  # an older copy of the file last used here: said before any work
+                QMessageBox.warning(None, "This is not the newest copy of the case file",
+                                    "\n\n".join(workspace.notices))
             window = MainWindow(session, title_path=path)
             switched: list[bool] = []
             window.logged_out.connect(lambda flag=switched: flag.append(True))
@@ -202,8 +205,11 @@ def _backup_failed(title: str, exc: Exception, path: Path, key: bytes) -> None:
     means the file is damaged, and the user is told so (with the latest good backup), never "unchanged"."""
     from casereview.services.autobackup import CopyNotMade
     from casereview.services.casefiles import check_case_file
-    from casereview.store.database import DiskFull
+    from casereview.store.database import DamagedCaseFile, DiskFull
 
+    if isinstance(exc, DamagedCaseFile) and exc.advised:  # it names the newest good backup and what to do
+        QMessageBox.critical(None, "The case file is damaged", f"{title}.\n\n{exc}")
+        return
     if isinstance(exc, (DiskFull, CopyNotMade)):
         QMessageBox.warning(None, title, f"{exc}\n\nYour work is kept in the case file; only this backup is "
                             "missing.")

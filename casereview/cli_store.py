@@ -28,7 +28,7 @@ from casereview.policy.screening_io import decode_case, iter_jsonl
 from casereview.services import accounts, audit, care, cases, casework, exceptions, identities
 from casereview.services.access import OfficeType, Op, Role, office_words
 from casereview.services.accounts import has_accounts, login, set_up_office, workspace_for
-from casereview.services.casefiles import check_case_file, restore_backup
+from casereview.services.casefiles import check_case_file, explain, restore_backup
 from casereview.services.demo import create_demo_file
 from casereview.services.office import read_office
 from casereview.services.passwords import WeakPassword, check_new_password
@@ -123,6 +123,8 @@ def _workspace(db: Path, passphrase: str) -> Iterator[Workspace]:
     key = unlock(db, passphrase)
     case_file = open_case_file(db, key)
     ws = workspace_for(case_file, key)
+    for notice in ws.notices:  # an older copy of the file last used here: said before anything is done
+        print(notice, file=sys.stderr)
     try:
         yield ws
     finally:
@@ -280,6 +282,8 @@ def _recover(args: argparse.Namespace) -> int:
     case_file = open_case_file(args.db, key)
     try:
         ws = workspace_for(case_file, key)
+        for notice in ws.notices:
+            print(notice, file=sys.stderr)
         user = login(ws, args.user, _password(args, args.user))
         user.authorize(Op.OFFICE_SETTINGS)
         new = _new_passphrase(args.new_passphrase_file, "--new-passphrase-file")
@@ -425,6 +429,8 @@ def _rescue(args: argparse.Namespace) -> int:
     case_file = open_case_file(args.db, key)
     try:
         ws = workspace_for(case_file, key)
+        for notice in ws.notices:
+            print(notice, file=sys.stderr)
         print(accounts.rescue_administrator(ws, args.name, password), file=sys.stderr)
         audit.remember_anchor(ws.anchor())
     finally:
@@ -569,7 +575,7 @@ def run_store(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except CaseFileError as exc:
-        print(str(exc), file=sys.stderr)
+        print(explain(exc), file=sys.stderr)  # a damaged file: with the newest good backup and what to do
         return EXIT_FAILED
     except keymod.KeyProblem as exc:
         print(str(exc), file=sys.stderr)

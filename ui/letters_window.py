@@ -414,7 +414,7 @@ class LettersWindow(QDialog):
             return letters.sign_letters(self.session, drafts, progress=progress)
 
         self.task = run_task(self, f"Signing {len(drafts)} letter(s)", work, on_done=self._signed,
-                             on_error=lambda exc: self._failed("The letters were not signed", exc))
+                             on_error=lambda exc: self._failed("Not every letter was signed", exc))
 
     def reject(self) -> None:
         if not still_working(self.task):  # what was signed, and what was not and why, is shown to its end

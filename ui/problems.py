@@ -11,6 +11,7 @@ from casereview.documents.exception_request import MissingGlyphs
 from casereview.policy.case import CaseInputError
 from casereview.progress import Cancelled
 from casereview.services.accounts import LoginFailed
+from casereview.services.casefiles import explain
 from casereview.services.cases import CaseServiceError
 from casereview.services.office import FieldProblem
 from casereview.services.passwords import WeakPassword
@@ -33,7 +34,7 @@ def show_problem(parent: QWidget | None, title: str, exc: BaseException) -> None
     if not is_expected(exc):
         sys.excepthook(type(exc), exc, exc.__traceback__)
         return
-    text = str(exc)
+    text = explain(exc)  # a damaged case file: with the newest good backup and what to do
     if isinstance(exc, OSError) and not isinstance(exc, CaseFileError):
         text = (f"{exc.strerror or exc}. Check that the disk has room and the folder can be written, then try "
                 "again.")

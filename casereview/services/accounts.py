@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casereview.documents import fonts
-from casereview.services import audit, identities
+from casereview.services import audit, casefiles, identities
 from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
 from casereview.services.access import allowed as role_allows
 from casereview.services.office import FieldProblem
@@ -94,12 +94,18 @@ def _check_username(name: str) -> str:
     return clean
 
 
-def workspace_for(case_file: CaseFile, db_key: bytes, *, clock: Callable[[], datetime] = utc_now) -> Workspace:
-    """The workspace of an open case file (its id comes from the key file beside it)."""
+def workspace_for(case_file: CaseFile, db_key: bytes, *, clock: Callable[[], datetime] = utc_now,
+                  note_older_copy: bool = True) -> Workspace:
+    """The workspace of an open case file (its id comes from the key file beside it). When the file is an older
+    copy of the one last used at its place, that is recorded in its trail and said in the workspace's `notices`
+    (`casefiles.note_older_copy`; a restore, which records itself, passes ``note_older_copy=False``)."""
     if case_file.path is None:
         raise ValueError("a database server's workspace needs its file id")
     file_id = keymod.read_key_file(case_file.path).file_id
-    return Workspace(case_file, file_id, audit.audit_key(db_key, file_id), db_key, clock)
+    ws = Workspace(case_file, file_id, audit.audit_key(db_key, file_id), db_key, clock)
+    if note_older_copy:
+        ws.notices.extend(casefiles.note_older_copy(ws))
+    return ws
 
 
 def _new_user(db: Session, ws: Workspace, username: str, role: Role, password: str, kdf: KdfParams,

@@ -78,7 +78,9 @@ def restore(user: UserSession, backup_file: Path, passphrase: str) -> RestoreRep
         ws.case_file.close()
         aside = restore_backup(backup_file, db_path, passphrase)
         key = unlock(db_path, passphrase)
-        restored = workspace_for(open_case_file(db_path, key), key, clock=ws.clock)
+        # (its own "restore from-record:K" record below says it went back: anchors of the replaced file made
+        # before it no longer count against it)
+        restored = workspace_for(open_case_file(db_path, key), key, clock=ws.clock, note_older_copy=False)
     applied = 0
     with restored.session() as db, db.begin():
         for object_id in purged:

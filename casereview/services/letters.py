@@ -49,6 +49,7 @@ from casereview.services.office import (
 from casereview.services.session import AccessProblem, PermissionDenied, UserSession, naive, set_audit_object
 from casereview.services.statutes import OFFENSE_LABELS
 from casereview.store import models as m
+from casereview.store.database import DiskFull, disk_full
 from casereview.store.safe_write import write_private
 
 MAX_TEXT = 5000
@@ -676,36 +677,52 @@ def sign_letters(user: UserSession, letter_ids: Sequence[int], *, progress: Prog
         for start in range(0, len(jobs), SIGN_BATCH):
             progress.check()
             stored = jobs[start:start + SIGN_BATCH]
-            # The password given when the signing began covers the whole selection, however long it takes.
-            with user.acting(Op.SIGN_LETTERS, "letters_signed", f"letters:{len(stored)}", confirmed=True) as db:
-                for letter_id, versions, job in stored:
-                    try:
-                        pdf = job.result()
-                    except fonts.MissingGlyphs as e:
-                        report.refused.append((letter_id, str(e)))
-                        continue
-                    letter = db.get(m.Letter, letter_id)
-                    if letter is None or letter.status != "draft" or (letter.version, letter.case.version) != versions:
-                        report.refused.append((letter_id, "It, or its case, changed while the letters were being "
-                                                          "signed (edited, signed or deleted by someone else). Sign "
-                                                          "it again."))
-                        continue
-                    now = naive(user.workspace.now())
-                    db.add(m.SignedDocument(case_id=letter.case_id, letter_id=letter.id, kind=letter.kind,
-                                            stage="signed", pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
-                                            signed_by=user.user_id, created_at=now))
-                    letter.status, letter.signed_by, letter.signed_at, letter.updated_at = \
-                        "signed", user.user_id, now, now
-                    letter.signed_records = [c.local_id for c in letter.charges]
-                    letter.person_name = _person_name(letter.party) if letter.party else letter.person_name
-                    user.audit(db, "document_signed", f"letter:{letter.id}")
-                    report.signed.append(letter.id)
+            kept = len(report.signed)
+            try:
+                _store_signed(user, stored, report)
+            except DiskFull as exc:
+                del report.signed[kept:]  # that batch was rolled back: its letters are still drafts
+                if not report.signed:
+                    raise
+                # The batches stored before stay signed: the message must not say that nothing was stored.
+                left = len(ids) - len(report.signed) - len(report.refused)
+                raise disk_full(f"{len(report.signed)} of the {len(ids)} letters were signed and kept; {left} could "
+                                f"not be saved in {user.workspace.case_file.path}", "They are still drafts.") from exc
             progress.report(len(report.signed), len(ids), f"Signed {len(report.signed):,} of {len(ids):,} letters")
             user.last_activity = user.workspace.now()  # long work the user started counts as activity
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return report
+
+
+def _store_signed(user: UserSession, stored: Sequence[tuple[int, tuple[int, int], Future[bytes]]],
+                  report: SignReport) -> None:
+    """One batch of signed letters stored with its audit records, in one transaction (`sign_letters`)."""
+    # The password given when the signing began covers the whole selection, however long it takes.
+    with user.acting(Op.SIGN_LETTERS, "letters_signed", f"letters:{len(stored)}", confirmed=True) as db:
+        for letter_id, versions, job in stored:
+            try:
+                pdf = job.result()
+            except fonts.MissingGlyphs as e:
+                report.refused.append((letter_id, str(e)))
+                continue
+            letter = db.get(m.Letter, letter_id)
+            if letter is None or letter.status != "draft" or (letter.version, letter.case.version) != versions:
+                report.refused.append((letter_id, "It, or its case, changed while the letters were being "
+                                                  "signed (edited, signed or deleted by someone else). Sign "
+                                                  "it again."))
+                continue
+            now = naive(user.workspace.now())
+            db.add(m.SignedDocument(case_id=letter.case_id, letter_id=letter.id, kind=letter.kind,
+                                    stage="signed", pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
+                                    signed_by=user.user_id, created_at=now))
+            letter.status, letter.signed_by, letter.signed_at, letter.updated_at = \
+                "signed", user.user_id, now, now
+            letter.signed_records = [c.local_id for c in letter.charges]
+            letter.person_name = _person_name(letter.party) if letter.party else letter.person_name
+            user.audit(db, "document_signed", f"letter:{letter.id}")
+            report.signed.append(letter.id)
 
 
 def _to_sign(db: Session, user: UserSession, letter: m.Letter | None, letter_id: int,

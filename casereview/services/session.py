@@ -65,6 +65,9 @@ class Workspace:
     audit_key: bytes = field(repr=False)
     db_key: bytes = field(repr=False, default=b"")
     clock: Callable[[], datetime] = utc_now
+    # What the user must be told on opening (an older copy of the file last used at this place: what is missing
+    # from it and what to do); `accounts.workspace_for` fills it in, the window and the command line show it.
+    notices: list[str] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()
@@ -87,8 +90,9 @@ class Workspace:
                          now=self.now())
 
     def anchor(self) -> audit.Anchor:
+        """The trail's anchor now, for this case file's place (`audit.remember_anchor` keeps it per place)."""
         with self.session() as db:
-            return audit.make_anchor(db, self.audit_key, self.file_id, self.now())
+            return audit.make_anchor(db, self.audit_key, self.file_id, self.now(), path=self.case_file.path)
 
     def office(self) -> m.Office | None:
         with self.session() as db:

@@ -39,6 +39,7 @@ from casereview.paths import data_dir
 from casereview.store import keys as keymod
 from casereview.store.keys import DEFAULT_KDF, KdfParams
 from casereview.store.lock import CaseFileInUse, CaseFileLock, acquire, is_read_only_media
+from casereview.store.replace import finish_interrupted, journal_path, remove_leftovers
 from casereview.store.safe_write import fsync_dir, write_private
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -56,6 +57,16 @@ class PlaintextCaseFile(CaseFileError):
 
 class WrongKey(CaseFileError):
     pass
+
+
+class DamagedCaseFile(CaseFileError):
+    """The case file is damaged (or its key file is). The message names the problem; `advised` says whether it
+    already names the newest good backup and what to do (see ``casefiles.explain``). Never "unchanged"."""
+
+    def __init__(self, message: str, path: Path | None = None, *, advised: bool = False) -> None:
+        super().__init__(message)
+        self.path = path
+        self.advised = advised
 
 
 class CaseFileBusy(CaseFileError):
@@ -267,11 +278,10 @@ def latest_backup(path: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _damaged(path: Path, what: str) -> CaseFileError:
-    latest = latest_backup(path)
-    hint = (f"The latest backup is {latest}: restore it with python -m casereview restore." if latest
-            else "No backup of it was found beside it; look for a copy elsewhere.")
-    return CaseFileError(f"{path} {what}. Nothing was changed. {hint}")
+def _damaged(path: Path, what: str) -> DamagedCaseFile:
+    # What to do (the newest backup that passes its own check, and what is lost since) is added where the message
+    # is shown: finding it means checking backups, which is the services' work (casefiles.explain).
+    return DamagedCaseFile(f"{path} {what.rstrip('.')}.", path)
 
 
 # ---------------------------------------------------------------------------------------------------- opening
@@ -316,8 +326,16 @@ def _slow_down(file_id: str) -> int:
     return count
 
 
+def _finish_restore(path: Path) -> None:
+    """A restore of this file stopped part way (a crash, a kill) is finished first, under the file's lock."""
+    if journal_path(path).exists():
+        with take_lock(path):
+            finish_interrupted(path)
+
+
 def unlock(path: Path, passphrase: str) -> bytes:
     """The case file's key from its passphrase; raises WrongKey (after a growing pause) when it is wrong."""
+    _finish_restore(path)
     keys = read_keys(path)
     count = _slow_down(keys.file_id)
     try:
@@ -331,6 +349,7 @@ def unlock(path: Path, passphrase: str) -> bytes:
 
 
 def unlock_with_recovery(path: Path, recovery_key: str) -> bytes:
+    _finish_restore(path)
     try:
         return keymod.unlock_with_recovery(read_keys(path), recovery_key)
     except keymod.WrongRecoveryKey as exc:
@@ -423,6 +442,7 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
     if path is not None:
         if path.is_dir():
             raise CaseFileError(f"{path} is a folder. Choose a case file (for example casereview.db).")
+        _finish_restore(path)
         if not path.exists():
             raise CaseFileError(f"There is no case file at {path}. Check the path, or create a new case file.")
         _refuse_network(path)
@@ -441,6 +461,8 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
 def _open_locked(path: Path | None, target: Path | str, key: bytes | None, lock: CaseFileLock | None) -> CaseFile:
     read_only = bool(lock is not None and lock.read_only)
     if path is not None and lock is not None and not lock.connected():
+        if not lock.read_only:  # what killed backups and restores left behind
+            remove_leftovers(path.parent, backup_folder(path))
         header = _header(path)
         if header == SQLITE_HEADER:
             if not _is_plain_case_file(path):

@@ -302,18 +302,22 @@ class AuditRecord(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # success | denied | failed
     chain: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_user_action_at", "user_id", "action", "at"),)
+    __table_args__ = (Index("ix_audit_user_action_at", "user_id", "action", "at"),
+                      Index("ix_audit_action_seq", "action", "seq"))
 
 
 class AuditHead(Base):
     """The newest sequence number and chain value (one row): appending moves it with a compare-and-set, so two
-    writers can never both append record N."""
+    writers can never both append record N. ``reached`` is the highest sequence number the trail ever reached
+    (moved in the same statement, never back): a tail cut off with the head moved back leaves it above the trail's
+    end, while an older copy of the file put back has all three agree."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     chain: Mapped[str] = mapped_column(String(64))
+    reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OfficeAuthority(Base):

@@ -1,6 +1,7 @@
-"""Failures in the middle of writing, with real components: a full disk during save, backup and restore leaves the
-case file intact and says so plainly; a ``kill -9`` in the middle of a write, many times over, leaves a file that
-passes every check and holds every committed change.
+"""Failures in the middle of writing, with real components: a full disk during import, save, signing letters,
+backup and restore leaves the case file intact and says so plainly; a ``kill -9`` in the middle of a write, many
+times over, leaves a file that passes every check and holds every committed change (for every kind of work:
+test_fault_campaign.py).
 
 A full disk is made two ways: ``PRAGMA max_page_count`` (SQLite answers SQLITE_FULL as on a full disk) and a real
 small filesystem (tmpfs, mounted by the tests: they run as root in CI; elsewhere these tests are skipped).
@@ -20,7 +21,7 @@ import threading
 import time
 import traceback
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,16 +30,21 @@ import pytest
 import sqlcipher3
 from sqlalchemy import event, func, select, text
 
-from casereview.policy.case import case_to_json
+from casereview.documents.signing import verify_pdf
+from casereview.policy.case import case_to_json, parse_case
 from casereview.policy.profile import load_builtin
-from casereview.services import audit, cases
+from casereview.policy.screening_io import iter_jsonl
+from casereview.services import accounts, audit, cases, casework, identities, letters
+from casereview.services.access import Role
 from casereview.services.casefiles import automatic_backup, check_case_file, make_backup, restore_backup
+from casereview.services.session import UserSession
 from casereview.store import keys as keymod
 from casereview.store import models as m
-from casereview.store.database import CaseFileError, DiskFull, create_case_file, open_case_file, unlock
+from casereview.store.database import CaseFile, CaseFileError, DiskFull, create_case_file, open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE, ROOT
-from tests.helpers import password_file, staff_case_file
+from tests.helpers import log_in, password_file, staff_case_file
+from tests.integration.fault_worker import letter_case_spec
 from tests.integration.kill_writer import numbered_case
 
 # What one stored case holds: people, charges, screenings, screening decisions (odd numbers are screened).
@@ -139,6 +145,36 @@ def test_a_full_disk_during_save_stores_nothing_of_that_save(new_case_file: tupl
     assert_intact(path, key, range(1, 6))
 
 
+def test_a_full_disk_while_signing_many_letters_keeps_the_batches_stored_and_says_so(tmp_path: Path) -> None:
+    """Signing stores its letters in batches (`letters.SIGN_BATCH` each, with their audit records): when the disk
+    fills up in the second batch, the first stays signed, and the message says so, not "Nothing of it was stored"."""
+    office = office_on(tmp_path / "cases.db")
+    try:
+        casework.import_cases(office.users["prosecutor"], [letter_case_spec(n) for n in range(1, 61)],
+                              load_builtin())
+        drafted = letters.draft_letters(office.users["paralegal"]).drafted
+        assert len(drafted) == 60 > letters.SIGN_BATCH
+
+        # From here on the file may grow by about 55 letters: the first batch of 50 fits, the second does not.
+        @event.listens_for(office.case_file.engine, "connect")
+        def _nearly_full(dbapi_connection: Any, _record: Any) -> None:
+            pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 780}")
+
+        office.case_file.engine.dispose()
+        with pytest.raises(DiskFull) as full:
+            letters.sign_letters(office.users["supervisor"], drafted, workers=1)
+        state = office.state()
+        signed = sorted(i for i, status in state["letters"].items() if status == "signed")
+        assert signed == sorted(drafted[:letters.SIGN_BATCH]) and len(state["signed"]) == letters.SIGN_BATCH
+        assert str(full.value) == (
+            f"The disk is full: 50 of the 60 letters were signed and kept; 10 could not be saved in {office.path}. "
+            "They are still drafts. Free some space on that disk and try again.")
+    finally:
+        office.case_file.close()
+    assert check_case_file(office.path, office.key).ok
+
+
 # ---------------------------------------------------------------------------------------------------- a small disk
 
 
@@ -183,22 +219,24 @@ def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
-    """A 1 MiB filesystem of its own (tmpfs; failing that, ext4 in a file on a loop device), unmounted after."""
+def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SmallDisk]:
+    """A 1 MiB filesystem of its own (tmpfs; failing that, ext4 in a file on a loop device), unmounted after. Another
+    size in bytes: ``@pytest.mark.parametrize("small_disk", [SIZE], indirect=True)``."""
+    size = int(getattr(request, "param", SMALL_DISK))
     if os.geteuid() != 0:
         pytest.skip("mounting a small filesystem to fill up needs root (CI runs these tests as root)")
     if shutil.which("mount") is None:
         pytest.skip("there is no mount command here to mount a small filesystem")
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
-    mounted = _run("mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK},mode=0700", "tmpfs", mount_point)
+    mounted = _run("mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", mount_point)
     kind = "tmpfs"
     if mounted.returncode != 0:
         tried = f"tmpfs: {mounted.stderr.strip()}"
         (tmp_path / "small-disk-image").mkdir()
         image = tmp_path / "small-disk-image" / "ext4.img"
         with image.open("wb") as fh:
-            fh.truncate(SMALL_DISK + 64 * 1024)  # about 1 MiB free once ext4 has taken its share
+            fh.truncate(size + 64 * 1024)  # about `size` free once ext4 has taken its share
         made = _run("mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", image)
         mounted = made if made.returncode != 0 else _run("mount", "-o", "loop", image, mount_point)
         if mounted.returncode != 0:
@@ -266,6 +304,124 @@ def test_a_full_small_disk_during_save(small_disk: SmallDisk, tmp_path: Path) ->
     assert_intact(path, key, range(1, n))
     store(path, key, range(n, n + 1))
     assert_intact(path, key, range(1, n + 1))
+
+
+@dataclass
+class Office:
+    """An open case file of a prosecutor's office, as the window has it: every user logged in."""
+
+    path: Path
+    key: bytes
+    case_file: CaseFile
+    users: dict[str, UserSession]
+
+    def state(self) -> dict[str, Any]:
+        """What the case file holds, as the services read it: each case's version, notes and last screening's
+        version; each letter's status; the signed documents."""
+        with self.case_file.session() as db:
+            latest = (select(m.Screening.case_version).where(m.Screening.case_id == m.Case.id)
+                      .order_by(m.Screening.id.desc()).limit(1).correlate(m.Case).scalar_subquery())
+            found = {number: (version, notes, screened) for number, version, notes, screened in db.execute(
+                select(m.Case.case_number, m.Case.version, m.Case.notes, latest))}
+            indexed = db.execute(text("SELECT count(*) FROM case_search")).scalar()
+            letter_rows = {letter_id: status for letter_id, status in db.execute(select(m.Letter.id, m.Letter.status))}
+            signed = [(letter_id, sha) for letter_id, sha in db.execute(select(m.SignedDocument.letter_id,
+                                                                              m.SignedDocument.sha256))]
+        assert indexed == len(found)
+        assert all(screened == version for version, _notes, screened in found.values())
+        return {"cases": found, "letters": letter_rows, "signed": sorted(signed)}
+
+
+def office_on(path: Path) -> Office:
+    create_case_file(path, PASSPHRASE, kdf=TEST_KDF)[0].close()
+    key = unlock(path, PASSPHRASE)
+    staff_case_file(path, key, roles=(Role.SUPERVISOR, Role.PROSECUTOR, Role.PARALEGAL))
+    case_file = open_case_file(path, key)
+    ws = accounts.workspace_for(case_file, key)
+    users = {name: log_in(ws, name) for name in ("admin", "supervisor", "prosecutor", "paralegal")}
+    accounts.set_letter_signer(users["admin"], "supervisor", True, name="Jordan Avery", title="Chief Deputy")
+    return Office(path, key, case_file, users)
+
+
+LONG_REPORT = " ".join(f"Line {i} of a long arrest report." for i in range(400))  # about 14 KB
+
+
+def _import_batch(office: Office, numbers: range) -> Callable[[], object]:
+    """An import of a .jsonl file of cases, read as the command line reads it, stored by the service."""
+    batch = "".join(json.dumps({**case_to_json(numbered_case(n)), "notes": LONG_REPORT}) + "\n" for n in numbers)
+    new_cases = [line.case for line in iter_jsonl(batch, "batch.jsonl") if line.case is not None]
+    assert len(new_cases) == len(numbers)
+    return lambda: casework.import_cases(office.users["prosecutor"], new_cases, load_builtin())
+
+
+def _prepare_import(office: Office) -> Callable[[], object]:
+    _import_batch(office, range(1, 4))()
+    return _import_batch(office, range(4, 44))  # about 560 KB of notes, in one transaction
+
+
+def _prepare_save(office: Office) -> Callable[[], object]:
+    prosecutor = office.users["prosecutor"]
+    casework.import_cases(prosecutor, [numbered_case(1)], load_builtin())
+    case, version = casework.read_case(prosecutor, "K-00001")
+    casework.update_case(prosecutor, parse_case({**case_to_json(case), "notes": "first save"}), version,
+                         load_builtin())
+    case, version = casework.read_case(prosecutor, "K-00001")
+    # The whole arrest report pasted into the notes: about 280 KB
+    edited = parse_case({**case_to_json(case), "notes": "second save. " + LONG_REPORT * 20})
+    return lambda: casework.update_case(prosecutor, edited, version, load_builtin())
+
+
+def _prepare_sign(office: Office) -> Callable[[], object]:
+    casework.import_cases(office.users["prosecutor"], [letter_case_spec(n) for n in range(1, 6)], load_builtin())
+    drafted = letters.draft_letters(office.users["paralegal"]).drafted
+    assert len(drafted) == 5
+    supervisor = office.users["supervisor"]
+    assert letters.sign_letters(supervisor, drafted[:1]).signed == drafted[:1]
+    return lambda: letters.sign_letters(supervisor, drafted[1:])  # 4 letters of about 58 KB each, in one batch
+
+
+FULL_DISK_WORK = {"import": _prepare_import, "save": _prepare_save, "sign": _prepare_sign}
+
+
+@pytest.mark.parametrize("small_disk", [4 * SMALL_DISK], indirect=True)
+@pytest.mark.parametrize("work", list(FULL_DISK_WORK))
+def test_a_full_small_disk_during_an_import_a_save_or_signing(work: str, small_disk: SmallDisk) -> None:
+    """The window's import of a .jsonl file, the save of an edited case, signing a batch of letters: on a full disk
+    each fails with a plain message and keeps nothing of itself; the case file, still open, passes every check and
+    holds all it held; with space freed the same work succeeds."""
+    office = office_on(small_disk.path / "cases.db")
+    try:
+        again = FULL_DISK_WORK[work](office)
+        before = office.state()
+        small_disk.fill(leave=64 * 1024)
+        with pytest.raises(DiskFull) as full:
+            again()
+        assert str(full.value) == (f"The disk is full: the change could not be saved in {office.path}. Nothing of it "
+                                   "was stored. Free some space on that disk and try again.")
+        assert "database or disk is full" in str(full.value.__cause__)
+        report = check_case_file(office.path, office.key)  # beside the open window, the disk still full
+        assert report.ok, report.lines
+        assert office.state() == before
+        small_disk.empty()
+        again()
+        after = office.state()
+    finally:
+        office.case_file.close()
+    assert check_case_file(office.path, office.key).ok
+    if work == "import":
+        assert set(after["cases"]) == {f"K-{n:05d}" for n in range(1, 44)}
+    elif work == "save":
+        [(version, notes, _screened)] = after["cases"].values()
+        assert version > before["cases"]["K-00001"][0] and notes.startswith("second save.")
+    else:
+        assert set(after["letters"].values()) == {"signed"} and len(after["signed"]) == 5
+        case_file = open_case_file(office.path, office.key)
+        try:
+            ws = accounts.workspace_for(case_file, office.key)
+            pdf = letters.preview(log_in(ws, "supervisor"), max(after["letters"]))
+            assert all(r.ok for r in verify_pdf(pdf, identities.office_trust_roots(ws)))
+        finally:
+            case_file.close()
 
 
 @pytest.mark.parametrize("room", ["none", "for the copy only"])

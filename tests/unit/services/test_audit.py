@@ -304,21 +304,23 @@ def test_any_edit_of_the_file_is_caught_at_the_first_broken_record(tmp_path: Pat
             assert with_anchor.first_broken == expected
             assert "NOT intact" in with_anchor.lines[0]
             without = check(ws)
+            # A cut with the head moved back too leaves an intact, shorter chain, but the head's `reached` stays
+            # where the trail had got to: the file itself shows the cut, anchor or not.
+            assert not without.ok and without.first_broken == expected
             if kind == "truncate_with_head":
-                assert without.ok  # an intact, shorter chain: only the anchor shows the cut
-                assert "cut off" in with_anchor.lines[0]
-            else:
-                assert not without.ok and without.first_broken == expected
+                assert "cut off" in with_anchor.lines[0] and "cut off" in without.lines[0]
         finally:
             ws.case_file.close()
 
 
-def test_a_cut_off_trail_with_a_moved_head_shows_only_against_an_anchor(bare: Workspace) -> None:
+def test_a_cut_off_trail_with_a_moved_head_shows_with_or_without_an_anchor(bare: Workspace) -> None:
     fill(bare, 10)
     anchor = bare.anchor()
     drop_triggers(bare.case_file.engine)
     truncate(bare.case_file.engine, 7, move_head=True)
-    assert check(bare).ok
+    without = check(bare)  # the head's `reached` still says 10
+    assert not without.ok and without.first_broken == 7
+    assert "records 7 to 10 were cut off" in without.lines[0]
     report = check(bare, [anchor])
     assert not report.ok and report.first_broken == 7
     assert "records 7 to 10 were cut off" in report.lines[0]
@@ -430,8 +432,8 @@ def test_remember_anchor_never_goes_back_unless_asked(bare: Workspace, data_dir:
     fill(bare, 3)
     new = bare.anchor()
     audit.remember_anchor(new)
-    local = data_dir / "audit-anchors" / f"{bare.file_id}.json"
-    assert local.exists()
+    local = audit.local_anchor_path(bare.file_id, bare.case_file.path)
+    assert local.parent == data_dir / "audit-anchors" and local.exists()
     audit.remember_anchor(old)
     assert [a.seq for a in audit.known_anchors(bare.file_id)] == [5]
     audit.remember_anchor(replace(new, made_at="2026-11-22T10:00:00.00Z"))  # same seq: kept (not backwards)
@@ -512,9 +514,11 @@ def test_a_later_cut_shows_against_the_backups_anchor(workspace: Workspace, data
     assert not report.ok and report.first_broken == 4
     assert "records 4 to 6 were cut off" in report.lines[0]
     assert backup.name in report.lines[0]
-    # Without the backup folder nothing shows it: the anchor in the backup is what caught it.
+    # Without the backup folder the file's own head still shows it: it remembers the trail reached record 8.
     shutil.rmtree(backup_folder(path))
-    assert audit_check(path, workspace.db_key).ok
+    report = audit_check(path, workspace.db_key)
+    assert not report.ok and report.first_broken == 4
+    assert "records 4 to 8 were cut off" in report.lines[0]
 
 
 def ensure_triggers(engine: Engine) -> None:

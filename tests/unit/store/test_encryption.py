@@ -15,7 +15,7 @@ import pytest
 
 from casereview.policy.case import parse_case
 from casereview.services import cases
-from casereview.services.casefiles import automatic_backup, check_case_file, make_backup, restore_backup
+from casereview.services.casefiles import automatic_backup, check_case_file, explain, make_backup, restore_backup
 from casereview.services.demo import DEMO_CASES
 from casereview.store import keys as keymod
 from casereview.store.database import (
@@ -78,13 +78,16 @@ def test_nothing_readable_leaks_into_any_file(tmp_path: Path) -> None:
 
 def test_wrong_passphrase_changes_no_byte(new_case_file: tuple[Path, bytes]) -> None:
     path, _key = new_case_file
-    before = {p: p.read_bytes() for p in path.parent.iterdir() if p.is_file()}
+
+    def contents() -> dict[Path, bytes]:  # the lock file names who opened the file last, and is not case data
+        return {p: p.read_bytes() for p in path.parent.iterdir() if p.is_file() and p.suffix != ".lock"}
+
+    before = contents()
     with pytest.raises(WrongKey, match="does not open"):
         unlock(path, "not the passphrase")
     with pytest.raises(WrongKey):
         open_case_file(path, bytes(32))
-    after = {p: p.read_bytes() for p in path.parent.iterdir() if p.is_file()}
-    assert after == before
+    assert contents() == before
 
 
 def test_passphrase_change_and_recovery(tmp_path: Path) -> None:
@@ -123,13 +126,16 @@ def test_missing_key_file_or_damaged_file_names_the_latest_backup(new_case_file:
     keyfile.unlink()
     with pytest.raises(CaseFileError, match="key file") as missing:
         unlock(path, PASSPHRASE)
-    assert str(latest) in str(missing.value)
+    # where it is shown (the command line, the window), the message names the newest backup and what is lost
+    shown = explain(missing.value)
+    assert str(latest) in shown and "Work saved after" in shown and "unchanged" not in shown
+    assert ".." not in shown
     keyfile.write_bytes(saved)
     with path.open("r+b") as fh:
         fh.truncate(10)
     with pytest.raises(CaseFileError, match="cut short") as cut:
         open_case_file(path, key)
-    assert str(latest) in str(cut.value)
+    assert str(latest) in explain(cut.value, key) and "Nothing was changed" not in explain(cut.value, key)
     keyfile.write_text("{not json")
     with pytest.raises(CaseFileError, match="damaged"):
         unlock(path, PASSPHRASE)
