@@ -152,9 +152,10 @@ class Case:
 def _object(value: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CaseInputError(where, f"must be a JSON object, not {_kind(value)}")
-    for key in value:
-        if key not in allowed:
-            raise CaseInputError(_join(where, key), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    if not value.keys() <= allowed:  # then find the first unknown key, in the input's order
+        for key in value:
+            if key not in allowed:
+                raise CaseInputError(_join(where, key), f"unknown key (allowed: {', '.join(sorted(allowed))})")
     return value
 
 
@@ -191,34 +192,37 @@ def _text(obj: dict[str, Any], key: str, where: str, *, required: bool = False) 
     return value
 
 
-def _texts(obj: dict[str, Any], keys: frozenset[str], where: str) -> dict[str, str]:
-    """The optional text fields among `keys` that `obj` gives (one pass over the keys present, not per field)."""
-    out: dict[str, str] = {}
-    for key in obj.keys() & keys:
-        value = obj[key]
-        if value is None:
-            continue
-        if type(value) is not str:
+def _texts(obj: dict[str, Any], keys: tuple[str, ...], where: str) -> list[str | None]:
+    """The optional text fields `keys` of `obj`, in that order (None for one not given)."""
+    values: list[str | None] = []
+    for key in keys:
+        value = obj.get(key)
+        if value is not None and type(value) is not str:
             raise CaseInputError(_join(where, key), f"must be text, not {_kind(value)}")
-        out[key] = value
-    return out
+        values.append(value)
+    return values
 
 
-_PERSON_TEXTS = frozenset({"name", "person_key", "race_ethnicity", "gender_identity", "notes"})
-_CHARGE_TEXTS = frozenset({"statute", "court", "docket_number", "notes"})
-_CASE_TEXTS = frozenset({"county", "agency", "court", "notes"})
+_PERSON_TEXTS = ("name", "person_key", "race_ethnicity", "gender_identity", "notes")
+_CHARGE_TEXTS = ("statute", "court", "docket_number", "notes")
+_CASE_TEXTS = ("county", "agency", "court", "notes")
 
 
 def _required_text(obj: dict[str, Any], key: str, where: str) -> str:
-    value = _text(obj, key, where, required=True)
-    assert value is not None
-    return value
+    value = obj.get(key)
+    if type(value) is str and value.strip():  # the usual case; anything else takes the general path
+        return value
+    checked = _text(obj, key, where, required=True)
+    assert checked is not None
+    return checked
 
 
 def _choice(
     obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...], default: str | None = None
 ) -> str:
     value = obj.get(key)
+    if type(value) is str and value in choices:  # the usual case
+        return value
     if value is None:
         if default is None:
             raise CaseInputError(_join(where, key), f"is required (one of: {', '.join(choices)})")
@@ -295,18 +299,18 @@ def _person(raw: Any, where: str, incident: date) -> Person:
                 f"says {age} but date_of_birth {dob.isoformat()} makes the person {age_on(dob, incident)} "
                 f"on the incident date {incident.isoformat()}",
             )
-    return Person(
-        id=pid,
-        role=_choice(obj, "role", where, ROLES),
-        date_of_birth=dob,
-        age=age,
-        trafficking_victim=_flag(obj, "trafficking_victim", where),
-        **_texts(obj, _PERSON_TEXTS, where),
-    )
+    role = _choice(obj, "role", where, ROLES)
+    trafficking_victim = _flag(obj, "trafficking_victim", where)
+    name, person_key, race_ethnicity, gender_identity, notes = _texts(obj, _PERSON_TEXTS, where)
+    # Positional arguments, in field order: a class called with keywords builds a dict for every object.
+    return Person(pid, role, name, dob, age, trafficking_victim, person_key, race_ethnicity, gender_identity, notes)
 
 
 def _reference(obj: dict[str, Any], key: str, where: str, known: set[str], what: str, *,
                required: bool) -> str | None:
+    value = obj.get(key)
+    if type(value) is str and value in known:  # the usual case (every known id is non-empty text)
+        return value
     value = _text(obj, key, where, required=required)
     if value is not None and value not in known:
         raise CaseInputError(_join(where, key), f"names {what} {value!r}, which is not in the case")
@@ -363,17 +367,14 @@ def parse_case(raw: Any) -> Case:
         other = _reference(cobj, "with", where, person_ids, "person", required=False)
         if other is not None and other == holder:
             raise CaseInputError(f"{where}.with", f"is the person charged ({holder!r}); name the other side")
-        charges.append(Charge(
-            id=cid,
-            person=holder,
-            offense=_choice(cobj, "offense", where, OFFENSES),
-            with_=other,
-            status=_choice(cobj, "status", where, STATUSES, default="pending"),
-            offense_date=_optional_date(cobj, "offense_date", where),
-            arose_from_exchange=_flag(cobj, "arose_from_exchange", where),
-            disposition_date=_optional_date(cobj, "disposition_date", where),
-            **_texts(cobj, _CHARGE_TEXTS, where),
-        ))
+        offense = _choice(cobj, "offense", where, OFFENSES)
+        status = _choice(cobj, "status", where, STATUSES, default="pending")
+        offense_date = _optional_date(cobj, "offense_date", where)
+        arose_from_exchange = _flag(cobj, "arose_from_exchange", where)
+        disposition_date = _optional_date(cobj, "disposition_date", where)
+        statute, court, docket_number, notes = _texts(cobj, _CHARGE_TEXTS, where)
+        charges.append(Charge(cid, holder, offense, other, statute, status, offense_date, arose_from_exchange,
+                              court, docket_number, disposition_date, notes))  # positional: see `_person`
 
     exceptions: list[ExceptionEntry] = []
     for i, raw_exc in enumerate(_list(obj, "exceptions", "", required=False)):
@@ -387,19 +388,9 @@ def parse_case(raw: Any) -> Case:
             raise CaseInputError(f"{where}.ground", "is required for an approved exception (section 8)")
         exceptions.append(ExceptionEntry(charge, status, ground))
 
-    texts = _texts(obj, _CASE_TEXTS, "")
-    return Case(
-        case_number=case_number,
-        incident_date=incident,
-        people=tuple(people),
-        charges=tuple(charges),
-        facts=tuple(facts),
-        exceptions=tuple(exceptions),
-        county=texts.get("county"),
-        agency=texts.get("agency"),
-        court=texts.get("court"),
-        notes=texts.get("notes"),
-    )
+    county, agency, court, notes = _texts(obj, _CASE_TEXTS, "")
+    return Case(case_number, incident, tuple(people), tuple(charges), tuple(facts), tuple(exceptions), county,
+                agency, court, notes)  # positional: see `_person`
 
 
 def case_to_json(case: Case) -> dict[str, Any]:

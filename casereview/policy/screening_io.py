@@ -52,6 +52,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
+def _may_hold_surrogate(text: str) -> bool:
+    """Whether the JSON text holds a lone surrogate or an escape that may decode to one (the cheap tests first:
+    most lines are ASCII, and few hold a \\u escape)."""
+    if not text.isascii() and _SURROGATE.search(text):
+        return True
+    return "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
+
+
 def _find(value: Any, where: str, found: Callable[[Any, str], None]) -> None:
     """Call `found` on every value of decoded JSON with its path; it raises CaseInputError at a problem."""
     found(value, where)
@@ -92,7 +100,7 @@ def decode_case(text: str, where: str) -> Case:
     except ValueError as exc:  # e.g. a number with more digits than Python converts
         raise CaseInputError(where, f"invalid JSON: {exc}") from None
     try:
-        if _SURROGATE.search(text) or _SURROGATE_ESCAPE.search(text):
+        if _may_hold_surrogate(text):
             _find(raw, "", _lone_surrogate)
         if duplicates:
             _find(raw, "", _duplicate)
