@@ -93,8 +93,8 @@ def _preload() -> None:
     """Import what unlocking and the main window need while the user types (the dialog is already up)."""
     import importlib
 
-    for name in ("casereview.services.accounts", "casereview.services.casework", "casereview.services.office",
-                 "casereview.policy.engine", "casereview.services.care"):
+    for name in ("casereview.services.accounts", "casereview.services.cases", "casereview.services.office",
+                 "casereview.policy.engine", "casereview.services.backups"):
         importlib.import_module(name)
 
 
@@ -156,9 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     started = _start_safely(args)
     if started is None:
         return code
-    from casereview.services.audit import remember_anchor
-    from casereview.services.autobackup import backup_on_close, backup_on_open
     from casereview.services.office import office_of
+    from casereview.store.audit import remember_anchor
+    from casereview.store.autobackup import backup_on_close, backup_on_open
     from casereview.store.database import CaseFileError
     from casereview.store.lock import acquire
     from ui.main_window import MainWindow
@@ -203,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
 def _backup_failed(title: str, exc: Exception, path: Path, key: bytes) -> None:
     """Say why a backup was not made, and what it means for the case file itself: a copy that fails its checks
     means the file is damaged, and the user is told so (with the latest good backup), never "unchanged"."""
-    from casereview.services.autobackup import CopyNotMade
-    from casereview.services.casefiles import check_case_file
+    from casereview.store.autobackup import CopyNotMade
+    from casereview.store.backups import check_case_file
     from casereview.store.database import DamagedCaseFile, DiskFull
 
     if isinstance(exc, DamagedCaseFile) and exc.advised:  # it names the newest good backup and what to do

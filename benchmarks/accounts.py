@@ -9,9 +9,9 @@ Usage (from the project root)::
    the last-login update. Best, median and worst of N logins. Target: about 0.5 s, never under 0.25 s.
 2. A case change with and without its audit records, on an encrypted case file holding a few hundred cases: the
    same edit (a case's notes changed, the case screened again, as the editor saves it) (a) through
-   ``casereview.services.cases.update_case`` + ``screen_row`` in one transaction, (b) the same plus the two
+   ``casereview.store.cases.update_case`` + ``screen_row`` in one transaction, (b) the same plus the two
    audit records the service writes (the change and its screening), and (c) through
-   ``casereview.services.casework.update_case`` (permission and account checks, the work, the records). The three
+   ``casereview.services.cases.update_case`` (permission and account checks, the work, the records). The three
    are run in turn, N times each, and the medians compared. Target: the audit records add under 20% (b against
    a). The commit (synchronous=FULL, an fsync) is in all three, as it is in the application.
 
@@ -36,8 +36,10 @@ from screening import make_cases  # noqa: E402  (benchmarks/ is this script's fo
 
 from casereview.policy.case import parse_case  # noqa: E402
 from casereview.policy.profile import load_builtin  # noqa: E402
-from casereview.services import accounts, audit, cases, casework  # noqa: E402
+from casereview.services import accounts  # noqa: E402
+from casereview.services import cases as casework  # noqa: E402
 from casereview.services.access import OfficeType, Role  # noqa: E402
+from casereview.store import audit, cases  # noqa: E402
 from casereview.store.database import create_case_file, unlock  # noqa: E402
 from casereview.store.keys import TEST_KDF  # noqa: E402
 

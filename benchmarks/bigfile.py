@@ -30,7 +30,7 @@ from casereview.policy.engine import screen_case  # noqa: E402
 from casereview.policy.profile import load_builtin  # noqa: E402
 from casereview.services import accounts  # noqa: E402
 from casereview.services.access import OfficeType  # noqa: E402
-from casereview.services.cases import search_text_of  # noqa: E402
+from casereview.store.cases import search_text_of  # noqa: E402
 from casereview.store.database import connect_cipher, create_case_file, unlock  # noqa: E402
 
 PASSPHRASE = "benchmark passphrase"

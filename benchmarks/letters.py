@@ -29,7 +29,8 @@ if str(ROOT) not in sys.path:
 from casereview.documents.layout import render_for_signing  # noqa: E402
 from casereview.policy.case import parse_case  # noqa: E402
 from casereview.policy.profile import load_builtin  # noqa: E402
-from casereview.services import accounts, casework, letters  # noqa: E402
+from casereview.services import accounts, letters  # noqa: E402
+from casereview.services import cases as casework  # noqa: E402
 from casereview.services.access import OfficeType, Role  # noqa: E402
 from casereview.services.office import office_of, office_policy  # noqa: E402
 from casereview.services.session import Workspace  # noqa: E402

@@ -7,7 +7,7 @@ Usage (from the project root)::
 The script generates N random but valid cases with the generator of ``benchmarks/screening.py`` (the same seed
 always gives the same cases), parses them with ``parse_case`` (not timed) and measures, in one run:
 
-1. a bulk import of the N cases through the real service, ``casereview.services.cases.import_case``, one
+1. a bulk import of the N cases through the real service, ``casereview.store.cases.import_case``, one
    transaction per batch of B cases, into (a) an encrypted SQLCipher case file made by ``create_case_file`` and
    (b) the same schema (``casereview.store.database.upgrade``) in a plain, unencrypted SQLite file, through an
    engine built like ``make_engine`` but on the standard ``sqlite3`` module with no key. The batches go to the
@@ -52,9 +52,9 @@ from sqlalchemy import Engine, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from casereview.policy.case import Case, parse_case  # noqa: E402
-from casereview.services.cases import case_rows, count_cases, import_case, search_case_ids  # noqa: E402
 from casereview.store import keys as keymod  # noqa: E402
 from casereview.store import models as m  # noqa: E402
+from casereview.store.cases import case_rows, count_cases, import_case, search_case_ids  # noqa: E402
 from casereview.store.database import CaseFile, create_case_file, open_case_file, sqlite_engine, unlock, upgrade  # noqa: E402
 from casereview.store.keys import DEFAULT_KDF, TEST_KDF  # noqa: E402
 

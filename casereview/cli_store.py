@@ -25,15 +25,19 @@ from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 from casereview.policy.case import Case, CaseInputError, case_to_json
 from casereview.policy.profile import load_builtin
 from casereview.policy.screening_io import decode_case, iter_jsonl
-from casereview.services import accounts, audit, care, cases, casework, exceptions, identities
+from casereview.services import accounts, backups, identities, purges
+from casereview.services import audit as user_audit
+from casereview.services import cases as casework
+from casereview.services import exception_requests as exceptions
 from casereview.services.access import OfficeType, Op, Role, office_words
 from casereview.services.accounts import has_accounts, login, set_up_office, workspace_for
-from casereview.services.casefiles import check_case_file, explain, restore_backup
 from casereview.services.demo import create_demo_file
 from casereview.services.office import read_office
 from casereview.services.passwords import WeakPassword, check_new_password
 from casereview.services.session import AccessProblem, UserSession, Workspace
+from casereview.store import audit, cases
 from casereview.store import keys as keymod
+from casereview.store.backups import check_case_file, explain, restore_backup
 from casereview.store.database import (
     CaseFileError,
     WrongKey,
@@ -308,7 +312,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     with _acting(args) as user:
-        made = care.backup(user, args.out)
+        made = backups.backup(user, args.out)
     print(f"Backed up {args.db} to {made} (encrypted; it opens with the current passphrase).", file=sys.stderr)
     return EXIT_OK
 
@@ -319,7 +323,7 @@ def _restore(args: argparse.Namespace) -> int:
         return _restore_lost(args)
     passphrase = _passphrase(args)
     with _acting(args) as user:
-        report = care.restore(user, args.backup, passphrase)
+        report = backups.restore(user, args.backup, passphrase)
         report.workspace.case_file.close()
     kept = f" The file it replaced is kept as {report.aside}." if report.aside else ""
     again = (f" {report.purges_applied_again} purge(s) recorded after the backup was made were applied to it "
@@ -490,8 +494,8 @@ def _trust(args: argparse.Namespace) -> int:
 
 def _purge(args: argparse.Namespace) -> int:
     with _acting(args) as user:
-        person = care.find_person(user, person_key=args.person_key, person_id=args.person_id)
-        report = care.purge_person(user, person, args.order)
+        person = purges.find_person(user, person_key=args.person_key, person_id=args.person_id)
+        report = purges.purge_person(user, person, args.order)
     print(f"Purged person {report.person_id}: {report.cases_changed} case(s) changed, {report.cases_deleted} "
           "case(s) deleted. The audit trail records the order and the purge, with no personal data.",
           file=sys.stderr)
@@ -520,14 +524,14 @@ def _audit(args: argparse.Namespace) -> int:
     with _acting(args) as user:
         if command == "verify":
             try:
-                report = care.verify_trail(user, list(args.anchor))
+                report = user_audit.verify_trail(user, list(args.anchor))
             except ValueError as exc:
                 raise UsageProblem(f"{exc}. Nothing was checked.") from None
             for line in report.lines:
                 print(line)
             return EXIT_OK if report.ok else EXIT_FAILED
         if command == "anchor":
-            anchor = care.export_anchor(user, args.out)
+            anchor = user_audit.export_anchor(user, args.out)
             print(f"Wrote the anchor of record {anchor.seq} to {args.out}. Keep it away from this computer: "
                   "python -m casereview audit verify --anchor checks the trail against it.", file=sys.stderr)
             return EXIT_OK
@@ -536,10 +540,10 @@ def _audit(args: argparse.Namespace) -> int:
         if args.for_user:
             filters["user_id"] = accounts.user_id_of(user, args.for_user)
         if command == "export":
-            count = care.export_audit(user, args.out, **filters)
+            count = user_audit.export_audit(user, args.out, **filters)
             print(f"Wrote {count} audit record(s) to {args.out}.", file=sys.stderr)
             return EXIT_OK
-        for r in care.audit_records(user, **filters):  # type: ignore[arg-type]
+        for r in user_audit.audit_records(user, **filters):  # type: ignore[arg-type]
             who = "-" if r.user_id is None else f"user:{r.user_id}"
             print(f"{r.seq}\t{r.at}\t{who}\t{r.action}\t{r.object_id or '-'}\t{r.outcome}")
     return EXIT_OK

@@ -115,7 +115,7 @@ def main() -> int:
             QTest.qWait(50)
         raise RuntimeError("the screen did not get ready in time")
 
-    from casereview.services import exceptions
+    from casereview.services import exception_requests as exceptions
     from ui.document_view import show_stored_document
     from ui.request_dialog import RequestDialog
     from ui.requests_queue import RequestsQueue

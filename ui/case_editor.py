@@ -42,11 +42,12 @@ from PySide6.QtWidgets import (
 
 from casereview.policy.ages import age_on
 from casereview.policy.case import FACT_TYPES, OFFENSES, ROLES, STATUSES, Case, CaseInputError, case_to_json, parse_case
-from casereview.services import casework, statutes
+from casereview.services import cases as casework
+from casereview.services import statutes
 from casereview.services.access import Op
-from casereview.services.cases import CaseConflict, CaseServiceError
 from casereview.services.office import office_policy
 from casereview.services.session import AccessProblem, UserSession
+from casereview.store.cases import CaseConflict, CaseServiceError
 from ui.problems import show_problem
 
 INVALID_STYLE = "border: 2px solid #c62828;"

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from casereview.services.cases import CaseRow
+from casereview.store.cases import CaseRow
 
 _COLUMNS = (("Case number", "case_number"), ("Incident date", "incident_date"), ("County", "county"),
             ("People", "people"), ("Charges", "charges"), ("Decisions", "decisions"))

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from casereview.documents.display import display_copy
 from casereview.documents.signing import SignatureReport, verify_pdf
-from casereview.services import exceptions
+from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
 from casereview.services.identities import office_trust_roots
 from casereview.services.session import UserSession

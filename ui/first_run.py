@@ -49,7 +49,6 @@ from casereview.policy.profile import builtin_policy_ids, load_builtin
 from casereview.progress import Progress
 from casereview.services.access import OfficeType
 from casereview.services.accounts import AccountProblem, has_accounts, login, set_up_office, workspace_for
-from casereview.services.audit import remember_anchor
 from casereview.services.office import (
     RELIEF_KINDS,
     RELIEF_LABELS,
@@ -61,6 +60,7 @@ from casereview.services.office import (
 )
 from casereview.services.passwords import USER_KDF, WeakPassword, check_new_password, common_passwords
 from casereview.services.session import UserSession
+from casereview.store.audit import remember_anchor
 from casereview.store.database import CaseFile, create_case_file, network_filesystem, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams, key_file_path
 from ui import file_dialogs

@@ -341,7 +341,7 @@ class LettersWindow(QDialog):
         kind = kinds[labels.index(label)]
         person = None
         if kind != "screening_memo":
-            from casereview.services.casework import read_case
+            from casereview.services.cases import read_case
 
             try:
                 case, _version = read_case(self.session, self.case_number)

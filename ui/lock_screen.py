@@ -15,8 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from casereview.services.accounts import MAX_FAILURES
-from casereview.services.session import AccessProblem, UserSession
+from casereview.services.session import MAX_FAILURES, AccessProblem, UserSession
 from ui.login_dialog import BusyRow, FieldMessage, buddy_label, in_background, report_bug, secret_field
 from ui.problems import is_expected
 

@@ -486,7 +486,7 @@ class LoginDialog(QDialog):
             if isinstance(exc, OSError) and not str(exc).startswith(str(self.path)):
                 text = f"The case file could not be read: {exc.strerror or exc}."
             else:
-                from casereview.services.casefiles import explain
+                from casereview.store.backups import explain
 
                 text = explain(exc)  # a damaged file: with the newest good backup and what to do
             self.file_message.show_message(text)

@@ -40,12 +40,14 @@ from casereview.policy.case import STATUSES, CaseInputError
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import DECISIONS
 from casereview.progress import Progress
-from casereview.services import care, casework, exceptions
+from casereview.services import backups
+from casereview.services import cases as casework
+from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
-from casereview.services.cases import CaseFilter, CaseRow, CaseServiceError
-from casereview.services.exceptions import RequestInfo
+from casereview.services.exception_requests import RequestInfo
 from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
+from casereview.store.cases import CaseFilter, CaseRow, CaseServiceError
 from casereview.store.lock import refuse_case_file_part
 from ui import file_dialogs
 from ui.case_editor import CaseEditor, describe
@@ -439,7 +441,7 @@ class MainWindow(QMainWindow):
         def done(made: Path) -> None:
             QMessageBox.information(self, "Backed up", f"The backup is {made}.")
 
-        run_task(self, "Backing up", lambda _p: care.backup(self.session, Path(folder)), on_done=done,
+        run_task(self, "Backing up", lambda _p: backups.backup(self.session, Path(folder)), on_done=done,
                  on_error=lambda exc: show_problem(self, "The backup was not made", exc))
 
     def check_signed_pdf(self, path: Path | None = None) -> str:

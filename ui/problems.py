@@ -11,12 +11,12 @@ from casereview.documents.exception_request import MissingGlyphs
 from casereview.policy.case import CaseInputError
 from casereview.progress import Cancelled
 from casereview.services.accounts import LoginFailed
-from casereview.services.casefiles import explain
-from casereview.services.cases import CaseServiceError
 from casereview.services.office import FieldProblem
 from casereview.services.passwords import WeakPassword
 from casereview.services.session import AccessProblem
 from casereview.services.statutes import CatalogProblem
+from casereview.store.backups import explain
+from casereview.store.cases import CaseServiceError
 from casereview.store.database import CaseFileError
 from casereview.store.keys import KeyProblem
 

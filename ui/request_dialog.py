@@ -31,9 +31,9 @@ from casereview.documents.exception_request import MissingGlyphs
 from casereview.policy.case import Case
 from casereview.policy.engine import Screening
 from casereview.policy.profile import PolicyProfile
-from casereview.services import exceptions
+from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
-from casereview.services.exceptions import RequestInfo
+from casereview.services.exception_requests import RequestInfo
 from casereview.services.office import FieldProblem
 from casereview.services.session import AccessProblem, UserSession
 from ui.admin import FieldNote, fit_height

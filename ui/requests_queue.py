@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casereview.services import exceptions
+from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
-from casereview.services.exceptions import RequestInfo
+from casereview.services.exception_requests import RequestInfo
 from casereview.services.identities import office_trust_roots
 from casereview.services.office import FieldProblem
 from casereview.services.session import AccessProblem, UserSession

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from casereview.policy.case import Case
 from casereview.policy.engine import ChargeDecision, Screening
 from casereview.policy.profile import PolicyProfile
-from casereview.services.exceptions import RequestInfo, charge_refusal, waiting_charges
+from casereview.services.exception_requests import RequestInfo, charge_refusal, waiting_charges
 
 # Background and text colors chosen for contrast in light and dark palettes; the word carries the meaning.
 BADGES = {

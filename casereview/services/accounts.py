@@ -13,14 +13,16 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from casereview.documents import fonts
-from casereview.services import audit, casefiles, identities
+from casereview.services import identities
 from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
 from casereview.services.access import allowed as role_allows
 from casereview.services.office import FieldProblem
@@ -38,21 +40,25 @@ from casereview.services.passwords import (
 )
 from casereview.services.session import (
     DEFAULT_IDLE_MINUTES,
+    MAX_FAILURES,
     MAX_IDLE_MINUTES,
     AccessProblem,
     UserSession,
     Workspace,
+    check_session_password,
     naive,
+    record_failed_login,
     set_audit_object,
     utc_now,
 )
+from casereview.store import audit
 from casereview.store import keys as keymod
 from casereview.store import models as m
-from casereview.store.database import CaseFile
+from casereview.store.audit_schema import has_audit_tables
+from casereview.store.backups import backup_files
+from casereview.store.database import CaseFile, CaseFileError
 from casereview.store.keys import KdfParams
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 INACTIVE_AFTER = timedelta(days=90)
 USER_KEY_BYTES = 32
 MAX_USERNAME = 60
@@ -98,14 +104,44 @@ def workspace_for(case_file: CaseFile, db_key: bytes, *, clock: Callable[[], dat
                   note_older_copy: bool = True) -> Workspace:
     """The workspace of an open case file (its id comes from the key file beside it). When the file is an older
     copy of the one last used at its place, that is recorded in its trail and said in the workspace's `notices`
-    (`casefiles.note_older_copy`; a restore, which records itself, passes ``note_older_copy=False``)."""
+    (`older_copy_notices`; a restore, which records itself, passes ``note_older_copy=False``)."""
     if case_file.path is None:
         raise ValueError("a database server's workspace needs its file id")
     file_id = keymod.read_key_file(case_file.path).file_id
     ws = Workspace(case_file, file_id, audit.audit_key(db_key, file_id), db_key, clock)
     if note_older_copy:
-        ws.notices.extend(casefiles.note_older_copy(ws))
+        ws.notices.extend(older_copy_notices(ws))
     return ws
+
+
+def older_copy_notices(ws: Workspace) -> list[str]:
+    """When the file just opened is an intact older copy of the file last used at its place (an anchor of this
+    place, or a backup beside it, is further along): record that in its trail (``older_copy_opened``,
+    ``records:K+1-N``), keep this place's anchor where the copy is now, and return what to tell the user. From
+    then on the newer file's anchors no longer count against this file, nor (their anchors carrying the record)
+    this file's against the newer one, should it be put back. When the file is such a newer file put back (this
+    place's anchor belongs to a copy that went its own way), this place's anchor follows it and the user is told;
+    there is nothing to record. Nothing is recorded on read-only media. Cheap when the file simply goes on from
+    its anchors: the head and the anchors' records are read."""
+    path = ws.case_file.path
+    if path is None:
+        return []
+    anchors = audit.known_anchors(ws.file_id, backup_files(path))
+    if not anchors:
+        return []
+    with ws.session() as db:
+        if not has_audit_tables(db.connection()):
+            return []
+        found = audit.find_older_copy(db, ws.audit_key, anchors, here=path)
+    if found is None:
+        return []
+    if not ws.read_only:
+        # A safeguard: failing to note it must not keep the file from opening (check still says what it is).
+        with suppress(OSError, SQLAlchemyError, audit.AuditError, CaseFileError):
+            if found.record:
+                ws.record(user_id=None, action="older_copy_opened", object_id=f"records:{found.first}-{found.last}")
+            audit.remember_anchor(ws.anchor(), replace_newer=True)
+    return found.lines
 
 
 def _new_user(db: Session, ws: Workspace, username: str, role: Role, password: str, kdf: KdfParams,
@@ -192,32 +228,6 @@ def disable_inactive(ws: Workspace) -> list[int]:
         return done
 
 
-def _failures_since(db: Session, user: m.User, now: datetime) -> int:
-    since = max(naive(now - FAILURE_WINDOW), user.failures_counted_from)
-    return db.scalar(select(func.count()).select_from(m.AuditRecord).where(
-        m.AuditRecord.user_id == user.id, m.AuditRecord.action == "login_failed",
-        m.AuditRecord.at >= audit.stamp(since))) or 0
-
-
-def _failed(ws: Workspace, user_id: int) -> bool:
-    """Record a failed password for an existing user; lock the account at the limit. True when now locked.
-    (On read-only media nothing can be recorded: whoever holds such a copy could try passwords offline anyway.)"""
-    now = ws.now()
-    if ws.read_only:
-        return False
-    with ws.session() as db, db.begin():
-        audit.append(db, ws.audit_key, user_id=user_id, action="login_failed", object_id=f"user:{user_id}",
-                     outcome="failed", now=now)
-        user = db.get(m.User, user_id)
-        assert user is not None
-        if user.status == "active" and _failures_since(db, user, now) >= MAX_FAILURES:
-            user.status, user.status_reason, user.status_changed_at = "locked", "failed logins", naive(now)
-            audit.append(db, ws.audit_key, user_id=None, action="account_locked", object_id=f"user:{user_id}",
-                         now=now)
-            return True
-    return False
-
-
 def _refusal(user: m.User) -> LoginFailed:
     if user.status == "locked":
         return AccountLocked(f"The account {user.username} is locked after {MAX_FAILURES} failed logins. An "
@@ -249,7 +259,7 @@ def login(ws: Workspace, username: str, password: str) -> UserSession:
         ws.record(user_id=user.id, action="login_failed", object_id=f"user:{user.id}", outcome="denied")
         raise _refusal(user)
     if not verify_password(user.password_hash, password):
-        if _failed(ws, user.id):
+        if record_failed_login(ws, user.id):
             raise AccountLocked(f"That was the {MAX_FAILURES}th failed attempt: the account {user.username} is now "
                                 "locked. An administrator must release it.")
         raise wrong
@@ -281,23 +291,6 @@ def _unwrap(ws: Workspace, user: m.User, password: str) -> bytes:
         raise LoginFailed("The password is right but this account's own key cannot be opened: the account record "
                           "is damaged. An administrator can reset the password.")
     return key
-
-
-def check_session_password(session: UserSession, password: str) -> bool:
-    """The password of the session's user (for unlocking and re-authenticating); a wrong one counts as a failed
-    login, and at the limit the account locks and the session ends."""
-    ws = session.workspace
-    with ws.session() as db:
-        user = db.get(m.User, session.user_id)
-        stored = user.password_hash if user is not None and user.status == "active" else None
-    if stored is not None and verify_password(stored, password):
-        return True
-    if stored is None:
-        session.end()
-        return False
-    if _failed(ws, session.user_id):
-        session.end()
-    return False
 
 
 def must_change_password(session: UserSession) -> bool:

@@ -11,7 +11,7 @@ from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
 from casereview.services.access import OfficeType, Role
 from casereview.services.accounts import create_user, login, set_up_office, workspace_for
-from casereview.services.casework import import_cases
+from casereview.services.cases import import_cases
 from casereview.services.passwords import USER_KDF
 from casereview.services.session import UserSession, Workspace
 from casereview.store.database import create_case_file, unlock
@@ -132,8 +132,7 @@ def add_demo_users(ws: Workspace, password: str = DEMO_PASSWORD, *, kdf: KdfPara
 def _demo_request(prosecutor: UserSession, supervisor: UserSession) -> None:
     """One section 8 request, submitted by the prosecutor and approved by the supervisor, both signatures real."""
     from casereview.policy.engine import screen_case
-    from casereview.services import exceptions
-
+    from casereview.services import exception_requests as exceptions
     profile = load_builtin()
     for case in demo_cases():
         victims = {p.id for p in case.people if p.trafficking_victim} | {f.against for f in case.facts if f.against}
@@ -170,7 +169,6 @@ def _demo_office(admin: UserSession) -> None:
 def _demo_letters(paralegal: UserSession, supervisor: UserSession) -> None:
     """The section 6 letters drafted by the paralegal; one of them signed by the supervisor (the designee)."""
     from casereview.services import letters
-
     drafted = letters.draft_letters(paralegal).drafted
     if drafted:
         letters.sign_letters(supervisor, drafted[:1])

@@ -36,7 +36,7 @@ from casereview.policy.case import PAST_STATUSES
 from casereview.policy.engine import ChargeDecision, screen_case
 from casereview.policy.profile import PolicyProfile
 from casereview.progress import NO_PROGRESS, Progress
-from casereview.services import cases, identities
+from casereview.services import identities
 from casereview.services.access import OfficeType, Op
 from casereview.services.office import (
     RELIEF_KINDS,
@@ -48,6 +48,7 @@ from casereview.services.office import (
 )
 from casereview.services.session import AccessProblem, PermissionDenied, UserSession, naive, set_audit_object
 from casereview.services.statutes import OFFENSE_LABELS
+from casereview.store import cases
 from casereview.store import models as m
 from casereview.store.database import DiskFull, disk_full
 from casereview.store.safe_write import write_private

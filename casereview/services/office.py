@@ -15,9 +15,9 @@ from casereview.policy.profile import (
     load_builtin,
     load_profile_file,
 )
-from casereview.services import cases
 from casereview.services.access import Op
 from casereview.services.session import MAX_IDLE_MINUTES, AccessProblem, UserSession, Workspace
+from casereview.store import cases
 from casereview.store import models as m
 
 RELIEF_KINDS = ("expungement", "sealing", "non_disclosure", "vacatur")

@@ -14,11 +14,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casereview.services import audit
 from casereview.services.access import PRIVILEGED, OfficeType, Op, Role, allowed, office_words
+from casereview.services.passwords import verify_password
+from casereview.store import audit
 from casereview.store import models as m
 from casereview.store.database import CaseFile
 
@@ -156,8 +157,6 @@ class UserSession:
         self.end()
 
     def _password_ok(self, password: str) -> bool:
-        from casereview.services.accounts import check_session_password
-
         return check_session_password(self, password)
 
     def unlock(self, password: str) -> None:
@@ -267,3 +266,52 @@ def _op_id(op: Op, object_id: str | None) -> str:
 def set_audit_object(db: Session, object_id: str) -> None:
     """Name the object of the work in progress inside `UserSession.acting` (an id known only once stored)."""
     db.info["audit_object"] = object_id
+
+
+# ------------------------------------------------------------------------------------------- failed passwords
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _failures_since(db: Session, user: m.User, now: datetime) -> int:
+    since = max(naive(now - FAILURE_WINDOW), user.failures_counted_from)
+    return db.scalar(select(func.count()).select_from(m.AuditRecord).where(
+        m.AuditRecord.user_id == user.id, m.AuditRecord.action == "login_failed",
+        m.AuditRecord.at >= audit.stamp(since))) or 0
+
+
+def record_failed_login(ws: Workspace, user_id: int) -> bool:
+    """Record a failed password for an existing user; lock the account at the limit. True when now locked.
+    (On read-only media nothing can be recorded: whoever holds such a copy could try passwords offline anyway.)"""
+    now = ws.now()
+    if ws.read_only:
+        return False
+    with ws.session() as db, db.begin():
+        audit.append(db, ws.audit_key, user_id=user_id, action="login_failed", object_id=f"user:{user_id}",
+                     outcome="failed", now=now)
+        user = db.get(m.User, user_id)
+        assert user is not None
+        if user.status == "active" and _failures_since(db, user, now) >= MAX_FAILURES:
+            user.status, user.status_reason, user.status_changed_at = "locked", "failed logins", naive(now)
+            audit.append(db, ws.audit_key, user_id=None, action="account_locked", object_id=f"user:{user_id}",
+                         now=now)
+            return True
+    return False
+
+
+def check_session_password(session: UserSession, password: str) -> bool:
+    """The password of the session's user (for unlocking and re-authenticating); a wrong one counts as a failed
+    login, and at the limit the account locks and the session ends."""
+    ws = session.workspace
+    with ws.session() as db:
+        user = db.get(m.User, session.user_id)
+        stored = user.password_hash if user is not None and user.status == "active" else None
+    if stored is not None and verify_password(stored, password):
+        return True
+    if stored is None:
+        session.end()
+        return False
+    if record_failed_login(ws, session.user_id):
+        session.end()
+    return False

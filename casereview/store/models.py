@@ -423,7 +423,7 @@ class Letter(Base):
     kind: Mapped[str] = mapped_column(String(30))  # non_opposition | defense_request | screening_memo | client_summary
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
     # SET NULL: a case edit that renumbers or removes the person keeps a signed letter; a purge deletes the
-    # person's letters itself (services.care). The name and, once signed, the records are kept with the letter.
+    # person's letters itself (services.purges). The name and, once signed, the records are kept with the letter.
     party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id", ondelete="SET NULL"), index=True)
     person_name: Mapped[str] = mapped_column(Text, default="", server_default="")
     signed_records: Mapped[list[str] | None] = mapped_column(JSON)  # charge ids in the case, as signed

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.documents.signing import certificate_pem
-from casereview.services import audit, identities
+from casereview.services import identities
 from casereview.services.access import OfficeType, Op, Role
 from casereview.services.session import UserSession, Workspace
+from casereview.store import audit
 from tests.gui.support import Boxes, choose_file
 from tests.helpers import PASSWORD, FakeClock, staff
 from tests.unit.services.test_identities_import import P12_PASSWORD, Issued, _issue, _p12

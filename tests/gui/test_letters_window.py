@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from casereview.policy.profile import load_builtin
-from casereview.services import casework, letters
+from casereview.services import cases as casework
+from casereview.services import letters
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import demo_cases
 from casereview.services.session import UserSession, Workspace
@@ -189,7 +190,6 @@ def test_the_preview_and_print_show_the_signature_stamp(qtbot: QtBot, office: di
 
     letters.draft_letters(office[Role.PARALEGAL])
     from casereview.services import accounts
-
     accounts.set_letter_signer(office[Role.ADMINISTRATOR], "supervisor", True, name="Jordan Avery")
     row = letters.list_letters(office[Role.SUPERVISOR])[0]
     letters.sign_letters(office[Role.SUPERVISOR], [row.id])

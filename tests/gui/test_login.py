@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
 from casereview.services.access import Role
-from casereview.services.accounts import MAX_FAILURES, workspace_for
+from casereview.services.accounts import workspace_for
 from casereview.services.demo import add_demo_users
-from casereview.services.session import UserSession, Workspace
+from casereview.services.session import MAX_FAILURES, UserSession, Workspace
 from casereview.store.database import create_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE

@@ -13,9 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSWORD
 from casereview.policy.profile import load_builtin
-from casereview.services import accounts, audit, casework
+from casereview.services import accounts
+from casereview.services import cases as casework
 from casereview.services.demo import DEMO_CASES
 from casereview.services.session import Workspace
+from casereview.store import audit
 from tests.gui.support import window_for
 from tests.helpers import FakeClock
 from ui.main_window import MainWindow
@@ -232,8 +234,7 @@ def test_the_editor_is_usable_from_the_keyboard(qtbot: QtBot, demo: Workspace) -
 
 def test_a_signed_pdf_is_checked_in_the_window(qtbot: QtBot, demo: Workspace, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from casereview.services import exceptions
-
+    from casereview.services import exception_requests as exceptions
     window = window_for(qtbot, demo, "supervisor")
     [decided] = [p for p in exceptions.export_documents(window.session, tmp_path) if p.name.endswith("decided.pdf")]
     monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMessageBox, QPushBu
 from pytestqt.qtbot import QtBot
 
 from casereview.paths import DEMO_PASSWORD
-from casereview.services import accounts, exceptions
+from casereview.services import accounts
+from casereview.services import exception_requests as exceptions
 from casereview.services.session import PermissionDenied, UserSession, Workspace
 from tests.gui.support import choose_file, window_for
 from tests.helpers import FakeClock

@@ -47,12 +47,14 @@ from sqlalchemy.orm import Session
 
 from casereview.documents.signing import verify_pdf
 from casereview.policy.profile import load_builtin
-from casereview.services import accounts, audit, care, casework, identities
+from casereview.services import accounts, backups, identities
+from casereview.services import cases as casework
 from casereview.services.access import OfficeType, Role
-from casereview.services.casefiles import backup_anchor, check_case_file, restore_backup
 from casereview.services.session import UserSession
+from casereview.store import audit
 from casereview.store import keys as keymod
 from casereview.store import models as m
+from casereview.store.backups import backup_anchor, check_case_file, restore_backup
 from casereview.store.database import (
     CaseFile,
     CaseFileError,
@@ -417,7 +419,7 @@ class BackupTarget(Target):
 class RestoreState:
     """Where the restore worker's file stands: the last restore that replaced it (0: none yet, the file as prepared)
     and how far that restore got: ``replaced`` (the backup's file in place, nothing recorded in it yet),
-    ``recorded`` (`care.restore` recorded the restore in it and returned), ``noted`` (case R-00001 saved after)."""
+    ``recorded`` (`backups.restore` recorded the restore in it and returned), ``noted`` (case R-00001 saved after)."""
 
     i: int = 0
     stage: str = "noted"
@@ -456,7 +458,7 @@ class RestoreTarget(Target):
         for j in range(w.SOURCES):
             numbers = range(self.FIRST_CASES * j + 1, self.FIRST_CASES * (j + 1) + 1)
             casework.import_cases(prosecutor, [w.restore_case_spec(n) for n in numbers], load_builtin())
-            care.backup(admin, w.source_path(self.sources, j))
+            backups.backup(admin, w.source_path(self.sources, j))
         accounts.login(admin.workspace, "admin", PASSWORD)  # the file as prepared goes on past the last source
 
     def source_cases(self, j: int) -> set[str]:

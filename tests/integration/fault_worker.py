@@ -13,10 +13,10 @@ KIND is one of:
 ``sign``     the prosecutor imports `SIGN_BATCH` cases with a record eligible for a letter, the paralegal drafts
              their letters, the supervisor signs them in one run (``letters.sign_letters``):
              ``committed cases N``, ``committed drafted ID ...``, ``committed signed ID ...``;
-``backup``   the administrator makes backups (``care.backup``) into the case file's backup folder, numbered:
+``backup``   the administrator makes backups (``backups.backup``) into the case file's backup folder, numbered:
              ``committed backup NAME``;
 ``restore``  the administrator restores the backups in SOURCES (``source-0.crbackup``, ``source-1``...) one after
-             the other over the case file (``care.restore``; ``restoring I`` before each), the prosecutor logs in
+             the other over the case file (``backups.restore``; ``restoring I`` before each), the prosecutor logs in
              to the restored file and saves case ``R-00001`` with a note naming the restore:
              ``committed restore I J ASIDE`` then ``committed noted I``. Between restores it waits for the next
              second (see `wait_for_a_free_aside_name`).
@@ -30,7 +30,7 @@ With ``--kill-at STEP`` the worker kills itself with SIGKILL at one exact step i
 ``replace:N`` just before the N-th ``os.replace`` that `casereview.store.replace` makes (a restore, once its
 journal is written, moves the replaced file, its -wal and -shm, and its key file aside, then the backup's key file
 and copy into place), ``restored`` just after `casefiles.restore_backup` returns inside
-`care.restore` (the backup's file in place, the restore not yet recorded in it).
+`backups.restore` (the backup's file in place, the restore not yet recorded in it).
 
 It prints ``ready`` once it has opened the case file and logged in, and after the service reports each piece of
 work done, ``committed ...`` (flushed): whatever the parent has read was committed. With ``--checkpoint PAGES``
@@ -53,7 +53,8 @@ from sqlalchemy import Engine, event, func, select
 from casereview.policy.case import Case, case_to_json, parse_case
 from casereview.policy.profile import load_builtin
 from casereview.policy.screening_io import iter_jsonl
-from casereview.services import accounts, care, casework, letters
+from casereview.services import accounts, backups, letters
+from casereview.services import cases as casework
 from casereview.services.accounts import workspace_for
 from casereview.services.demo import DEMO_CASES
 from casereview.services.session import Workspace
@@ -218,7 +219,7 @@ def run_backup(ws: Workspace, _args: argparse.Namespace) -> None:
             default=0) + 1
     say("ready")
     while True:
-        made = care.backup(admin, numbered_backup(db, n))
+        made = backups.backup(admin, numbered_backup(db, n))
         say(f"committed backup {made.name}")
         n += 1
 
@@ -247,7 +248,7 @@ def run_restore(ws: Workspace, args: argparse.Namespace) -> None:
         if args.distinct_seconds:
             wait_for_a_free_aside_name(db)
         say(f"restoring {i}")  # (not a commit: the parent may time its kill from here)
-        report = care.restore(admin, source_path(args.sources, j), passphrase)
+        report = backups.restore(admin, source_path(args.sources, j), passphrase)
         ws = report.workspace
         say(f"committed restore {i} {j} {report.aside.name if report.aside else '-'}")
         admin = accounts.login(ws, "admin", PASSWORD)
@@ -264,17 +265,17 @@ def kill_at(step: str) -> None:
     import os
     import signal
 
-    from casereview.services import casefiles
+    from casereview.store import backups as casefiles
 
     if step == "restored":
-        restore_backup = casefiles.restore_backup  # as care imported it
+        restore_backup = casefiles.restore_backup  # as services.backups imported it
 
         def restored_then_killed(*args: Any, **kwargs: Any) -> Path | None:
             restore_backup(*args, **kwargs)
             os.kill(os.getpid(), signal.SIGKILL)
             raise AssertionError("not killed")
 
-        vars(care)["restore_backup"] = restored_then_killed
+        vars(backups)["restore_backup"] = restored_then_killed
         return
     what, _, number = step.partition(":")
     if what != "replace" or not number.isdigit():

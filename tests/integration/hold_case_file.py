@@ -53,7 +53,7 @@ def main() -> None:
 
     from sqlalchemy import text
 
-    from casereview.services import cases
+    from casereview.store import cases
     from casereview.store.database import open_case_file
     from tests.integration.kill_writer import numbered_case
 

@@ -18,8 +18,8 @@ from sqlalchemy import event
 
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
-from casereview.services import cases
 from casereview.services.demo import DEMO_CASES
+from casereview.store import cases
 from casereview.store.database import open_case_file
 
 

@@ -34,12 +34,14 @@ from casereview.documents.signing import verify_pdf
 from casereview.policy.case import case_to_json, parse_case
 from casereview.policy.profile import load_builtin
 from casereview.policy.screening_io import iter_jsonl
-from casereview.services import accounts, audit, cases, casework, identities, letters
+from casereview.services import accounts, identities, letters
+from casereview.services import cases as casework
 from casereview.services.access import Role
-from casereview.services.casefiles import automatic_backup, check_case_file, make_backup, restore_backup
 from casereview.services.session import UserSession
+from casereview.store import audit, cases
 from casereview.store import keys as keymod
 from casereview.store import models as m
+from casereview.store.backups import automatic_backup, check_case_file, make_backup, restore_backup
 from casereview.store.database import CaseFile, CaseFileError, DiskFull, create_case_file, open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE, ROOT

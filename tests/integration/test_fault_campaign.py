@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from casereview.services import casefiles
-from casereview.services.casefiles import make_backup, restore_backup
+from casereview.store import backups as casefiles
 from casereview.store import keys as keymod
+from casereview.store.backups import make_backup, restore_backup
 from casereview.store.database import backup_folder
 from tests.conftest import PASSPHRASE
 from tests.integration import fault_campaign as fc

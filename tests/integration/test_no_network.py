@@ -20,11 +20,13 @@ from sqlalchemy import select
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
 from casereview.policy.profile import load_builtin
-from casereview.services import accounts, care, casework, letters
+from casereview.services import accounts, backups, letters, purges
+from casereview.services import audit as user_audit
+from casereview.services import cases as casework
 from casereview.services.access import OfficeType, Role
-from casereview.services.casefiles import check_case_file
 from casereview.services.demo import create_demo_file, demo_cases
 from casereview.store import models as m
+from casereview.store.backups import check_case_file
 from casereview.store.database import create_case_file, open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE, ROOT
@@ -88,14 +90,14 @@ def test_main_flows_open_no_connection(no_internet: list[str], tmp_path: Path, q
     casework.update_case(pat, case, version, load_builtin())
     casework.export_case(pat, number)
     assert casework.find_cases(pat, "nguyen")
-    made = care.backup(admin, tmp_path)
-    assert care.verify_trail(admin).ok
-    care.export_anchor(admin, tmp_path / "anchor.json")
+    made = backups.backup(admin, tmp_path)
+    assert user_audit.verify_trail(admin).ok
+    user_audit.export_anchor(admin, tmp_path / "anchor.json")
     with ws.session() as db:
         person = db.scalars(select(m.Person.id)).first()
     assert person is not None
-    care.purge_person(admin, person, "Order 1")
-    report = care.restore(admin, made, PASSPHRASE)
+    purges.purge_person(admin, person, "Order 1")
+    report = backups.restore(admin, made, PASSPHRASE)
     report.workspace.case_file.close()
     assert check_case_file(path, key).ok
 

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casereview.services import accounts
-from casereview.services.casework import find_cases, read_case
+from casereview.services.cases import find_cases, read_case
 from casereview.services.session import ReadOnlyCaseFile
 from casereview.store import models as m
 from casereview.store.database import open_case_file
@@ -202,7 +202,7 @@ def read_only_media(tmp_path: Path) -> Iterator[Path]:
 def test_a_case_file_on_read_only_media_opens_to_read(read_only_media: Path,
                                                       office: tuple[Path, bytes, tuple[str | Path, ...]]) -> None:
     db, key, as_prosecutor = office
-    from casereview.services import cases as case_store
+    from casereview.store import cases as case_store
     from tests.integration.kill_writer import numbered_case
 
     opened = open_case_file(db, key)

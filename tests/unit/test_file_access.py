@@ -24,7 +24,7 @@ BANNED = {("sqlite3", "connect"): "the standard library's sqlite3 is a second SQ
 
 # module::function::call -> why it is not (or cannot be) a case file in use. Keep the reasons true.
 ALLOWED: dict[str, str] = {
-    'casereview/services/casefiles.py::_read_backup_shallow::zipfile.ZipFile':
+    'casereview/store/backups.py::_read_backup_shallow::zipfile.ZipFile':
         'a backup (.crbackup) checked without its key',
     'casereview/store/replace.py::_names::.read_text':
         "a restore's journal (NAME.restoring) beside the case file",
@@ -50,21 +50,21 @@ ALLOWED: dict[str, str] = {
         'a policy shipped in the package',
     'casereview/policy/profile.py::load_profile_file::.read_text':
         "an office's policy file (.json), by its suffix",
-    'casereview/services/audit.py::known_anchors::zipfile.ZipFile':
+    'casereview/store/audit.py::known_anchors::zipfile.ZipFile':
         'a backup (.crbackup) beside the case file',
-    'casereview/services/audit.py::read_anchor_file::.read_text':
+    'casereview/store/audit.py::read_anchor_file::.read_text':
         'an anchor file in the data folder or exported',
-    'casereview/services/autobackup.py::copy_to::.open':
+    'casereview/store/autobackup.py::copy_to::.open':
         "a finished backup, copied to the office's folder",
-    'casereview/services/casefiles.py::_read_backup::.open':
+    'casereview/store/backups.py::_read_backup::.open':
         "a backup's members, copied into a temporary folder",
-    'casereview/services/casefiles.py::_read_backup::zipfile.ZipFile':
+    'casereview/store/backups.py::_read_backup::zipfile.ZipFile':
         'a backup (.crbackup) chosen to restore',
-    'casereview/services/casefiles.py::_write_backup::.open':
+    'casereview/store/backups.py::_write_backup::.open':
         'the backup being written (fsync), not the case file',
-    'casereview/services/casefiles.py::_write_backup::zipfile.ZipFile':
+    'casereview/store/backups.py::_write_backup::zipfile.ZipFile':
         'the backup being written',
-    'casereview/services/casefiles.py::backup_anchor::zipfile.ZipFile':
+    'casereview/store/backups.py::backup_anchor::zipfile.ZipFile':
         'a backup (.crbackup)',
     'casereview/services/passwords.py::common_passwords::.read_text':
         'a list shipped in the package',

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casereview.services import care
+from casereview.services import audit as user_audit
 from casereview.services.access import Op
 from casereview.services.accounts import list_users, user_id_of
-from casereview.services.audit import ACTIONS, VerifyReport, stamp
 from casereview.services.session import UserSession
+from casereview.store.audit import ACTIONS, VerifyReport, stamp
 from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label, fit_height, local_time
 from ui.problems import is_expected, show_problem
@@ -290,7 +290,7 @@ class AuditViewer(AdminDialog):
         if filters is None:
             return
         try:
-            records = care.audit_records(self.session, **filters)
+            records = user_audit.audit_records(self.session, **filters)
         except Exception as exc:
             if not is_expected(exc):
                 raise
@@ -315,7 +315,7 @@ class AuditViewer(AdminDialog):
     def export_csv_to(self, path: Path) -> None:
         """Write the records the table shows (the filters last applied) to `path`."""
         try:
-            count = care.export_audit(self.session, path, **self._filters)
+            count = user_audit.export_audit(self.session, path, **self._filters)
         except Exception as exc:
             if not is_expected(exc):
                 raise
@@ -328,7 +328,7 @@ class AuditViewer(AdminDialog):
         self.report.setText("Checking the audit trail…")
         self.report.show()
         session = self.session
-        run_task(self, "Checking the audit trail", lambda _progress: care.verify_trail(session),
+        run_task(self, "Checking the audit trail", lambda _progress: user_audit.verify_trail(session),
                  on_done=self._verified, on_error=self._verify_failed)
 
     def _verified(self, report: VerifyReport) -> None:
@@ -355,7 +355,7 @@ class AuditViewer(AdminDialog):
 
     def export_anchor_to(self, path: Path) -> None:
         try:
-            anchor = care.export_anchor(self.session, path)
+            anchor = user_audit.export_anchor(self.session, path)
         except Exception as exc:
             if not is_expected(exc):
                 raise

@@ -38,7 +38,6 @@ from casereview.policy.profile import (
     load_profile_file,
 )
 from casereview.services.access import OfficeType, Op
-from casereview.services.cases import CaseConflict
 from casereview.services.office import (
     RELIEF_KINDS,
     RELIEF_LABELS,
@@ -51,6 +50,7 @@ from casereview.services.office import (
     use_policy_file,
 )
 from casereview.services.session import MAX_IDLE_MINUTES, UserSession
+from casereview.store.cases import CaseConflict
 from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label
 from ui.problems import is_expected, show_problem

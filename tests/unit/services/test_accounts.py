@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from casereview.services import accounts, audit, passwords
+from casereview.services import accounts, passwords
 from casereview.services.access import OfficeType, Op, Role
 from casereview.services.accounts import AccountDisabled, AccountLocked, AccountProblem, LoginFailed
 from casereview.services.office import read_office
@@ -25,6 +25,7 @@ from casereview.services.session import (
     UserSession,
     Workspace,
 )
+from casereview.store import audit
 from casereview.store import models as m
 from casereview.store.database import open_case_file
 from casereview.store.keys import TEST_KDF

@@ -26,14 +26,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from casereview.policy.profile import load_builtin
-from casereview.services import audit, cases, casework
+from casereview.services import cases as casework
 from casereview.services.access import OfficeType, Role
 from casereview.services.accounts import workspace_for
-from casereview.services.casefiles import audit_check, automatic_backup, backup_anchor, make_backup
 from casereview.services.demo import DEMO_CASES, demo_cases
 from casereview.services.session import Workspace
-from casereview.store import database
+from casereview.store import audit, cases, database
 from casereview.store.audit_schema import TRIGGERS, audit_triggers_present, ensure_audit_triggers
+from casereview.store.backups import audit_check, automatic_backup, backup_anchor, make_backup
 from casereview.store.database import backup_folder, create_case_file, make_engine, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE

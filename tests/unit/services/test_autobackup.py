@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from casereview.services.autobackup import backup_due, backup_on_close, backup_on_open
+from casereview.store.autobackup import backup_due, backup_on_close, backup_on_open
 from casereview.store.database import backup_folder, latest_backup
 
 
@@ -35,7 +35,7 @@ def stat_mode(path: Path) -> int:
 def test_a_copy_goes_to_the_office_backup_folder_too(new_case_file: tuple[Path, bytes], tmp_path: Path) -> None:
     import pytest
 
-    from casereview.services.autobackup import CopyNotMade
+    from casereview.store.autobackup import CopyNotMade
 
     path, key = new_case_file
     second_disk = tmp_path / "second disk" / "backups"

@@ -11,12 +11,15 @@ from sqlalchemy import select
 
 from casereview.policy.case import parse_case
 from casereview.policy.profile import load_builtin
-from casereview.services import audit, care, cases, casework
+from casereview.services import audit as user_audit
+from casereview.services import backups, purges
+from casereview.services import cases as casework
 from casereview.services.access import OfficeType, Role
-from casereview.services.cases import CaseConflict
 from casereview.services.demo import DEMO_CASES, demo_cases
 from casereview.services.session import UserSession, Workspace
+from casereview.store import audit, cases
 from casereview.store import models as m
+from casereview.store.cases import CaseConflict
 from tests.conftest import PASSPHRASE
 from tests.helpers import log_in, staff
 from tests.strategies import case_dicts
@@ -47,7 +50,7 @@ def test_purge_removes_the_person_everywhere_and_keeps_the_others(workspace: Wor
     with workspace.session() as db:
         in_cases = {p.case_id for p in db.scalars(select(m.CaseParty).where(m.CaseParty.person_id == person))}
         before = cases.count_cases(db)
-    report = care.purge_person(admin, person, "Order of expungement 2026-CV-0042")
+    report = purges.purge_person(admin, person, "Order of expungement 2026-CV-0042")
     assert report.person_id == person and report.cases_changed + report.cases_deleted == len(in_cases)
     with workspace.session() as db:
         assert db.get(m.Person, person) is None
@@ -66,7 +69,7 @@ def test_purge_removes_the_person_everywhere_and_keeps_the_others(workspace: Wor
         trail = audit.records(db)
     assert [r.action for r in trail[-2:]] == ["court_order", "purge"]
     assert trail[-1].object_id == f"person:{person}" and trail[-1].user_id == admin.user_id
-    assert trail[-2].object_id == f"order:{care.order_fingerprint('Order of expungement 2026-CV-0042')}"
+    assert trail[-2].object_id == f"order:{purges.order_fingerprint('Order of expungement 2026-CV-0042')}"
     everything = " ".join(f"{r.object_id}" for r in trail)
     assert "2026-CV-0042" not in everything and target["name"] not in everything
     with workspace.session() as db:  # the search index forgot the name too
@@ -77,19 +80,19 @@ def test_purge_removes_the_person_everywhere_and_keeps_the_others(workspace: Wor
 def test_purge_needs_an_order_and_an_existing_person(office: dict[Role, UserSession]) -> None:
     admin = office[Role.ADMINISTRATOR]
     with pytest.raises(cases.CaseServiceError, match="court order"):
-        care.purge_person(admin, 1, "   ")
+        purges.purge_person(admin, 1, "   ")
     with pytest.raises(cases.CaseServiceError, match="no person with id 99999"):
-        care.purge_person(admin, 99999, "Order 7")
+        purges.purge_person(admin, 99999, "Order 7")
 
 
 def test_restoring_an_older_backup_applies_later_purges_again(workspace: Workspace, tmp_path: Path,
                                                               office: dict[Role, UserSession]) -> None:
     admin = office[Role.ADMINISTRATOR]
-    monday = care.backup(admin, tmp_path)
+    monday = backups.backup(admin, tmp_path)
     person = _person_named(workspace, DEMO_CASES[0]["people"][0]["name"])
-    care.purge_person(admin, person, "Order 12")
+    purges.purge_person(admin, person, "Order 12")
     admin.reauthenticate("blue river seven")
-    report = care.restore(admin, monday, PASSPHRASE)
+    report = backups.restore(admin, monday, PASSPHRASE)
     restored = report.workspace
     try:
         assert report.purges_applied_again == 1 and report.aside is not None
@@ -100,7 +103,7 @@ def test_restoring_an_older_backup_applies_later_purges_again(workspace: Workspa
             assert audit.verify(db, restored.audit_key).ok
         assert admin.ended  # the old session belonged to the replaced file
         again = log_in(restored, "admin")
-        assert care.verify_trail(again).ok
+        assert user_audit.verify_trail(again).ok
     finally:
         restored.case_file.close()
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from casereview.policy.case import case_to_json, parse_case
 from casereview.policy.profile import load_builtin, load_profile_text
-from casereview.services import cases
 from casereview.services.demo import DEMO_CASES
+from casereview.store import cases
 from casereview.store import models as m
 from casereview.store.database import CaseFile, create_case_file, open_case_file
 from casereview.store.keys import TEST_KDF

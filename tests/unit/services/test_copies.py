@@ -17,12 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from casereview.services import audit
 from casereview.services.accounts import workspace_for
-from casereview.services.casefiles import audit_check, automatic_backup, check_case_file
 from casereview.services.session import Workspace
-from casereview.store import database
+from casereview.store import audit, database
 from casereview.store.audit_schema import TRIGGERS, ensure_audit_triggers
+from casereview.store.backups import audit_check, automatic_backup, check_case_file
 from casereview.store.database import create_case_file, make_engine, open_case_file, unlock
 from casereview.store.keys import TEST_KDF, key_file_path, read_key_file
 from tests.conftest import PASSPHRASE

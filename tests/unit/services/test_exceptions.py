@@ -9,10 +9,13 @@ import pytest
 from casereview.documents.signing import verify_pdf
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import load_builtin
-from casereview.services import audit, cases, casework, exceptions, identities
+from casereview.services import cases as casework
+from casereview.services import exception_requests as exceptions
+from casereview.services import identities
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import demo_cases
 from casereview.services.session import PermissionDenied, UserSession, Workspace
+from casereview.store import audit, cases
 from tests.helpers import staff
 
 PROFILE = load_builtin()

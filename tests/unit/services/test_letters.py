@@ -21,11 +21,14 @@ from casereview.documents.signing import verify_pdf
 from casereview.policy.case import parse_case
 from casereview.policy.profile import load_builtin
 from casereview.progress import Progress
-from casereview.services import accounts, audit, care, casework, exceptions, identities, letters
+from casereview.services import accounts, identities, letters, purges
+from casereview.services import cases as casework
+from casereview.services import exception_requests as exceptions
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import DEMO_CASES, demo_cases
 from casereview.services.office import FieldProblem, read_office, update_office
 from casereview.services.session import PermissionDenied, UserSession, Workspace
+from casereview.store import audit
 from casereview.store import models as m
 from casereview.store.database import open_case_file
 from casereview.store.keys import TEST_KDF
@@ -276,7 +279,7 @@ def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession],
     with workspace.session() as db:
         person_id = db.query(m.Person.id).filter(m.Person.person_key == "SID-100231").scalar()
     admin = office[Role.ADMINISTRATOR]
-    report = care.purge_person(admin, person_id, "Order 2026-77")
+    report = purges.purge_person(admin, person_id, "Order 2026-77")
     assert report.shared_requests == ["26-CR-0101"]  # said, and recorded: John Poe's charge lost its request
     assert all(r.person != "Dana Roe" for r in letters.list_letters(office[Role.PARALEGAL]))
     with workspace.session() as db:

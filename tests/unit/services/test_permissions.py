@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 
 from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import PolicyProfile, load_builtin
-from casereview.services import accounts, audit, care, cases, casework, letters
+from casereview.services import accounts, backups, letters, purges
+from casereview.services import audit as user_audit
+from casereview.services import cases as casework
 from casereview.services.access import PERMISSIONS, PRIVILEGED, ROLES, OfficeType, Op, Role, allowed, roles_for
 from casereview.services.demo import DEMO_CASES
 from casereview.services.session import PermissionDenied, ReauthenticationNeeded, UserSession, Workspace
+from casereview.store import audit, cases
 from casereview.store import models as m
 from casereview.store.database import open_case_file
 from casereview.store.keys import TEST_KDF
@@ -261,9 +264,9 @@ def _office_settings(o: Office) -> Action:
 
 def _view_audit(o: Office) -> Action:
     def act(s: UserSession) -> None:
-        report = care.verify_trail(s)
+        report = user_audit.verify_trail(s)
         assert report.ok and report.records > 0
-        assert care.audit_records(s, action="login")
+        assert user_audit.audit_records(s, action="login")
     return act
 
 
@@ -271,7 +274,7 @@ def _backup(o: Office) -> Action:
     out = o.folder / f"walk-{next(_serial)}.crbackup"
 
     def act(s: UserSession) -> None:
-        assert care.backup(s, out) == out and out.is_file()
+        assert backups.backup(s, out) == out and out.is_file()
     return act
 
 
@@ -279,7 +282,7 @@ def _restore(o: Office) -> Action:
     # Only the refusal is walked (restoring replaces the whole case file): the allowed restore is
     # test_the_administrator_restores_a_backup. The file does not exist, so a missing check would fail differently.
     def act(s: UserSession) -> None:
-        care.restore(s, o.folder / "no such backup.crbackup", PASSPHRASE)
+        backups.restore(s, o.folder / "no such backup.crbackup", PASSPHRASE)
     return act
 
 
@@ -289,7 +292,7 @@ def _purge(o: Office) -> Action:
         person_id = db.scalars(select(m.Person.id).where(m.Person.person_key == f"PK-{number[3:]}")).one()
 
     def act(s: UserSession) -> None:
-        report = care.purge_person(s, person_id, "Order 26-EXP-001")
+        report = purges.purge_person(s, person_id, "Order 26-EXP-001")
         assert report.person_id == person_id
         with o.ws.session() as db:
             assert db.get(m.Person, person_id) is None
@@ -389,10 +392,10 @@ def test_the_administrator_restores_a_backup(open_office: Callable[[OfficeType],
     office = open_office(office_type)
     admin = log_in(office.ws, "admin")
     kept = office.seed()
-    backup = care.backup(admin, office.folder / "before.crbackup")
+    backup = backups.backup(admin, office.folder / "before.crbackup")
     later = office.seed()
     admin.reauthenticate(PASSWORD)
-    report = care.restore(admin, backup, PASSPHRASE)
+    report = backups.restore(admin, backup, PASSPHRASE)
     restored = report.workspace
     try:
         assert admin.ended

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from casereview.policy.case import parse_case
-from casereview.services import cases
-from casereview.services.casefiles import (
+from casereview.services.demo import DEMO_CASES
+from casereview.store import cases
+from casereview.store import keys as keymod
+from casereview.store.backups import (
     DamagedCaseFile,
     automatic_backup,
     check_backup,
@@ -25,8 +27,6 @@ from casereview.services.casefiles import (
     restore_advice,
     restore_backup,
 )
-from casereview.services.demo import DEMO_CASES
-from casereview.store import keys as keymod
 from casereview.store.database import backup_folder, create_case_file, open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
@@ -124,7 +124,7 @@ def test_the_search_stops_at_the_first_good_backup(tmp_path: Path, monkeypatch: 
     damage_middle(made[-1])
     damage_inside(made[-2])
     checked: list[Path] = []
-    import casereview.services.casefiles as casefiles
+    import casereview.store.backups as casefiles
 
     real = casefiles.check_backup
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from casereview.services import cases
+from casereview.store import cases
 from casereview.store import keys as keymod
 from casereview.store.database import (
     CaseFileError,

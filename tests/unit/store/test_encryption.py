@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from casereview.policy.case import parse_case
-from casereview.services import cases
-from casereview.services.casefiles import automatic_backup, check_case_file, explain, make_backup, restore_backup
 from casereview.services.demo import DEMO_CASES
+from casereview.store import cases
 from casereview.store import keys as keymod
+from casereview.store.backups import automatic_backup, check_case_file, explain, make_backup, restore_backup
 from casereview.store.database import (
     CaseFileError,
     PlaintextCaseFile,

@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from casereview.services.casefiles import automatic_backup
+from casereview.store.backups import automatic_backup
 from casereview.store.database import latest_backup
 from casereview.store.safe_write import fsync_dir
 

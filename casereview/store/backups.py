@@ -1,4 +1,5 @@
-"""Case file care: backups, restores and integrity checks.
+"""Case file care on disk: backups, restores and integrity checks. As a logged-in user (permission checked,
+audited, purges applied again after a restore) they are `casereview.services.backups`.
 
 A backup (``.crbackup``) is one file: a zip archive (stored, not compressed) holding the encrypted copy of the
 case file, its key file (the wrapped keys only) and a manifest with no case data. Restoring checks the backup
@@ -22,13 +23,13 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlcipher3
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from casereview.services import audit
+from casereview.store import audit
 from casereview.store import keys as keymod
 from casereview.store.audit_schema import TRIGGERS, audit_triggers_present, has_audit_tables
 from casereview.store.database import (
@@ -48,9 +49,6 @@ from casereview.store.database import (
 )
 from casereview.store.replace import Replacement, replace_case_file, work_folder_prefix
 from casereview.store.safe_write import fsync_dir
-
-if TYPE_CHECKING:
-    from casereview.services.session import Workspace
 
 BACKUP_FORMAT = 1
 DB_MEMBER, KEYS_MEMBER, MANIFEST_MEMBER = "case.db", "case.db.keys", "manifest.json"
@@ -268,7 +266,7 @@ def check_case_file(db: Path, key: bytes) -> CheckReport:
     return CheckReport(trail.ok, lines)
 
 
-def _backups(db: Path) -> list[Path]:
+def backup_files(db: Path) -> list[Path]:
     """The backups in the case file's backup folder, in name order."""
     folder = backup_folder(db)
     return sorted(folder.glob("*.crbackup")) if folder.is_dir() else []
@@ -279,7 +277,7 @@ def audit_check(db: Path, key: bytes, extra_anchors: Sequence[Path] = ()) -> aud
     data folder keeps for other places are copies of the file; the backups beside it and the anchor files given
     count as this file's own."""
     file_id = keymod.read_key_file(db).file_id
-    anchors = audit.known_anchors(file_id, _backups(db), extra_anchors)
+    anchors = audit.known_anchors(file_id, backup_files(db), extra_anchors)
     engine = make_engine(db, key=key, read_only=True)  # reads only: never checkpoints beside a window
     try:
         with engine.connect() as conn:
@@ -296,36 +294,6 @@ def audit_check(db: Path, key: bytes, extra_anchors: Sequence[Path] = ()) -> aud
             *report.lines, f"The database rules that protect the audit trail are missing ({', '.join(missing)}): "
             "the file was altered outside CaseReview. Restore the latest backup."])
     return report
-
-
-def note_older_copy(ws: Workspace) -> list[str]:
-    """When the file just opened is an intact older copy of the file last used at its place (an anchor of this
-    place, or a backup beside it, is further along): record that in its trail (``older_copy_opened``,
-    ``records:K+1-N``), keep this place's anchor where the copy is now, and return what to tell the user. From
-    then on the newer file's anchors no longer count against this file, nor (their anchors carrying the record)
-    this file's against the newer one, should it be put back. When the file is such a newer file put back (this
-    place's anchor belongs to a copy that went its own way), this place's anchor follows it and the user is told;
-    there is nothing to record. Nothing is recorded on read-only media. Cheap when the file simply goes on from
-    its anchors: the head and the anchors' records are read."""
-    path = ws.case_file.path
-    if path is None:
-        return []
-    anchors = audit.known_anchors(ws.file_id, _backups(path))
-    if not anchors:
-        return []
-    with ws.session() as db:
-        if not has_audit_tables(db.connection()):
-            return []
-        found = audit.find_older_copy(db, ws.audit_key, anchors, here=path)
-    if found is None:
-        return []
-    if not ws.read_only:
-        # A safeguard: failing to note it must not keep the file from opening (check still says what it is).
-        with suppress(OSError, SQLAlchemyError, audit.AuditError, CaseFileError):
-            if found.record:
-                ws.record(user_id=None, action="older_copy_opened", object_id=f"records:{found.first}-{found.last}")
-            audit.remember_anchor(ws.anchor(), replace_newer=True)
-    return found.lines
 
 
 def _read_backup(backup: Path, work: Path, outcome: str = " Nothing was changed."
@@ -449,7 +417,7 @@ def latest_good_backup(db: Path, key: bytes | None) -> tuple[BackupCheck | None,
     except (OSError, keymod.KeyFileProblem):
         file_id = None
     failed: list[BackupCheck] = []
-    for backup in sorted(_backups(db), key=lambda p: p.stat().st_mtime, reverse=True):
+    for backup in sorted(backup_files(db), key=lambda p: p.stat().st_mtime, reverse=True):
         result = check_backup(backup, key, file_id)
         if result.ok:
             return result, failed

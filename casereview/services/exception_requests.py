@@ -30,10 +30,11 @@ from casereview.documents.signing import sign_pdf
 from casereview.policy.case import VICTIM_FACTS, Case, ExceptionEntry
 from casereview.policy.engine import ChargeDecision, screen_case
 from casereview.policy.profile import PolicyProfile
-from casereview.services import cases, identities
+from casereview.services import identities
 from casereview.services.access import Op
 from casereview.services.office import FieldProblem, office_of, office_policy
 from casereview.services.session import AccessProblem, PermissionDenied, UserSession, naive, set_audit_object
+from casereview.store import cases
 from casereview.store import models as m
 from casereview.store.safe_write import write_private
 

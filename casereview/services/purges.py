@@ -1,20 +1,17 @@
-"""The case file's care as a logged-in user: backups, restores, court-ordered purges, and the audit trail.
-
-Each function checks the user's permission first and is audited.
+"""Court-ordered purges as a logged-in user (an administrator): each is checked and audited.
 
 A purge carries out a court order sealing or expunging the office's own records of a person: the person, their
 part in every case (charges against them, facts naming them, their details) and every saved screening of those
 cases (screenings quote reasons that name people) are deleted, the remaining people's cases are screened again,
 and deleted pages are overwritten (SQLite's secure delete, then VACUUM). The trail keeps a record of the order (a
 fingerprint of its reference, not the reference) and of the purge (the person's id) with no personal data. Backups
-made after the purge do not hold the records; restoring a backup made before it applies the purge again.
+made after the purge do not hold the records; restoring a backup made before it applies the purge again
+(`casereview.services.backups.restore`).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,84 +19,19 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from casereview.policy.profile import load_builtin
-from casereview.services import audit, cases
 from casereview.services.access import Op
-from casereview.services.accounts import workspace_for
-from casereview.services.casefiles import audit_check, backup_anchor, make_backup, restore_backup
 from casereview.services.session import UserSession, Workspace, set_audit_object
+from casereview.store import cases
 from casereview.store import models as m
-from casereview.store.database import backup_folder, open_case_file, take_lock, unlock
-from casereview.store.safe_write import write_private
+from casereview.store.database import backup_folder
 
 
-def _path(ws: Workspace) -> Path:
+def case_file_path(ws: Workspace) -> Path:
     if ws.case_file.path is None:
         raise cases.CaseServiceError("Backups of a database server are made by the server's own tools.")
     return ws.case_file.path
 
 
-# ------------------------------------------------------------------------------------------------------- backups
-
-
-def backup(user: UserSession, out: Path) -> Path:
-    user.authorize(Op.BACKUP)
-    ws = user.workspace
-    made = make_backup(_path(ws), ws.db_key, out, user_id=user.user_id)
-    return made
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    aside: Path | None
-    purges_applied_again: int
-    workspace: Workspace
-
-
-def restore(user: UserSession, backup_file: Path, passphrase: str) -> RestoreReport:
-    """Replace the user's case file with a backup (checked completely first). Purges recorded after the backup was
-    made are applied to the restored file again. The user's workspace is closed; the restored file's workspace is
-    returned (log in to it again)."""
-    user.authorize(Op.RESTORE)
-    ws = user.workspace
-    db_path = _path(ws)
-    try:
-        anchor = backup_anchor(backup_file)
-    except (OSError, ValueError, KeyError) as exc:
-        raise cases.CaseServiceError(f"{backup_file} cannot be read as a CaseReview backup ({exc}). Nothing was "
-                                     "changed.") from None
-    since = anchor.seq if anchor is not None else 0
-    with ws.session() as db:
-        purged = [r.object_id for r in db.scalars(select(m.AuditRecord).where(
-            m.AuditRecord.action == "purge", m.AuditRecord.outcome == "success", m.AuditRecord.seq > since))]
-    ws.record(user_id=user.user_id, action="restore", object_id="replaced")
-    # This process keeps the file's lock from closing the old file to opening the restored one: no other window
-    # or command can come in between.
-    with take_lock(db_path):
-        ws.case_file.close()
-        aside = restore_backup(backup_file, db_path, passphrase)
-        key = unlock(db_path, passphrase)
-        # (its own "restore from-record:K" record below says it went back: anchors of the replaced file made
-        # before it no longer count against it)
-        restored = workspace_for(open_case_file(db_path, key), key, clock=ws.clock, note_older_copy=False)
-    applied = 0
-    with restored.session() as db, db.begin():
-        for object_id in purged:
-            person_id = int(str(object_id).split(":", 1)[1])
-            if db.get(m.Person, person_id) is not None:
-                _purge(db, person_id)
-                applied += 1
-            audit.append(db, restored.audit_key, user_id=user.user_id, action="purge", object_id=object_id,
-                         now=restored.now())
-        audit.append(db, restored.audit_key, user_id=user.user_id, action="restore",
-                     object_id=f"from-record:{since}", now=restored.now())
-    if applied:
-        _wipe_free_pages(restored)
-    audit.remember_anchor(restored.anchor(), replace_newer=True)
-    user.end()
-    return RestoreReport(aside, applied, restored)
-
-
-# --------------------------------------------------------------------------------------------------------- purge
 
 
 @dataclass(frozen=True)
@@ -141,13 +73,13 @@ def purge_person(user: UserSession, person_id: int, order_reference: str) -> Pur
         user.audit(db, "court_order", f"order:{order_fingerprint(order_reference)}")
         if db.get(m.Person, person_id) is None:
             raise cases.CaseServiceError(f"There is no person with id {person_id} in this case file.")
-        changed, deleted = _purge(db, person_id)
+        changed, deleted = purge_rows(db, person_id)
         shared = db.info.pop(_SHARED_REQUESTS, [])
         for request_id, _case_number in shared:
             user.audit(db, "purge", f"request:{request_id}")
         set_audit_object(db, f"person:{person_id}")
-    _wipe_free_pages(ws)
-    folder = backup_folder(_path(ws))
+    wipe_free_pages(ws)
+    folder = backup_folder(case_file_path(ws))
     older = sorted(folder.glob("*.crbackup")) if folder.is_dir() else []
     return PurgeReport(person_id, changed, deleted, older, [number for _id, number in shared])
 
@@ -171,7 +103,7 @@ def _drop_documents_naming(db: Session, case: m.Case, party: m.CaseParty) -> Non
     db.flush()
 
 
-def _purge(db: Session, person_id: int) -> tuple[int, int]:
+def purge_rows(db: Session, person_id: int) -> tuple[int, int]:
     """Delete one person and their part in every case; returns (cases changed, cases deleted)."""
     if db.get_bind().dialect.name == "sqlite":
         db.execute(text("PRAGMA secure_delete = ON"))
@@ -218,7 +150,7 @@ def _purge(db: Session, person_id: int) -> tuple[int, int]:
     return changed, deleted
 
 
-def _wipe_free_pages(ws: Workspace) -> None:
+def wipe_free_pages(ws: Workspace) -> None:
     """Leave no deleted record in the file: merge the search index, fold the write-ahead log in, rebuild the file
     (the pages were already overwritten by secure delete)."""
     if ws.case_file.path is None:
@@ -235,49 +167,3 @@ def _wipe_free_pages(ws: Workspace) -> None:
         raw.close()
 
 
-# ----------------------------------------------------------------------------------------------------- the trail
-
-
-def verify_trail(user: UserSession, extra_anchors: list[Path] | None = None) -> audit.VerifyReport:
-    user.authorize(Op.VIEW_AUDIT)
-    ws = user.workspace
-    report = audit_check(_path(ws), ws.db_key, extra_anchors or [])
-    ws.record(user_id=user.user_id, action="audit_viewed", object_id="verify")
-    return report
-
-
-def audit_records(user: UserSession, *, user_id: int | None = None, action: str | None = None,
-                  since: str | None = None, until: str | None = None) -> list[m.AuditRecord]:
-    user.authorize(Op.VIEW_AUDIT)
-    ws = user.workspace
-    ws.record(user_id=user.user_id, action="audit_viewed")
-    with ws.session() as db:
-        return audit.records(db, user_id=user_id, action=action, since=since, until=until)
-
-
-AUDIT_COLUMNS = ("seq", "at", "user_id", "action", "object_id", "outcome", "chain")
-
-
-def export_audit(user: UserSession, out: Path, **filters: str | int | None) -> int:
-    """Write the trail (or the filtered part) as CSV; returns the number of records written."""
-    rows = audit_records(user, **filters)  # type: ignore[arg-type]
-    user.workspace.record(user_id=user.user_id, action="audit_exported", object_id=f"records:{len(rows)}")
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(AUDIT_COLUMNS)
-    for r in rows:
-        writer.writerow([r.seq, r.at, "" if r.user_id is None else r.user_id, r.action, r.object_id or "",
-                         r.outcome, r.chain])
-    write_private(out, text.getvalue().encode("utf-8"))  # owner-only, whole or not at all
-    return len(rows)
-
-
-def export_anchor(user: UserSession, out: Path) -> audit.Anchor:
-    """Write the trail's current anchor to `out`, to keep away from this computer."""
-    user.authorize(Op.VIEW_AUDIT)
-    ws = user.workspace
-    ws.record(user_id=user.user_id, action="audit_anchor_exported")
-    anchor = ws.anchor()
-    audit.write_anchor_file(out, anchor)
-    audit.remember_anchor(anchor)
-    return anchor
