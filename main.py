@@ -40,7 +40,7 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
 
 def _wait_for(title: str, work: Callable[[], T]) -> T:
     """Run slow start-up work (a key derivation, creating the demo) off the GUI thread, with progress shown."""
-    from ui.worker import run_task
+    from ui.shared.worker import run_task
 
     loop = QEventLoop()
     outcome: dict[str, Any] = {}
@@ -103,7 +103,7 @@ def _log_in(path: Path) -> tuple[Any, Path] | None:
 
     from PySide6.QtCore import QTimer
 
-    from ui.login_dialog import LoginDialog
+    from ui.access.login_dialog import LoginDialog
 
     # once the dialog is painted: loading in the background meanwhile would slow its first appearance
     QTimer.singleShot(300, lambda: threading.Thread(target=_preload, name="preload", daemon=True).start())
@@ -116,7 +116,7 @@ def _log_in(path: Path) -> tuple[Any, Path] | None:
 
 
 def _first_run() -> tuple[Any, Path] | None:
-    from ui.first_run import FirstRunWizard
+    from ui.access.first_run import FirstRunWizard
 
     wizard = FirstRunWizard(paths.default_case_file())
     if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
@@ -232,7 +232,7 @@ def _start_safely(args: argparse.Namespace) -> tuple[Any, Path] | None:
     try:
         return _start(args)
     except Exception as exc:
-        from ui.problems import show_problem
+        from ui.shared.problems import show_problem
 
         show_problem(None, "CaseReview cannot open the case file", exc)
         return None

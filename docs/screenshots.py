@@ -54,7 +54,7 @@ def main() -> int:
     case_file = open_case_file(path, key)
     ws = accounts.workspace_for(case_file, key)
 
-    from ui.login_dialog import LoginDialog
+    from ui.access.login_dialog import LoginDialog
 
     login = LoginDialog(path)
     login.resize(560, login.sizeHint().height())
@@ -116,9 +116,9 @@ def main() -> int:
         raise RuntimeError("the screen did not get ready in time")
 
     from casereview.services import exception_requests as exceptions
-    from ui.document_view import show_stored_document
-    from ui.request_dialog import RequestDialog
-    from ui.requests_queue import RequestsQueue
+    from ui.documents.document_view import show_stored_document
+    from ui.documents.request_dialog import RequestDialog
+    from ui.documents.requests_queue import RequestsQueue
 
     open_case("26-CR-0101")
     shot(window, "request-on-screening")
@@ -161,7 +161,7 @@ def main() -> int:
     shot(queue, "requests-queue")
     queue.close()
 
-    from ui.letters_window import LetterEditor, LettersWindow
+    from ui.documents.letters_window import LetterEditor, LettersWindow
 
     paralegal = accounts.login(ws, "paralegal", DEMO_PASSWORD)
     letters_window = LettersWindow(paralegal)
@@ -197,14 +197,14 @@ def main() -> int:
         shot(dialog, f"admin-{name}")
         dialog.close()
 
-    from ui.lock_screen import LockScreen
+    from ui.access.lock_screen import LockScreen
 
     lock = LockScreen(prosecutor)
     lock.resize(900, 520)
     shot(lock, "locked")
     lock.close()
 
-    from ui.first_run import FirstRunWizard
+    from ui.access.first_run import FirstRunWizard
 
     wizard = FirstRunWizard(data / "office.db", kdf=TEST_KDF, user_kdf=TEST_KDF)
     wizard.resize(760, 600)

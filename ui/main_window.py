@@ -49,12 +49,12 @@ from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
 from casereview.store.cases import CaseFilter, CaseRow, CaseServiceError
 from casereview.store.lock import refuse_case_file_part
-from ui import file_dialogs
-from ui.case_editor import CaseEditor, describe
-from ui.case_list import PAGE, CaseListModel
-from ui.problems import show_problem
-from ui.screening_panel import ScreeningPanel, badge_text
-from ui.worker import run_task
+from ui.cases.case_editor import CaseEditor, describe
+from ui.cases.case_list import PAGE, CaseListModel
+from ui.cases.screening_panel import ScreeningPanel, badge_text
+from ui.shared import file_dialogs
+from ui.shared.problems import show_problem
+from ui.shared.worker import run_task
 
 SEARCH_DELAY_MS = 120
 
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.title_path = title_path
         case_path = session.workspace.case_file.path
-        # No file dialog of the window starts in the open case file's folder (see ui/file_dialogs.py).
+        # No file dialog of the window starts in the open case file's folder (see ui/shared/file_dialogs.py).
         file_dialogs.set_case_file_folder(case_path.parent if case_path is not None else None)
         office = read_office(session)
         self.office_name = office.name or "CaseReview"
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
 
     def request_exception(self, charge_id: str) -> None:
         """Open the request form for a declined charge of the open (saved) case."""
-        from ui.request_dialog import RequestDialog
+        from ui.documents.request_dialog import RequestDialog
 
         if self._request_blocked():
             return
@@ -324,7 +324,7 @@ class MainWindow(QMainWindow):
 
     def open_document(self, document_id: int) -> None:
         """Show a request's signed document (from a link on a charge's card)."""
-        from ui.document_view import show_stored_document
+        from ui.documents.document_view import show_stored_document
 
         found = next((d for r in self.requests for d in r.documents if d.id == document_id), None)
         if found is not None:
@@ -479,7 +479,7 @@ class MainWindow(QMainWindow):
 
     def open_my_identity(self) -> None:
         """The certificate the user signs with, and importing their own PKCS#12 file in its place."""
-        from ui.identity_dialog import IdentityDialog
+        from ui.access.identity_dialog import IdentityDialog
 
         dialog = self._run(lambda: IdentityDialog(self.session, self), "Your signing certificate cannot be shown")
         if dialog is not None:
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
                           "network; cases stay encrypted on this computer.")
 
     def open_letters(self, case_number: str | None = None) -> None:
-        from ui.letters_window import LettersWindow
+        from ui.documents.letters_window import LettersWindow
 
         try:
             window = LettersWindow(self.session, case_number, self)
@@ -525,12 +525,12 @@ class MainWindow(QMainWindow):
         self.open_letters(number)
 
     def open_queue(self) -> None:
-        from ui.requests_queue import RequestsQueue
+        from ui.documents.requests_queue import RequestsQueue
 
         self._open_requests(RequestsQueue)
 
     def open_my_requests(self) -> None:
-        from ui.requests_queue import MyRequests
+        from ui.documents.requests_queue import MyRequests
 
         self._open_requests(MyRequests)
 
@@ -558,7 +558,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------------------- idle lock
 
     def _install_idle_lock(self) -> None:
-        from ui.lock_screen import IdleWatcher, LockScreen
+        from ui.access.lock_screen import IdleWatcher, LockScreen
 
         self.watcher = IdleWatcher(self.session, self)
         self.watcher.locked.connect(self._show_lock)

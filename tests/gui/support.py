@@ -19,8 +19,8 @@ from casereview.services.session import Workspace
 from casereview.store.database import open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.helpers import FakeClock
-from ui import file_dialogs
 from ui.main_window import MainWindow
+from ui.shared import file_dialogs
 
 
 @dataclass
@@ -56,7 +56,7 @@ def answering_boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
 
 
 def choose_file(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> list[tuple[Any, ...]]:
-    """Make ui.file_dialogs.<name> (get_open_file_name, get_save_file_name, get_existing_directory) answer `path`
+    """Make ui.shared.file_dialogs.<name> (get_open_file_name, get_save_file_name, get_existing_directory) answer `path`
     as the user choosing it would; returns the arguments of each call. tests/gui/test_file_dialogs.py shows the
     real dialogs."""
     calls: list[tuple[Any, ...]] = []

@@ -22,13 +22,13 @@ from casereview.services.session import UserSession, Workspace
 from casereview.services.statutes import delete_statute, list_statutes, save_statute
 from tests.gui.support import Boxes, choose_file
 from tests.helpers import PASSWORD, FakeClock, add_user, log_in, staff
+from ui.access.reauth import PasswordPrompt
 from ui.admin import ADMIN_SCREENS
 from ui.admin.audit_viewer import AuditViewer
 from ui.admin.certificates_dialog import CertificatesDialog
 from ui.admin.office_dialog import OfficeDialog
 from ui.admin.statutes_dialog import StatuteForm, StatutesDialog
 from ui.admin.users_dialog import AddUserForm, UsersDialog
-from ui.reauth import PasswordPrompt
 
 pytestmark = pytest.mark.gui
 

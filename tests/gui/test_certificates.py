@@ -24,11 +24,11 @@ from casereview.store import audit
 from tests.gui.support import Boxes, choose_file
 from tests.helpers import PASSWORD, FakeClock, staff
 from tests.unit.services.test_identities_import import P12_PASSWORD, Issued, _issue, _p12
+from ui.access.identity_dialog import IdentityDialog
+from ui.access.reauth import PasswordPrompt
 from ui.admin import ADMIN_SCREENS
 from ui.admin.certificates_dialog import CertificatesDialog
-from ui.identity_dialog import IdentityDialog
 from ui.main_window import MainWindow
-from ui.reauth import PasswordPrompt
 
 pytestmark = pytest.mark.gui
 

@@ -1,4 +1,4 @@
-"""The file dialogs (ui/file_dialogs.py, issue 12): shown for real, listing the folder of a case file that is open,
+"""The file dialogs (ui/shared/file_dialogs.py, issue 12): shown for real, listing the folder of a case file that is open,
 they leave SQLite's locks held; no dialog starts in that folder; nothing else in the window makes a file dialog.
 
 Closing any descriptor of a file drops every POSIX lock the process holds on it. An idle SQLite connection in WAL
@@ -28,7 +28,7 @@ from casereview.services.session import Workspace
 from casereview.store.database import CaseFile, open_case_file
 from tests.conftest import ROOT
 from tests.gui.support import window_for
-from ui import file_dialogs
+from ui.shared import file_dialogs
 
 SHARED_FIRST, SHARED_SIZE = 0x40000000 + 2, 510  # SQLite's unix VFS: the database file's shared-lock bytes
 DMS = 128  # the -shm byte each connection holds a shared lock on while it is open
@@ -307,9 +307,9 @@ def test_the_icon_provider_describes_files_by_name_only(qtbot: QtBot, tmp_path: 
 
 
 def test_only_ui_file_dialogs_makes_file_dialogs_and_nothing_asks_qmimedatabase() -> None:
-    """QFileDialog (and QFileSystemModel, which lists folders for it) only in ui/file_dialogs.py; QMimeDatabase
+    """QFileDialog (and QFileSystemModel, which lists folders for it) only in ui/shared/file_dialogs.py; QMimeDatabase
     nowhere in the window: it reads the files it is asked about."""
-    allowed = ROOT / "ui" / "file_dialogs.py"
+    allowed = ROOT / "ui" / "shared" / "file_dialogs.py"
     files = [*sorted((ROOT / "ui").rglob("*.py")), ROOT / "main.py"]
     found: dict[Path, set[str]] = {}
     problems = []

@@ -18,7 +18,7 @@ from casereview.services.office import office_of
 from casereview.store.database import open_case_file, unlock, unlock_with_recovery
 from casereview.store.keys import TEST_KDF, key_file_path
 from tests.gui.support import choose_file
-from ui.first_run import (
+from ui.access.first_run import (
     PAGE_ADMIN,
     PAGE_LOCATION,
     PAGE_OFFICE,

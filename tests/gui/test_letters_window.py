@@ -23,9 +23,9 @@ from casereview.services.demo import demo_cases
 from casereview.services.session import UserSession, Workspace
 from tests.gui.support import choose_file
 from tests.helpers import PASSWORD, staff
+from ui.access.reauth import PasswordPrompt
 from ui.admin.users_dialog import UsersDialog
-from ui.letters_window import LetterEditor, LettersWindow
-from ui.reauth import PasswordPrompt
+from ui.documents.letters_window import LetterEditor, LettersWindow
 
 pytestmark = pytest.mark.gui
 
@@ -186,7 +186,7 @@ def test_the_preview_and_print_show_the_signature_stamp(qtbot: QtBot, office: di
     from PySide6.QtPrintSupport import QPrinter
 
     from casereview.documents.display import display_copy
-    from ui.document_view import DocumentView, with_annotations
+    from ui.documents.document_view import DocumentView, with_annotations
 
     letters.draft_letters(office[Role.PARALEGAL])
     from casereview.services import accounts
@@ -222,7 +222,7 @@ def test_the_window_stays_open_until_its_work_reports_back(qtbot: QtBot, office:
     """Escape or the close button while letters are being signed would lose the report of what was signed."""
     import threading
 
-    from ui.worker import run_task
+    from ui.shared.worker import run_task
 
     window = LettersWindow(office[Role.PARALEGAL])
     qtbot.addWidget(window)

@@ -20,8 +20,8 @@ from tests.conftest import PASSPHRASE
 from tests.gui.support import choose_file
 from tests.gui.test_first_run import unnamed_controls
 from tests.helpers import PASSWORD, FakeClock, log_in, staff_case_file
-from ui.lock_screen import IdleWatcher, LockScreen
-from ui.login_dialog import LoginDialog
+from ui.access.lock_screen import IdleWatcher, LockScreen
+from ui.access.login_dialog import LoginDialog
 
 pytestmark = pytest.mark.gui
 

@@ -20,8 +20,8 @@ from casereview.services.session import Workspace
 from casereview.store import audit
 from tests.gui.support import window_for
 from tests.helpers import FakeClock
+from ui.cases.screening_panel import badge_text
 from ui.main_window import MainWindow
-from ui.screening_panel import badge_text
 
 pytestmark = pytest.mark.gui
 

@@ -23,11 +23,11 @@ from casereview.services import exception_requests as exceptions
 from casereview.services.session import PermissionDenied, UserSession, Workspace
 from tests.gui.support import choose_file, window_for
 from tests.helpers import FakeClock
-from ui.document_view import DocumentView
+from ui.access.reauth import PasswordPrompt
+from ui.documents.document_view import DocumentView
+from ui.documents.request_dialog import RequestDialog
+from ui.documents.requests_queue import OWN_REQUEST, MyRequests, RequestsQueue
 from ui.main_window import MainWindow
-from ui.reauth import PasswordPrompt
-from ui.request_dialog import RequestDialog
-from ui.requests_queue import OWN_REQUEST, MyRequests, RequestsQueue
 
 pytestmark = pytest.mark.gui
 

@@ -25,7 +25,7 @@ def _list_in_dialog(folder: Path, kind: str) -> None:
         dialog = QFileDialog(None, "Open", str(folder))
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
     else:
-        from ui import file_dialogs
+        from ui.shared import file_dialogs
 
         dialog = file_dialogs.make_dialog(None, "Open", str(folder))
     dialog.setViewMode(QFileDialog.ViewMode.Detail)

@@ -115,7 +115,7 @@ def test_main_flows_open_no_connection(no_internet: list[str], tmp_path: Path, q
     window.search.setText("nguyen")
     window.refresh()
     assert window.model.rowCount() == 2
-    from ui.letters_window import LettersWindow
+    from ui.documents.letters_window import LettersWindow
 
     supervisor = accounts.login(session.workspace, "supervisor", DEMO_PASSWORD)
     drafted = [r.id for r in letters.list_letters(supervisor, status="draft")]

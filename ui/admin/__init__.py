@@ -100,7 +100,7 @@ def run_form(form: QDialog) -> None:
 
 @contextmanager
 def busy() -> Iterator[None]:
-    """A wait cursor over work of a second or less (a password hash); longer work goes to ui.worker.run_task."""
+    """A wait cursor over work of a second or less (a password hash); longer work goes to ui.shared.worker.run_task."""
     QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         yield

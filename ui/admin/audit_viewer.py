@@ -36,11 +36,11 @@ from casereview.services.access import Op
 from casereview.services.accounts import list_users, user_id_of
 from casereview.services.session import UserSession
 from casereview.store.audit import ACTIONS, VerifyReport, stamp
-from ui import file_dialogs
 from ui.admin import AdminDialog, FieldNote, buddy_label, fit_height, local_time
-from ui.problems import is_expected, show_problem
-from ui.rows_model import RowsModel
-from ui.worker import run_task
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected, show_problem
+from ui.shared.rows_model import RowsModel
+from ui.shared.worker import run_task
 
 Index = QModelIndex | QPersistentModelIndex
 EVERYONE = "Everyone"

@@ -27,11 +27,11 @@ from casereview.services.access import Op
 from casereview.services.identities import CertificateFacts, TrustedRow
 from casereview.services.session import UserSession
 from casereview.store.lock import refuse_case_file_part
-from ui import file_dialogs
+from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, local_time
-from ui.problems import is_expected, show_problem
-from ui.reauth import confirm_for
-from ui.rows_model import RowsModel
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected, show_problem
+from ui.shared.rows_model import RowsModel
 
 _ADMIN_ONLY = "Only an administrator can change which certificates the office trusts."
 CERTIFICATE_FILES = "Certificates (*.pem *.crt *.cer *.der);;All files (*)"

@@ -51,10 +51,10 @@ from casereview.services.office import (
 )
 from casereview.services.session import MAX_IDLE_MINUTES, UserSession
 from casereview.store.cases import CaseConflict
-from ui import file_dialogs
+from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, buddy_label
-from ui.problems import is_expected, show_problem
-from ui.reauth import confirm_for
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected, show_problem
 
 _OFFICE_WORDS = {OfficeType.PROSECUTOR: "Prosecutor's office", OfficeType.DEFENSE: "Defense office"}
 _ADMIN_ONLY = "Only an administrator can change the office profile."

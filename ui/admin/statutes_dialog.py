@@ -38,11 +38,11 @@ from casereview.services.statutes import (
     save_statute,
 )
 from casereview.store.lock import refuse_case_file_part
-from ui import file_dialogs
+from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, buddy_label, run_form
-from ui.problems import is_expected, show_problem
-from ui.reauth import confirm_for
-from ui.rows_model import RowsModel
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected, show_problem
+from ui.shared.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _ADMIN_ONLY = "Only an administrator can change the statute catalog."

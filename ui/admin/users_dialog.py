@@ -41,10 +41,10 @@ from casereview.services.accounts import (
 from casereview.services.office import FieldProblem
 from casereview.services.passwords import WeakPassword
 from casereview.services.session import UserSession
+from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, buddy_label, busy, local_time, run_form
-from ui.problems import is_expected, show_problem
-from ui.reauth import confirm_for
-from ui.rows_model import RowsModel
+from ui.shared.problems import is_expected, show_problem
+from ui.shared.rows_model import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _ADMIN_ONLY = "Only an administrator can see and manage user accounts."

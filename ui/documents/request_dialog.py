@@ -36,11 +36,11 @@ from casereview.services.access import Op
 from casereview.services.exception_requests import RequestInfo
 from casereview.services.office import FieldProblem
 from casereview.services.session import AccessProblem, UserSession
+from ui.access.reauth import confirm_for
 from ui.admin import FieldNote, fit_height
-from ui.document_view import DocumentView, show_stored_document
-from ui.problems import show_problem
-from ui.reauth import confirm_for
-from ui.worker import Task, run_task, still_working
+from ui.documents.document_view import DocumentView, show_stored_document
+from ui.shared.problems import show_problem
+from ui.shared.worker import Task, run_task, still_working
 
 # What each statement is for, said under its box (section 8 asks for all three in writing).
 STATEMENTS = (

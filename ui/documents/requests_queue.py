@@ -35,13 +35,13 @@ from casereview.services.exception_requests import RequestInfo
 from casereview.services.identities import office_trust_roots
 from casereview.services.office import FieldProblem
 from casereview.services.session import AccessProblem, UserSession
+from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, local_time
-from ui.document_view import DocumentPane, document_title, no_copy_reason, stored_copy
-from ui.problems import show_problem
-from ui.reauth import confirm_for
-from ui.rows_model import RowsModel
-from ui.screening_panel import local_day
-from ui.worker import Task, run_task, still_working
+from ui.cases.screening_panel import local_day
+from ui.documents.document_view import DocumentPane, document_title, no_copy_reason, stored_copy
+from ui.shared.problems import show_problem
+from ui.shared.rows_model import RowsModel
+from ui.shared.worker import Task, run_task, still_working
 
 GROUND_SHORT = {"prevent_trafficking": "Preventing trafficking", "protect_victim": "Protecting a victim",
                 "other": "Other exceptional circumstance"}

@@ -42,11 +42,11 @@ from casereview.services.access import OfficeType, Op
 from casereview.services.identities import office_trust_roots
 from casereview.services.office import RELIEF_KINDS, RELIEF_LABELS, FieldProblem, office_of
 from casereview.services.session import UserSession
-from ui import file_dialogs
-from ui.document_view import DocumentView
-from ui.problems import is_expected, show_problem
-from ui.reauth import confirm_for
-from ui.worker import Task, run_task, still_working
+from ui.access.reauth import confirm_for
+from ui.documents.document_view import DocumentView
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected, show_problem
+from ui.shared.worker import Task, run_task, still_working
 
 STATUS_WORDS = {"draft": "Draft", "signed": "Signed"}
 FIELD_LABELS = {"addressee": "&To (court or office, one line each):", "salutation": "&Greeting:",

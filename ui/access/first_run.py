@@ -4,9 +4,9 @@ and the first administrator — or the demo.
 The case file is created when the user finishes the passphrase page (the recovery key made with it must be shown
 on the next page); from then on there is no going back to change the place or the passphrase. Creating the file
 and, at the end, setting up the office and logging in are slow on purpose (Argon2), so they run in the background
-(`ui.worker.run_task`, through `ui.login_dialog.in_background`) while a busy bar shows. A failure to create leaves
-no file behind (`create_case_file` removes what it made), and so does cancelling the wizard after the file was made
-but before the office was set up: the new file holds nothing yet.
+(`ui.shared.worker.run_task`, through `ui.access.login_dialog.in_background`) while a busy bar shows. A failure to
+create leaves no file behind (`create_case_file` removes what it made), and so does cancelling the wizard after
+the file was made but before the office was set up: the new file holds nothing yet.
 
 Results: `choice` ("create" or "demo"), and after "create" `session` (the administrator, logged in) and
 `case_file_path`. The caller owns the open case file (`session.workspace.case_file`).
@@ -63,8 +63,7 @@ from casereview.services.session import UserSession
 from casereview.store.audit import remember_anchor
 from casereview.store.database import CaseFile, create_case_file, network_filesystem, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams, key_file_path
-from ui import file_dialogs
-from ui.login_dialog import (
+from ui.access.login_dialog import (
     BusyRow,
     FieldMessage,
     buddy_label,
@@ -73,7 +72,8 @@ from ui.login_dialog import (
     secret_field,
     with_message,
 )
-from ui.problems import is_expected
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected
 
 PAGE_WELCOME, PAGE_LOCATION, PAGE_PASSPHRASE, PAGE_RECOVERY, PAGE_OFFICE, PAGE_POLICY, PAGE_ADMIN = range(7)
 MIN_PASSPHRASE = 8

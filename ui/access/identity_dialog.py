@@ -25,10 +25,10 @@ from casereview.services import identities
 from casereview.services.access import Op
 from casereview.services.session import UserSession
 from casereview.store.lock import refuse_case_file_part
-from ui import file_dialogs
+from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, buddy_label, busy
-from ui.problems import is_expected
-from ui.reauth import confirm_for
+from ui.shared import file_dialogs
+from ui.shared.problems import is_expected
 
 P12_FILES = "Certificate files with their key (*.p12 *.pfx);;All files (*)"
 

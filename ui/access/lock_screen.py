@@ -16,8 +16,8 @@ from PySide6.QtGui import QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from casereview.services.session import MAX_FAILURES, AccessProblem, UserSession
-from ui.login_dialog import BusyRow, FieldMessage, buddy_label, in_background, report_bug, secret_field
-from ui.problems import is_expected
+from ui.access.login_dialog import BusyRow, FieldMessage, buddy_label, in_background, report_bug, secret_field
+from ui.shared.problems import is_expected
 
 CHECK_EVERY_MS = 5000
 ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,

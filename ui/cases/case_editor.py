@@ -48,7 +48,7 @@ from casereview.services.access import Op
 from casereview.services.office import office_policy
 from casereview.services.session import AccessProblem, UserSession
 from casereview.store.cases import CaseConflict, CaseServiceError
-from ui.problems import show_problem
+from ui.shared.problems import show_problem
 
 INVALID_STYLE = "border: 2px solid #c62828;"
 PEOPLE_COLUMNS = ("ID", "Name", "Role in this case", "Date of birth", "Age at the incident", "Age (no date of birth)",

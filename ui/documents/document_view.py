@@ -34,10 +34,10 @@ from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
 from casereview.services.identities import office_trust_roots
 from casereview.services.session import UserSession
-from ui import file_dialogs
-from ui.problems import show_problem
-from ui.reauth import confirm_for
-from ui.worker import Task, run_task
+from ui.access.reauth import confirm_for
+from ui.shared import file_dialogs
+from ui.shared.problems import show_problem
+from ui.shared.worker import Task, run_task
 
 ZOOM_STEP = 1.25
 MAX_PRINT_DPI = 300  # a letter page at 300 dpi is 2550 × 3300 pixels (32 MB); at 1200 dpi it would be 16 times that

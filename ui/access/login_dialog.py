@@ -1,9 +1,9 @@
 """Logging in: unlocking the case file with the office passphrase and logging in as a user, in one dialog.
 
 Both steps are slow on purpose (Argon2 key derivation and password check), so they run in the background
-(`ui.worker.run_task`) while a busy bar shows, and the window never freezes. Every message appears right under the
-field it concerns, in words (with an icon, never colour alone). The passphrase and the password are cleared from
-the widgets when the dialog closes.
+(`ui.shared.worker.run_task`) while a busy bar shows, and the window never freezes. Every message appears right
+under the field it concerns, in words (with an icon, never colour alone). The passphrase and the password are
+cleared from the widgets when the dialog closes.
 
 The small helpers at the top (`FieldMessage`, `BusyRow`, `buddy_label`, `secret_field`) are shared with the
 first-run wizard and the lock screen.
@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 from casereview.progress import Progress
-from ui import file_dialogs
-from ui.worker import Task, run_task
+from ui.shared import file_dialogs
+from ui.shared.worker import Task, run_task
 
 # The database, the key derivation and the services are imported only when the dialog needs them, so that it is
 # on screen before they have loaded (main.py loads them in the background meanwhile).
@@ -472,7 +472,7 @@ class LoginDialog(QDialog):
             self.password.setFocus()
 
     def _failed(self, exc: BaseException) -> None:
-        from ui.problems import is_expected
+        from ui.shared.problems import is_expected
 
         self._set_busy(False)
         if isinstance(exc, PassphraseRefused):
