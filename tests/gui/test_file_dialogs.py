@@ -1,5 +1,6 @@
-"""The file dialogs (ui/shared/file_dialogs.py, issue 12): shown for real, listing the folder of a case file that is open,
-they leave SQLite's locks held; no dialog starts in that folder; nothing else in the window makes a file dialog.
+"""The file dialogs (ui/shared/file_dialogs.py, issue 12): shown for real, listing the folder of a case file that
+is open, they leave SQLite's locks held; no dialog starts in that folder; nothing else in the window makes a file
+dialog.
 
 Closing any descriptor of a file drops every POSIX lock the process holds on it. An idle SQLite connection in WAL
 mode holds a shared lock on the database file (the bytes from PENDING_BYTE + 2, 510 of them) and one on byte 128 of
