@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 APP_NAME = "CaseReview"
 # The demo case file's passphrase, printed in the README: the demo holds invented people only.
 DEMO_PASSPHRASE = "demo passphrase"
@@ -18,7 +16,11 @@ DEMO_USERS = ("admin", "supervisor", "prosecutor", "paralegal")
 
 def data_dir() -> Path:
     override = os.environ.get("CASEREVIEW_DATA_DIR")
-    return Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path  # here, not at the top: the command line imports this module to start
+
+    return user_data_path(APP_NAME, appauthor=False)
 
 
 def default_case_file() -> Path:

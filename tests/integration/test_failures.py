@@ -207,9 +207,10 @@ class SmallDisk:
         (self.path / "filler").unlink(missing_ok=True)
 
     def files(self) -> dict[str, bytes]:
-        """The bytes of every file on it but the filler and -shm files (the readers' shared memory)."""
+        """The bytes of every file on it but the filler, -shm files (the readers' shared memory) and lock files (they
+        name who opened the file last, and when)."""
         return {name: data for name, data in file_bytes(self.path).items()
-                if name != "filler" and not name.endswith("-shm")}
+                if name != "filler" and not name.endswith(("-shm", ".lock"))}
 
 
 SMALL_DISK = 1024 * 1024

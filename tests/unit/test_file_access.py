@@ -30,21 +30,21 @@ ALLOWED: dict[str, str] = {
         "a restore's journal (NAME.restoring) beside the case file",
     'casereview/store/replace.py::finish_interrupted::.read_text':
         "a restore's journal (NAME.restoring) beside the case file",
-    'casereview/cli_screen.py::_read::.read_text':
+    'casereview/cli/screening.py::_read::.read_text':
         'screen opens no case file: the process holds none',
-    'casereview/cli_store.py::_first_line::.open':
+    'casereview/cli/common.py::read_first_line::.open':
         'a passphrase or password file; refuse_case_file_part first',
-    'casereview/cli_store.py::_p12_password::.open':
+    'casereview/cli/users.py::_p12_password::.open':
         'a PKCS#12 password file; refuse_case_file_part first',
-    'casereview/cli_store.py::_read_cases::.read_text':
+    'casereview/cli/cases.py::_read_cases::.read_text':
         'the cases to import; refuse_case_file_part first',
-    'casereview/cli_store.py::_read_p12::.read_bytes':
+    'casereview/cli/users.py::_read_p12::.read_bytes':
         'a PKCS#12 file; refuse_case_file_part first',
-    'casereview/cli_store.py::_trust::.read_bytes':
+    'casereview/cli/users.py::_trust::.read_bytes':
         'a certificate to trust; refuse_case_file_part first',
-    'casereview/cli_verify.py::_certificate_der::.read_bytes':
+    'casereview/cli/documents.py::_certificate_der::.read_bytes':
         'verify opens no case file; refuse_case_file_part too',
-    'casereview/cli_verify.py::run_verify::.read_bytes':
+    'casereview/cli/documents.py::run_verify::.read_bytes':
         'verify opens no case file; refuse_case_file_part too',
     'casereview/policy/profile.py::load_builtin::.read_text':
         'a policy shipped in the package',
@@ -98,14 +98,14 @@ ALLOWED: dict[str, str] = {
         'the lock file beside the case file: SQLite does not own it',
     'casereview/store/safe_write.py::fsync_dir::os.open':
         'a folder',
+    'ui/access/identity_dialog.py::IdentityDialog.import_file::.read_bytes':
+        'a chosen PKCS#12 file; refuse_case_file_part first',
     'ui/admin/certificates_dialog.py::CertificatesDialog.add_file::.read_bytes':
         'a chosen certificate; refuse_case_file_part first',
     'ui/admin/statutes_dialog.py::StatutesDialog.import_file::.read_text':
         'a chosen CSV; refuse_case_file_part first',
-    'ui/document_view.py::DocumentPane.show_pdf::.open':
+    'ui/documents/document_view.py::DocumentPane.show_pdf::.open':
         'a QBuffer in memory',
-    'ui/identity_dialog.py::IdentityDialog.import_file::.read_bytes':
-        'a chosen PKCS#12 file; refuse_case_file_part first',
     'ui/main_window.py::MainWindow.check_signed_pdf::.read_bytes':
         'a chosen PDF; refuse_case_file_part first',
 }

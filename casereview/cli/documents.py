@@ -1,0 +1,175 @@
+"""Documents: `letters` (draft, sign and write the record letters), `documents` (export every signed document) and
+`verify` (check every signature of a PDF, offline).
+
+``letters DB --out DIR [--sign] [--docx]`` drafts the record letters for every eligible person (a prosecutor's
+office: section 6 non-opposition letters; a defense office: requests for non-opposition), says which records wait
+for a review and what to find out, optionally signs every draft as ``--user``, and writes the letters into DIR.
+
+``verify FILE.pdf --trust OFFICE.pem`` reports, for each signature: the signer, the time they gave, whether the
+signed bytes are intact, whether the document was changed after signing in a way that signature does not allow,
+and whether the signer's certificate chains to a trusted office certificate. Exit 0 only when every signature
+passes all of these; 1 when any does not (or there is none); 2 when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from casereview.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    SubParsers,
+    _as_user,
+    _sub,
+    acting,
+    case_file_command,
+)
+
+if TYPE_CHECKING:
+    from casereview.progress import Progress
+
+
+def add_parsers(sub: SubParsers, *only: str) -> None:
+    """Register this group's commands: those named in `only`, in that order, else all of them."""
+    for name in only or _ADDERS:
+        _ADDERS[name](sub)
+
+
+def _add_verify(sub: SubParsers) -> None:
+    verify = sub.add_parser("verify", help="check every signature of a PDF (exit 0 only when all are intact, "
+                            "unchanged since signing and trusted)")
+    verify.add_argument("pdf", type=Path)
+    verify.add_argument("--trust", type=Path, action="append", default=[], metavar="CERT",
+                        help="an office certificate (.pem or .der) to trust; may be given more than once")
+    verify.set_defaults(run=_verify)
+
+
+def _add_documents(sub: SubParsers) -> None:
+    documents = _sub(sub, "documents", "export every signed document stored in a case file, byte for byte")
+    documents.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write them in")
+    documents.set_defaults(run=_documents)
+
+
+def _add_letters(sub: SubParsers) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "letters", help="draft the section 6 letters for every eligible person (and sign them with --sign)")
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write the letters in")
+    parser.add_argument("--sign", action="store_true",
+                        help="also sign every draft as --user (who needs signing authority for letters)")
+    parser.add_argument("--docx", action="store_true", help="also write each letter as .docx, for a word processor")
+    _as_user(parser)
+    parser.set_defaults(run=_letters)
+
+
+# -------------------------------------------------------------------------------------------------- letters
+
+
+def _progress_line(progress: Progress) -> None:
+    if sys.stderr.isatty() and progress.text:
+        print(f"\r{progress.text}", end="", file=sys.stderr, flush=True)
+
+
+@case_file_command
+def _letters(args: argparse.Namespace) -> int:
+    from casereview.progress import Progress
+    from casereview.services import letters
+
+    out: Path = args.out
+    with acting(args) as user:
+        report = letters.draft_letters(user)
+        print(f"Drafted {len(report.drafted)} letter(s); brought {len(report.updated)} draft(s) up to date; "
+              f"{len(report.unchanged)} draft(s) unchanged; {report.already_signed} already signed.", file=sys.stderr)
+        for held in report.held:
+            print(f"No letter yet for {held.person}, case {held.case_number} (charge "
+                  f"{', '.join(held.charges)}): find out {'; '.join(held.find_out)}.", file=sys.stderr)
+        drafts = [r.id for r in letters.list_letters(user, status="draft")
+                  if r.kind in letters.RECORD_KINDS]
+        if args.sign and drafts:
+            progress = Progress()
+            signed = letters.sign_letters(user, drafts, progress=progress)
+            _progress_line(progress)
+            print(f"Signed {len(signed.signed)} letter(s).", file=sys.stderr)
+            for letter_id, why in signed.refused:
+                print(f"Letter {letter_id} was not signed: {why}", file=sys.stderr)
+        rows = [r.id for r in letters.list_letters(user) if r.kind in letters.RECORD_KINDS]
+        written, left_out = letters.write_letters(user, out, rows, docx=args.docx)
+    print(f"Wrote {len(written)} file(s) to {out}.", file=sys.stderr)
+    if left_out:
+        print(f"{len(left_out)} signed letter(s) not written: a {user.role.value} may not export signed documents "
+              "(a supervisor or prosecutor writes them, or `documents` exports every signed document).",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------ documents
+
+
+@case_file_command
+def _documents(args: argparse.Namespace) -> int:
+    from casereview.services import exception_requests as exceptions
+
+    with acting(args) as user:
+        written = exceptions.export_documents(user, args.out)
+    print(f"Wrote {len(written)} signed document(s) to {args.out}, exactly as they were signed.", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------- verify
+
+
+def _certificate_der(path: Path) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from casereview.store.lock import refuse_case_file_part
+
+    refuse_case_file_part(path)
+    data = path.read_bytes()
+    cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    return run_verify(args.pdf, args.trust)
+
+
+def run_verify(pdf: Path, trust: list[Path]) -> int:
+    from casereview.documents.signing import verify_pdf
+    from casereview.store.lock import refuse_case_file_part
+
+    try:
+        roots = [_certificate_der(path) for path in trust]
+    except (OSError, ValueError) as exc:
+        print(f"The certificate to trust cannot be read ({exc}). Give an office certificate exported from "
+              "CaseReview (.pem or .der).", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        refuse_case_file_part(pdf)
+        data = pdf.read_bytes()
+        reports = verify_pdf(data, roots)
+    except OSError as exc:
+        print(f"{pdf} cannot be read ({exc.strerror or exc}).", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        print(f"{pdf} cannot be read as a PDF ({type(exc).__name__}). Nothing was checked.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not reports:
+        print(f"{pdf} has no signatures.")
+        return EXIT_FAILED
+    for n, r in enumerate(reports, 1):
+        when = r.signed_at.isoformat(timespec="seconds") if r.signed_at else "no time given"
+        print(f"Signature {n} ({r.field}): {r.signer}, signed {when}")
+        print(f"  intact: {'yes' if r.intact else 'NO — the signed content was changed'}")
+        print(f"  changed after signing: {'YES, in a way this signature does not allow' if r.modified_after else 'no'}")
+        trusted = "yes (this office's certificate)" if r.trusted else \
+            "NO — not issued by an office certificate you trust" + ("" if roots else " (give one with --trust)")
+        print(f"  trusted: {trusted}")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+_ADDERS = {"verify": _add_verify, "documents": _add_documents, "letters": _add_letters}
