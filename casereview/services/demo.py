@@ -14,8 +14,9 @@ from casereview.services.accounts import create_user, login, set_up_office, work
 from casereview.services.cases import import_cases
 from casereview.services.passwords import USER_KDF
 from casereview.services.session import UserSession, Workspace
-from casereview.store.database import create_case_file, unlock
+from casereview.store.database import create_case_file, take_lock, unlock
 from casereview.store.keys import DEFAULT_KDF, KdfParams
+from casereview.store.lock import lock_path
 
 
 def _p(pid: str, name: str, role: str, dob: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -200,12 +201,15 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password:
         for user in (prosecutor, supervisor, paralegal):
             user.end()
         case_file.close()
-        for suffix in ("-wal", "-shm", ".keys", ""):
-            piece = Path(f"{partial}{suffix}")
-            if piece.exists():
-                os.replace(piece, Path(f"{path}{suffix}"))
+        with take_lock(path):  # no window opens the demo while its pieces are moved into place
+            for suffix in ("-wal", "-shm", ".keys", ""):
+                piece = Path(f"{partial}{suffix}")
+                if piece.exists():
+                    os.replace(piece, Path(f"{path}{suffix}"))
+        lock_path(partial).unlink(missing_ok=True)  # the unfinished file's lock file, nobody's now
     except BaseException:
         case_file.close()
         _remove(partial)
+        lock_path(partial).unlink(missing_ok=True)
         raise
     return len(DEMO_CASES)

@@ -82,6 +82,9 @@ def test_demo_covers_every_decision_of_both_profiles(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = run("demo", db)
     assert result.returncode == 0, result.stderr
+    # the file, its key file and its lock file: nothing of the unfinished demo is left beside them
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("demo.db")) == [
+        "demo.db", "demo.db.keys", "demo.db.lock"]
     assert run("demo", db).returncode == 2  # never overwrites
     for policy_id in builtin_policy_ids():
         profile = load_builtin(policy_id)
