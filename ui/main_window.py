@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -85,8 +87,18 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.work)
         layout = QVBoxLayout(self.work)
         layout.setContentsMargins(6, 6, 6, 6)
+        if session.workspace.read_only:  # said above the cases, where it cannot be missed
+            notice = QLabel("This case file is on read-only media: you can read it, but nothing can be saved. To "
+                            "work on it, copy it with its .keys file to this computer's disk and open the copy.",
+                            self.work)
+            notice.setWordWrap(True)
+            notice.setAccessibleName("Read-only case file")
+            notice.setFrameShape(QFrame.Shape.StyledPanel)
+            notice.setMargin(6)
+            notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+            layout.addWidget(notice)
         splitter = QSplitter(Qt.Orientation.Horizontal, self.work)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
 
         splitter.addWidget(self._build_list())
         self.editor = CaseEditor(session, splitter)
@@ -106,14 +118,7 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
 
         self._build_menus()
-        if session.workspace.read_only:
-            notice = QLabel("This case file is on read-only media: you can read it, not change it. To work on it, "
-                            "copy it with its .keys file to this computer's disk and open the copy.", self)
-            notice.setWordWrap(True)
-            notice.setAccessibleName("Read-only case file")
-            self.statusBar().addPermanentWidget(notice, 1)
-        else:
-            self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
+        self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
         self.refresh()
         if self.model.rowCount():
             self.table.selectRow(0)  # open the newest case
