@@ -67,9 +67,4 @@ def test_the_window_says_at_once_who_holds_the_file_and_refuses_to_open_it(qtbot
         dialog.session.log_out()
         dialog.session.workspace.case_file.close()
     finally:
-        if holder.proc.poll() is None:
-            holder.proc.kill()
-        holder.proc.wait(30)
-        for stream in (holder.proc.stdin, holder.proc.stdout):
-            if stream is not None:
-                stream.close()
+        holder.stop()

@@ -61,6 +61,15 @@ class Holder:
         self.proc.stdin.flush()
         return self.read()
 
+    def stop(self) -> None:
+        """End the holder however it stands (killed if still running), and close its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(30)
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+
     def quit(self) -> None:
         if self.proc.poll() is None:
             assert self.say("quit") == "closed"
@@ -72,12 +81,7 @@ def holders() -> Iterator[list[Holder]]:
     made: list[Holder] = []
     yield made
     for holder in made:
-        if holder.proc.poll() is None:
-            holder.proc.kill()
-        holder.proc.wait(30)
-        for stream in (holder.proc.stdin, holder.proc.stdout):
-            if stream is not None:
-                stream.close()
+        holder.stop()
 
 
 def stored_numbers(db: Path, key: bytes) -> set[str]:
