@@ -163,10 +163,16 @@ def read_recovery_key(args: argparse.Namespace) -> str:
 
 @contextmanager
 def workspace(db: Path, passphrase: str) -> Iterator[Workspace]:
+    from casereview.store.lock import holder_of, in_use_message
+
+    holder = holder_of(db)  # refused at once, before loading the storage (opening would refuse it anyway)
+    if holder is not None:
+        from casereview.store.database import CaseFileBusy
+
+        raise CaseFileBusy(in_use_message(db, holder))
     from casereview.services.accounts import has_accounts, workspace_for
     from casereview.store import audit
     from casereview.store.database import open_case_file, unlock
-
     key = unlock(db, passphrase)
     case_file = open_case_file(db, key)
     ws = workspace_for(case_file, key)
