@@ -43,6 +43,8 @@ if str(ROOT) not in sys.path:
 
 from casereview.policy.ages import age_on  # noqa: E402
 from casereview.policy.case import (  # noqa: E402
+    AROSE_FROM_EXCHANGE_OFFENSES,
+    BUYER_FACTS,
     EXCEPTION_STATUSES,
     FACT_TYPES,
     FACTS_NEEDING_VICTIM,
@@ -51,6 +53,7 @@ from casereview.policy.case import (  # noqa: E402
     PAST_STATUSES,
     ROLES,
     Case,
+    counterparty_role,
     parse_case,
 )
 from casereview.policy.engine import screen_case  # noqa: E402
@@ -128,6 +131,14 @@ def _fact(rng: random.Random, people: list[dict[str, Any]]) -> dict[str, Any] | 
     ids = [p["id"] for p in people]
     ftype = rng.choice(FACT_TYPES)
     needs_victim = ftype in FACTS_NEEDING_VICTIM
+    buyers = [p["id"] for p in people if p["role"] == "buyer"]
+    if ftype in BUYER_FACTS:  # a fact only a buyer commits (spec, version 3)
+        if not buyers:
+            return None
+        by = rng.choice(buyers)
+        others = [i for i in ids if i != by]
+        return {"type": ftype, "by": by, **({"against": rng.choice(others)} if others and rng.random() < 0.5
+                                           else {})}
     if len(ids) < 2:
         if needs_victim:
             return None
@@ -152,16 +163,19 @@ def _charge(rng: random.Random, cid: str, people: list[dict[str, Any]], incident
     holder = rng.choice(people)
     offense = _offense(rng, holder["role"])
     charge: dict[str, Any] = {"id": cid, "person": holder["id"], "offense": offense}
-    others = [p["id"] for p in people if p["id"] != holder["id"]]
-    if others and offense in EXCHANGE_RELATED and rng.random() < 0.5:
-        charge["with"] = rng.choice(others)
     status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
     if status != "pending" or rng.random() < 0.3:
         charge["status"] = status
     if rng.random() < 0.3:
         charge["offense_date"] = (incident - timedelta(days=rng.randint(0, 30))).isoformat()
-    if offense not in EXCHANGE_RELATED and status != "pending" and rng.random() < 0.3:
+    if offense in AROSE_FROM_EXCHANGE_OFFENSES and offense not in EXCHANGE_RELATED and status != "pending" \
+            and rng.random() < 0.3:
         charge["arose_from_exchange"] = True
+    # `with` names a person of the role the spec gives the other side (version 3 refuses any other).
+    wanted = counterparty_role(offense, holder["role"], bool(charge.get("arose_from_exchange")))
+    others = [p["id"] for p in people if p["id"] != holder["id"] and p["role"] == wanted]
+    if others and rng.random() < 0.5:
+        charge["with"] = rng.choice(others)
     if offense in STATUTES and rng.random() < 0.6:
         charge["statute"] = STATUTES[offense]
     if status in ("convicted", "dismissed"):

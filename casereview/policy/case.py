@@ -34,6 +34,15 @@ FACT_TYPES: Final = (
 )
 # Facts that only make sense with a victim named.
 FACTS_NEEDING_VICTIM: Final = frozenset({*VICTIM_FACTS, "trafficking"})
+# Facts only a buyer can commit (by anyone else they are bad input).
+BUYER_FACTS: Final = frozenset({"knowingly_purchased_from_trafficked", "sought_minor"})
+# Exchange offenses (also "exchange-related", with a charge marked `arose_from_exchange`): spec, "Definitions".
+EXCHANGE_OFFENSES: Final = frozenset({"selling_sex", "buying_sex", "solicitation", "loitering_for_prostitution"})
+QUALITY_OF_LIFE_OFFENSES: Final = (
+    "loitering_for_prostitution", "vagrancy", "trespass", "obscenity", "drug_possession", "public_nuisance",
+)
+# The offenses `arose_from_exchange` may be set on.
+AROSE_FROM_EXCHANGE_OFFENSES: Final = frozenset({*QUALITY_OF_LIFE_OFFENSES, "unlicensed_massage", "other"})
 EXCEPTION_STATUSES: Final = ("draft", "submitted", "approved", "denied")
 GROUNDS: Final = ("prevent_trafficking", "protect_victim", "other")
 
@@ -112,9 +121,30 @@ class Charge:
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
 class ExceptionEntry:
+    """A section 8 exception request's current state for one charge. `signed` is true for a request made in the
+    application (signed by its requester, decided and signed by a supervisor); an entry read from the input
+    format is not, and screening says the approval is "recorded in the input"."""
+
     charge: str
     status: str
     ground: str | None = None
+    signed: bool = False
+
+
+def is_exchange_related(offense: str, arose_from_exchange: bool) -> bool:
+    """Spec, "Definitions": an exchange offense, or a charge whose record shows it arose from an exchange."""
+    return arose_from_exchange or offense in EXCHANGE_OFFENSES
+
+
+def counterparty_role(offense: str, holder_role: str, arose_from_exchange: bool) -> str | None:
+    """The role of the person a charge's `with` names (spec, `charges[].with`): a seller for `promoting`,
+    `buying_sex_from_minor` and an exchange-related charge held by anyone but a seller; a buyer for an
+    exchange-related charge held by a seller. None for a charge on which the rules do not use `with`."""
+    if offense == "promoting" or offense == "buying_sex_from_minor":
+        return "seller"
+    if is_exchange_related(offense, arose_from_exchange):
+        return "buyer" if holder_role == "seller" else "seller"
+    return None
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~3x as much, and screening builds millions
@@ -317,6 +347,104 @@ def _reference(obj: dict[str, Any], key: str, where: str, known: set[str], what:
     return value
 
 
+# Fast paths: a person, fact or charge the way valid input usually looks (every field of the expected type, every
+# value known) is built in one function, without the checks' calls; anything else raises `_Unusual` and goes the
+# checked way, which names the problem. Each fast path builds only what the checked path builds the same object
+# from (tests/unit/policy/test_policy_validation.py compares the two on generated input).
+_ROLE_SET: Final = frozenset(ROLES)
+_OFFENSE_SET: Final = frozenset(OFFENSES)
+_STATUS_SET: Final = frozenset(STATUSES)
+_FACT_SET: Final = frozenset(FACT_TYPES)
+FAST_PATHS = True  # False: every object the checked way (for tests)
+
+
+class _Unusual(Exception):
+    """Not the usual shape of valid input: read it the checked way."""
+
+
+def _fast_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if type(value) is not str or len(value) != 10 or not _ISO_DATE.fullmatch(value):
+        raise _Unusual
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _Unusual from None
+
+
+def _fast_text(value: Any) -> str | None:
+    if value is not None and type(value) is not str:
+        raise _Unusual
+    return value
+
+
+def _fast_person(raw: Any, incident: date) -> Person:
+    if type(raw) is not dict or not raw.keys() <= PERSON_KEYS:
+        raise _Unusual
+    get = raw.get
+    pid, role = get("id"), get("role")
+    if type(pid) is not str or not pid.strip() or type(role) is not str or role not in _ROLE_SET:
+        raise _Unusual
+    dob = _fast_date(get("date_of_birth"))
+    if dob is not None and dob > incident:
+        raise _Unusual
+    age = get("age")
+    if age is not None and (type(age) is not int or not 0 <= age <= MAX_AGE
+                            or (dob is not None and age_on(dob, incident) != age)):
+        raise _Unusual
+    flag = get("trafficking_victim")
+    if flag is not None and type(flag) is not bool:
+        raise _Unusual
+    return Person(pid, role, _fast_text(get("name")), dob, age, bool(flag), _fast_text(get("person_key")),
+                  _fast_text(get("race_ethnicity")), _fast_text(get("gender_identity")), _fast_text(get("notes")))
+
+
+def _fast_fact(raw: Any, roles: dict[str, str]) -> Fact:
+    if type(raw) is not dict or not raw.keys() <= FACT_KEYS:
+        raise _Unusual
+    ftype, by, against = raw.get("type"), raw.get("by"), raw.get("against")
+    if type(ftype) is not str or ftype not in _FACT_SET or type(by) is not str or by not in roles:
+        raise _Unusual
+    if against is None:
+        if ftype in FACTS_NEEDING_VICTIM:
+            raise _Unusual
+    elif type(against) is not str or against not in roles or against == by:
+        raise _Unusual
+    if ftype in BUYER_FACTS and roles[by] != "buyer":
+        raise _Unusual
+    return Fact(ftype, by, against)
+
+
+def _fast_charge(raw: Any, roles: dict[str, str], charge_ids: set[str]) -> Charge:
+    if type(raw) is not dict or not raw.keys() <= CHARGE_KEYS:
+        raise _Unusual
+    get = raw.get
+    cid, holder, offense, other = get("id"), get("person"), get("offense"), get("with")
+    if type(cid) is not str or not cid.strip() or cid in charge_ids or type(holder) is not str \
+            or holder not in roles or type(offense) is not str or offense not in _OFFENSE_SET:
+        raise _Unusual
+    status = get("status")
+    if status is None:
+        status = "pending"
+    elif type(status) is not str or status not in _STATUS_SET:
+        raise _Unusual
+    arose = get("arose_from_exchange")
+    if arose is None:
+        arose = False
+    elif type(arose) is not bool or (arose and offense not in AROSE_FROM_EXCHANGE_OFFENSES):
+        raise _Unusual
+    if other is not None:
+        if type(other) is not str or other not in roles or other == holder:
+            raise _Unusual
+        wanted = counterparty_role(offense, roles[holder], arose)
+        if wanted is not None and roles[other] != wanted:
+            raise _Unusual
+    return Charge(cid, holder, offense, other, _fast_text(get("statute")), status, _fast_date(get("offense_date")),
+                  arose, _fast_text(get("court")), _fast_text(get("docket_number")),
+                  _fast_date(get("disposition_date")), _fast_text(get("notes")))
+
+
 def parse_case(raw: Any) -> Case:
     """Build a `Case` from decoded JSON, or raise `CaseInputError` naming the first problem found."""
     obj = _object(raw, "", CASE_KEYS)
@@ -330,15 +458,28 @@ def parse_case(raw: Any) -> Case:
     raw_people = _list(obj, "people", "", required=True)
     if not raw_people:
         raise CaseInputError("people", "must name at least one person")
+    fast = FAST_PATHS
     for i, raw_person in enumerate(raw_people):
-        person = _person(raw_person, f"people[{i}]", incident)
+        try:
+            if not fast:
+                raise _Unusual
+            person = _fast_person(raw_person, incident)
+        except _Unusual:
+            person = _person(raw_person, f"people[{i}]", incident)
         if person.id in person_ids:
             raise CaseInputError(f"people[{i}].id", f"duplicate person id {person.id!r}")
         person_ids.add(person.id)
         people.append(person)
+    roles = {p.id: p.role for p in people}
 
     facts: list[Fact] = []
     for i, raw_fact in enumerate(_list(obj, "facts", "", required=False)):
+        if fast:
+            try:
+                facts.append(_fast_fact(raw_fact, roles))
+                continue
+            except _Unusual:
+                pass
         where = f"facts[{i}]"
         fobj = _object(raw_fact, where, FACT_KEYS)
         ftype = _choice(fobj, "type", where, FACT_TYPES)
@@ -348,6 +489,11 @@ def parse_case(raw: Any) -> Case:
         assert by is not None
         if against is not None and against == by:
             raise CaseInputError(_join(where, "against"), f"is the same person as 'by' ({by!r})")
+        if ftype in BUYER_FACTS and roles[by] != "buyer":
+            raise CaseInputError(
+                _join(where, "by"),
+                f"names {by!r}, who is {_a(roles[by])}; a {ftype} fact is by a buyer (section "
+                f"{'4' if ftype == 'sought_minor' else '3'}): record the buyer, or use another fact type")
         facts.append(Fact(ftype, by, against))
 
     charges: list[Charge] = []
@@ -356,6 +502,14 @@ def parse_case(raw: Any) -> Case:
     if not raw_charges:
         raise CaseInputError("charges", "must list at least one charge")
     for i, raw_charge in enumerate(raw_charges):
+        if fast:
+            try:
+                fast_charge = _fast_charge(raw_charge, roles, charge_ids)
+                charge_ids.add(fast_charge.id)
+                charges.append(fast_charge)
+                continue
+            except _Unusual:
+                pass
         where = f"charges[{i}]"
         cobj = _object(raw_charge, where, CHARGE_KEYS)
         cid = _required_text(cobj, "id", where)
@@ -371,6 +525,13 @@ def parse_case(raw: Any) -> Case:
         status = _choice(cobj, "status", where, STATUSES, default="pending")
         offense_date = _optional_date(cobj, "offense_date", where)
         arose_from_exchange = _flag(cobj, "arose_from_exchange", where)
+        if arose_from_exchange and offense not in AROSE_FROM_EXCHANGE_OFFENSES:
+            raise CaseInputError(f"{where}.arose_from_exchange", _arose_problem(offense))
+        if other is not None:
+            wanted = counterparty_role(offense, roles[holder], arose_from_exchange)
+            if wanted is not None and roles[other] != wanted:
+                raise CaseInputError(f"{where}.with", _with_problem(other, roles[other], wanted, offense,
+                                                                    roles[holder], arose_from_exchange))
         disposition_date = _optional_date(cobj, "disposition_date", where)
         statute, court, docket_number, notes = _texts(cobj, _CHARGE_TEXTS, where)
         charges.append(Charge(cid, holder, offense, other, statute, status, offense_date, arose_from_exchange,
@@ -391,6 +552,32 @@ def parse_case(raw: Any) -> Case:
     county, agency, court, notes = _texts(obj, _CASE_TEXTS, "")
     return Case(case_number, incident, tuple(people), tuple(charges), tuple(facts), tuple(exceptions), county,
                 agency, court, notes)  # positional: see `_person`
+
+
+def _a(role: str) -> str:
+    """A role with its article, as messages name it: "a seller", "an other person"."""
+    return {"seller": "a seller", "buyer": "a buyer", "third_party": "a third party", "other": "another person "
+            "(role other)"}.get(role, repr(role))
+
+
+def _arose_problem(offense: str) -> str:
+    if offense in EXCHANGE_OFFENSES:
+        return f"is only for an offense that is not an exchange offense; {offense} is one already (leave it out)"
+    return (f"cannot be set on {offense}: it is only for a quality-of-life offense, unlicensed_massage or other "
+            "(a charge that came from an exchange of sex for something of value though its offense is another)")
+
+
+def _with_problem(other: str, other_role: str, wanted: str, offense: str, holder_role: str, arose: bool) -> str:
+    if offense == "promoting":
+        what = "on a promoting charge it names the seller promoted"
+    elif offense == "buying_sex_from_minor":
+        what = "on a buying_sex_from_minor charge it names the seller (the minor)"
+    else:
+        kind = f"{offense} charge marked arose_from_exchange" if arose and offense not in EXCHANGE_OFFENSES \
+            else f"{offense} charge"
+        what = f"on {'an' if kind[0] in 'aeiou' else 'a'} {kind} held by {_a(holder_role)} it names the other side " \
+               f"of the exchange, {_a(wanted)}"
+    return f"names {other!r}, who is {_a(other_role)}; {what}"
 
 
 def case_to_json(case: Case) -> dict[str, Any]:

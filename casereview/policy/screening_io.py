@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casereview.policy.case import Case, CaseInputError, field_path, parse_case
-from casereview.policy.engine import Screening
+from casereview.policy.engine import Screening, relief_words
 from casereview.policy.profile import PolicyProfile
 
 
@@ -171,17 +171,17 @@ def format_text(case: Case, screening: Screening, profile: PolicyProfile) -> str
         charge = charges[d.charge]
         holder = case.person(d.person)
         statute = f", {charge.statute}" if charge.statute else ""
-        role = holder.role.replace("_", " ")
-        out.append(f"Charge {d.charge}: {charge.offense}{statute} — {holder.label()} ({role})")
+        role = profile.role_label(holder.role)
+        out.append(f"Charge {d.charge}: {profile.offense_label(charge.offense)}{statute} — {holder.label()} ({role})")
         out.append(f"  Decision: {d.decision.upper().replace('_', ' ')} — section {', '.join(d.sections)}")
         if d.exception_allowed:
             out.append("  A section 8 exception may be requested.")
         if d.record_relief is not None:
-            out.append(f"  Record relief (section 6): {d.record_relief.replace('_', ' ')}")
+            out.append(f"  Record relief: {relief_words(profile, d)}")
         for reason in d.reasons:
             out.append(f"  - {reason}")
         for need in d.missing:
-            out.append(f"  To find out: {need.need.replace('_', ' ')} of {case.person(need.person).label()}")
+            out.append(f"  To find out about {case.person(need.person).label()}: {profile.need_label(need.need)}")
         section = profile.sections[d.sections[0]]
         out.append(f"  Policy, section {section.id} ({section.title}):")
         out.extend(f"    {line}" if line else "" for line in f"“{d.quote}”".splitlines())

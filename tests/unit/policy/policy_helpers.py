@@ -24,6 +24,8 @@ GUIDE = "community-guide-model"
 PROFILES = (FJP, GUIDE)
 GUIDE_THIRD_PARTY = "guide: Decline prosecution of 'third party' charges"
 GUIDE_QUALITY_OF_LIFE = "guide: Decline prosecution of 'quality-of-life' and other offenses that engage sex workers"
+GUIDE_DROP = ("guide: Drop current charges, advocate to courts to dismiss current and past warrants, charges and "
+              "cases, and advocate to courts and legislatures to expunge related convictions")
 
 INCIDENT = "2026-03-14"
 ADULT_DOB = "1990-05-02"  # 35 on the incident date
@@ -91,7 +93,13 @@ def brief(result: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def section_text(policy: str, section: str) -> str:
+    """A section's own text, exactly as the policy has it."""
     return load_builtin(policy).sections[section].text
+
+
+def quote_of(policy: str, section: str) -> str:
+    """What a decision citing the section quotes (a lettered subsection with its section's opening words)."""
+    return load_builtin(policy).quote(section)
 
 
 def run_cli(*args: str, stdin: str | bytes | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

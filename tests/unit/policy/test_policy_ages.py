@@ -217,11 +217,18 @@ class TestAgeInsteadOfDateOfBirth:
                         [charge("1", "S", "selling_sex", offense_date="2026-03-01")])
         assert brief(decide(raw, "1")) == DECLINE
 
-    def test_an_uncertain_third_party_seller_is_not_a_minor(self) -> None:
+    def test_an_uncertain_seller_of_a_third_partys_exchange_offense_is_asked_for(self) -> None:
+        """Version 3, rule 10: the counterparty's age unknown (17 or 18 on the day) → review (age). Version 2
+        declined it, as the seller was not certainly a minor."""
         raw = make_case([person("S", "seller", None, age=18), person("D", "third_party", OLDER_DOB)],
                         [charge("1", "D", "promoting", offense_date="2026-03-01"),
                          charge("2", "D", "solicitation", offense_date="2026-03-01")])
-        assert brief(decide(raw, "2")) == ("decline", ["1(b)"])
+        result = decide(raw, "2")
+        assert result["decision"] == "review"
+        assert result["missing"] == [{"charge": "2", "person": "S", "need": "age"}]
+        assert any("17 or 18" in r for r in result["reasons"])
+        # Promoting under the model policy asks only whether the seller promoted is under 18 (rule 11).
+        assert brief(decide(raw, "1")) == ("discretion", ["5"])
 
     def test_a_date_of_birth_and_an_agreeing_age(self) -> None:
         assert _seller("2008-03-15", age=17) == PROTECT

@@ -73,6 +73,7 @@ def test_text_format(tmp_path: Path) -> None:
     assert "Decision: DISCRETION — section 5" in text
     assert "presumptively decline" in text
     assert load_builtin(FJP).sections["1(a)"].text in text
+    assert load_builtin(FJP).quote("1(a)").splitlines()[0] in text
     assert load_builtin(FJP).attribution in text
 
 
@@ -145,3 +146,49 @@ def test_jsonl_with_options(tmp_path: Path) -> None:
 def test_the_in_process_and_process_runs_agree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(write_case(tmp_path, _case()))
     assert run_main(capsys, "screen", path).stdout == run_cli("screen", path).stdout
+
+
+def _past_case() -> dict[str, Any]:
+    return make_case([person("A", "seller", name="Dana Roe"), person("B", "buyer", OLDER_DOB, name="John Poe"),
+                      person("T", "seller", trafficking_victim=True, name="Ana")],
+                     [charge("1", "A", "selling_sex", "B", status="convicted"),
+                      charge("2", "T", "loitering_for_prostitution", status="arrest_only"),
+                      charge("3", "A", "drug_possession", status="dismissed"),
+                      charge("4", "B", "solicitation", "A")], incident="2015-06-01")
+
+
+@pytest.mark.parametrize("policy", [FJP, GUIDE])
+def test_relief_sections_on_every_decision_in_json(policy: str, tmp_path: Path) -> None:
+    done = run_cli("screen", str(write_case(tmp_path, _past_case())), "--policy", policy)
+    assert done.returncode == 0, done.stderr
+    charges = json.loads(done.stdout)["charges"]
+    assert all("relief_sections" in c for c in charges)
+    assert [(c["record_relief"], c["relief_sections"]) for c in charges][:2] == [
+        ("do_not_contest", ["6"]), ("do_not_contest", ["3"])]
+    assert charges[3]["relief_sections"] == [] and charges[3]["record_relief"] is None
+
+
+def test_text_format_names_the_relief_ground_and_uses_plain_words(tmp_path: Path) -> None:
+    done = run_cli("screen", str(write_case(tmp_path, _past_case())), "--format", "text", "--policy", GUIDE)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "Charge 1: selling sex — Dana Roe (A) (seller)" in text
+    assert "Charge 2: loitering for prostitution — Ana (T) (seller)" in text
+    assert "  Record relief: do not contest (ground: section 6)" in text
+    assert "  Record relief: do not contest (ground: section 3)" in text
+    assert "  Record relief: do not contest (ground: the community guide's “Drop current charges" in text
+    for code in ("selling_sex", "loitering_for_prostitution", "drug_possession", "do_not_contest", "third_party"):
+        assert code not in text, code
+
+
+def test_text_format_quotes_a_subsection_with_its_opening_words(tmp_path: Path) -> None:
+    done = run_cli("screen", str(write_case(tmp_path, _case())), "--format", "text")
+    assert done.returncode == 0, done.stderr
+    assert "“Absent extenuating circumstances warranting an exception (as discussed herein), this office will not " \
+        "file criminal charges based solely on:" in done.stdout
+
+
+def test_text_format_names_what_to_find_out(tmp_path: Path) -> None:
+    raw = make_case([person("A", "seller", None, name="Dana Roe")], [charge("1", "A", "selling_sex")])
+    done = run_cli("screen", str(write_case(tmp_path, raw)), "--format", "text")
+    assert "  To find out about Dana Roe (A): their age" in done.stdout

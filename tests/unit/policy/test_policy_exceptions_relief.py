@@ -1,4 +1,5 @@
-"""Section 8 exceptions (last entry wins; only a decline becomes a charge) and section 6 record relief."""
+"""Section 8 exceptions (last entry wins; only an allowed decline becomes a charge; an approval that cannot apply is
+named with why) and section 6 record relief (it follows the decision, with its ground in `relief_sections`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from policy_helpers import (
     ADULT_DOB,
     FJP,
     GUIDE,
+    GUIDE_DROP,
     GUIDE_QUALITY_OF_LIFE,
     GUIDE_THIRD_PARTY,
     MINOR_DOB,
@@ -22,15 +24,23 @@ from policy_helpers import (
     fact,
     make_case,
     person,
+    quote_of,
     screen,
-    section_text,
 )
 
-SELLER = person("S", "seller", ADULT_DOB)
+from casereview.policy.case import ExceptionEntry, parse_case
+from casereview.policy.engine import screen_case
+from casereview.policy.profile import load_builtin
+
+SELLER = person("S", "seller", ADULT_DOB, name="Dana Roe")
 BUYER = person("B", "buyer", OLDER_DOB)
 DRIVER = person("D", "third_party", OLDER_DOB)
 PAST = ["convicted", "dismissed", "arrest_only"]
 GROUNDS = ["prevent_trafficking", "protect_victim", "other"]
+GROUND_WORDS = {"prevent_trafficking": "charges would have a direct impact on preventing trafficking",
+                "protect_victim": "necessary to protect the safety and health of a victim",
+                "other": "another exceptional circumstance"}
+both = pytest.mark.parametrize("policy", PROFILES)
 
 
 def with_exceptions(entries: Sequence[dict[str, Any]], policy: str = FJP,
@@ -41,24 +51,32 @@ def with_exceptions(entries: Sequence[dict[str, Any]], policy: str = FJP,
     return decide(raw, "1", policy)
 
 
+def said(result: dict[str, Any]) -> str:
+    return " ".join(result["reasons"])
+
+
 # ------------------------------------------------------------------------------------------------ section 8
 
 
 class TestExceptions:
+    @both
     @pytest.mark.parametrize("ground", GROUNDS)
-    def test_an_approved_exception_turns_a_decline_into_a_charge_under_8(self, ground: str) -> None:
-        result = with_exceptions([exception("1", "approved", ground)])
+    def test_an_approved_exception_turns_a_decline_into_a_charge_under_8(self, ground: str, policy: str) -> None:
+        result = with_exceptions([exception("1", "approved", ground)], policy)
         assert brief(result) == ("charge", ["8"])
         assert result["exception_allowed"] is False
-        assert result["quote"] == section_text(FJP, "8")
-        assert any(ground in r for r in result["reasons"])
+        assert result["quote"] == quote_of(policy, "8")
+        assert GROUND_WORDS[ground] in said(result)
+        if "_" in ground:
+            assert ground not in said(result)  # the words, never the format's identifier
+        assert "recorded in the input" in said(result)
 
     @pytest.mark.parametrize("status", ["draft", "submitted", "denied"])
     def test_other_statuses_leave_the_decline(self, status: str) -> None:
         result = with_exceptions([exception("1", status, "protect_victim")])
         assert brief(result) == ("decline", ["1(a)"])
         assert result["exception_allowed"] is True
-        assert any(status in r for r in result["reasons"])
+        assert {"draft": "is a draft", "submitted": "is submitted", "denied": "was denied"}[status] in said(result)
 
     @pytest.mark.parametrize("status", ["draft", "submitted", "denied"])
     def test_a_status_without_a_ground(self, status: str) -> None:
@@ -69,7 +87,7 @@ class TestExceptions:
         entries = [exception("1", earlier, "other"), exception("1", "approved", "prevent_trafficking")]
         result = with_exceptions(entries)
         assert brief(result) == ("charge", ["8"])
-        assert any("prevent_trafficking" in r for r in result["reasons"])
+        assert GROUND_WORDS["prevent_trafficking"] in said(result)
 
     @pytest.mark.parametrize("later", ["draft", "submitted", "denied"])
     def test_the_last_entry_wins_approved_first(self, later: str) -> None:
@@ -86,8 +104,7 @@ class TestExceptions:
                                                                            ("decline", ["1(b)"])]
 
     def test_an_exception_for_another_charge_does_not_apply(self) -> None:
-        result = with_exceptions([exception("2", "approved", "other")])
-        assert brief(result) == ("decline", ["1(a)"])
+        assert brief(with_exceptions([exception("2", "approved", "other")])) == ("decline", ["1(a)"])
 
     @pytest.mark.parametrize(("people", "offense", "holder", "facts", "expected"), [
         ([SELLER, BUYER], "selling_sex", "S", [fact("physical_assault", "B", "S")], ("protect", ["2"])),
@@ -102,9 +119,58 @@ class TestExceptions:
                                                                    expected: tuple[str, list[str]]) -> None:
         result = with_exceptions([exception("1", "approved", "protect_victim")], people=people, offense=offense,
                                  holder=holder, facts=facts)
-        assert (result["decision"], result["sections"][:1]) == (expected[0], expected[1][:1])
+        assert (result["decision"], result["sections"]) == expected
         assert result["exception_allowed"] is False
-        assert "8" not in result["sections"]
+        assert "cannot apply" in said(result) and "only to charges the policy declines" in said(result)
+
+    @pytest.mark.parametrize(("policy", "people", "offense", "holder", "facts", "extra", "why"), [
+        (FJP, [SELLER, BUYER, DRIVER], "buying_sex", "B", [fact("theft", "D", "S")], {}, None),
+        (GUIDE, [person("S", "seller", ADULT_DOB, trafficking_victim=True), BUYER], "drug_possession", "S", [], {},
+         "recorded as a victim of trafficking"),
+        (FJP, [SELLER, BUYER, DRIVER], "trespass", "S", [fact("theft", "D", "S")], {"arose_from_exchange": True},
+         "is the victim of theft by D"),
+        (GUIDE, [SELLER, BUYER, DRIVER], "drug_possession", "S", [fact("force", "D", "S")], {},
+         "is the victim of force by D"),
+        (GUIDE, [SELLER, BUYER, DRIVER], "vagrancy", "S", [fact("coercion", "D", "S")], {},
+         "is the victim of coercion by D"),
+        (FJP, [SELLER, BUYER], "buying_sex", "B", [fact("force", "S", "B")], {}, "is the victim of force by Dana Roe"),
+        (GUIDE, [person("S", "seller", MINOR_DOB), BUYER], "trespass", "S", [], {}, "under 18"),
+    ], ids=["buyer-of-a-robbed-seller", "trafficked", "theft", "force", "coercion", "buyer-forced", "minor"])
+    def test_no_exception_for_a_possible_victim(self, policy: str, people: list[dict[str, Any]], offense: str,
+                                                holder: str, facts: list[dict[str, Any]], extra: dict[str, Any],
+                                                why: str | None) -> None:
+        declined = with_exceptions([], policy, people=people, offense=offense, holder=holder, facts=facts, **extra)
+        assert declined["decision"] == "decline"
+        if why is None:  # the buyer is not a possible victim: his seller's status is no bar
+            assert declined["exception_allowed"] is True
+            return
+        assert declined["exception_allowed"] is False
+        assert "No section 8 exception may be requested" in said(declined) and why in said(declined)
+        approved = with_exceptions([exception("1", "approved", "protect_victim")], policy, people=people,
+                                   offense=offense, holder=holder, facts=facts, **extra)
+        assert approved["decision"] == "decline" and approved["exception_allowed"] is False
+        assert "cannot apply" in said(approved) and "may be a victim" in said(approved)
+        assert "the threat of prosecution should not be used to incentivize or encourage cooperation" in said(approved)
+
+    @both
+    def test_a_theft_against_a_buyer_blocks_his_exception(self, policy: str) -> None:
+        result = with_exceptions([], policy, holder="B", offense="buying_sex", facts=[fact("theft", "S", "B")])
+        assert (result["decision"], result["exception_allowed"]) == ("decline", False)
+
+    @pytest.mark.parametrize("status", PAST)
+    @both
+    def test_no_exception_on_a_past_record(self, status: str, policy: str) -> None:
+        result = with_exceptions([exception("1", "approved", "prevent_trafficking")], policy, status=status)
+        assert (result["decision"], result["sections"]) == ("decline", ["1(a)"])
+        assert result["exception_allowed"] is False
+        assert "cannot apply" in said(result) and "past record" in said(result)
+        assert result["record_relief"] == "do_not_contest"
+
+    @pytest.mark.parametrize("status", ["pending", "filed"])
+    def test_an_exception_on_a_pending_or_filed_charge(self, status: str) -> None:
+        assert with_exceptions([], status=status)["exception_allowed"] is True
+        result = with_exceptions([exception("1", "approved", "other")], status=status)
+        assert brief(result) == ("charge", ["8"])
 
     @pytest.mark.parametrize("offense", ["promoting", "trespass"])
     def test_an_approved_exception_on_a_guide_decline(self, offense: str) -> None:
@@ -114,16 +180,35 @@ class TestExceptions:
         result = with_exceptions([exception("1", "approved", "prevent_trafficking")], policy=GUIDE,
                                  offense=offense)
         assert brief(result) == ("charge", ["8"])
-        assert result["quote"] == section_text(GUIDE, "8")
+        assert result["quote"] == quote_of(GUIDE, "8")
 
-    def test_exception_allowed_only_for_a_decline(self) -> None:
+    def test_exception_allowed_only_for_an_allowed_decline(self) -> None:
         raw = make_case(
             [SELLER, BUYER, DRIVER, person("M", "seller", MINOR_DOB)],
             [charge("1", "S", "selling_sex", "B"), charge("2", "B", "assault"), charge("3", "D", "promoting"),
-             charge("4", "M", "selling_sex"), charge("5", "D", "trafficking")])
+             charge("4", "M", "selling_sex"), charge("5", "D", "trafficking"),
+             charge("6", "S", "solicitation", status="convicted"), charge("7", "S", "trespass")])
         for policy in PROFILES:
-            for result in screen(raw, policy)["charges"]:
-                assert result["exception_allowed"] is (result["decision"] == "decline"), (policy, result)
+            for result, ch in zip(screen(raw, policy)["charges"], raw["charges"], strict=True):
+                allowed = result["decision"] == "decline" and ch.get("status", "pending") in ("pending", "filed") \
+                    and ch["person"] != "M"
+                assert result["exception_allowed"] is allowed, (policy, result)
+
+    def test_a_signed_approval_says_so(self) -> None:
+        case = parse_case(make_case([SELLER, BUYER], [charge("1", "S", "selling_sex")]))
+        case.exceptions = (ExceptionEntry("1", "approved", "protect_victim", signed=True),)
+        (result,) = screen_case(case, load_builtin(FJP)).charges
+        assert (result.decision, result.sections) == ("charge", ("8",))
+        assert any("A supervisor approved a signed section 8 request" in r for r in result.reasons)
+        assert not any("recorded in the input" in r for r in result.reasons)
+
+    def test_the_decision_says_why_no_exception_may_be_requested(self) -> None:
+        case = parse_case(make_case([SELLER, BUYER], [charge("1", "S", "selling_sex", status="dismissed")]))
+        (result,) = screen_case(case, load_builtin(FJP)).charges
+        assert result.exception_refusal is not None and "past record" in result.exception_refusal
+        case = parse_case(make_case([SELLER, BUYER], [charge("1", "S", "selling_sex")]))
+        (result,) = screen_case(case, load_builtin(FJP)).charges
+        assert result.exception_refusal is None and result.possible_victim is False
 
 
 # ------------------------------------------------------------------------------------------------ section 6
@@ -137,154 +222,178 @@ def relief(people: Sequence[dict[str, Any]], offense: str, holder: str, *, polic
     return decide(raw, "1", policy)
 
 
+def outcome(result: dict[str, Any]) -> tuple[str, str | None, list[str]]:
+    return result["decision"], result["record_relief"], result["relief_sections"]
+
+
+MINOR_2015 = "2000-01-01"  # 15 on 2015-07-01
+
+
 class TestRecordRelief:
     @pytest.mark.parametrize("status", ["pending", "filed"])
-    @pytest.mark.parametrize("policy", PROFILES)
+    @both
     def test_null_for_a_current_charge(self, status: str, policy: str) -> None:
-        assert relief([SELLER, BUYER], "selling_sex", "S", status=status, policy=policy)["record_relief"] is None
+        result = relief([SELLER, BUYER], "selling_sex", "S", status=status, policy=policy)
+        assert (result["record_relief"], result["relief_sections"]) == (None, [])
 
     def test_null_by_default(self) -> None:
-        raw = make_case([SELLER, BUYER], [charge("1", "S", "selling_sex")])
-        assert decide(raw, "1")["record_relief"] is None
+        result = decide(make_case([SELLER, BUYER], [charge("1", "S", "selling_sex")]), "1")
+        assert (result["record_relief"], result["relief_sections"]) == (None, [])
 
     @pytest.mark.parametrize("status", PAST)
-    @pytest.mark.parametrize("policy", PROFILES)
+    @both
     def test_a_declined_past_exchange_charge(self, status: str, policy: str) -> None:
         result = relief([SELLER, BUYER], "selling_sex", "S", status=status, policy=policy)
-        assert (result["decision"], result["record_relief"]) == ("decline", "do_not_contest")
+        assert outcome(result) == ("decline", "do_not_contest", ["6"])
+        assert "ground: section 6" in said(result)
 
     @pytest.mark.parametrize("status", PAST)
-    def test_not_exchange_related_and_not_arisen_from_an_exchange(self, status: str) -> None:
-        result = relief([SELLER, BUYER], "trespass", "S", status=status)
-        assert (result["decision"], result["record_relief"]) == ("discretion", "not_eligible")
+    def test_not_exchange_related(self, status: str) -> None:
+        assert outcome(relief([SELLER, BUYER], "trespass", "S", status=status)) == ("discretion", "not_eligible", [])
 
-    def test_arose_from_exchange_counts_the_conduct(self) -> None:
-        result = relief([SELLER, BUYER], "drug_possession", "S", arose_from_exchange=True)
-        assert result["record_relief"] == "do_not_contest"
+    @both
+    def test_arose_from_exchange_is_read_as_today(self, policy: str) -> None:
+        result = relief([SELLER, BUYER], "drug_possession", "S", arose_from_exchange=True, policy=policy)
+        assert outcome(result) == ("decline", "do_not_contest", ["6"])
 
-    def test_loitering_is_exchange_related(self) -> None:
-        result = relief([SELLER, BUYER], "loitering_for_prostitution", "S")
-        assert (result["decision"], result["record_relief"]) == ("discretion", "do_not_contest")
+    @both
+    def test_loitering_today_and_yesterday_alike(self, policy: str) -> None:
+        today = relief([SELLER, BUYER], "loitering_for_prostitution", "S", status="pending", policy=policy)
+        past = relief([SELLER, BUYER], "loitering_for_prostitution", "S", policy=policy)
+        assert brief(today) == brief(past) == ("decline", ["1(b)"])
+        assert outcome(past) == ("decline", "do_not_contest", ["6"])
 
-    def test_an_aggravating_fact_by_the_person(self) -> None:
+    @pytest.mark.parametrize(("people", "facts", "ground"), [
+        ([person("S", "seller", MINOR_2015), BUYER], [], ["4"]),
+        ([person("S", "seller", ADULT_DOB, trafficking_victim=True), BUYER], [], ["3"]),
+        ([SELLER, BUYER], [fact("sexual_assault", "B", "S")], ["2"]),
+        ([SELLER, BUYER], [fact("theft", "B", "S")], ["2"]),
+        ([person("S", "seller", MINOR_2015, trafficking_victim=True), BUYER], [fact("force", "B", "S")], ["4"]),
+    ], ids=["4", "3", "2", "2-theft", "4-first"])
+    @both
+    def test_a_protected_record_is_not_contested_on_its_first_protection(
+            self, people: list[dict[str, Any]], facts: list[dict[str, Any]], ground: list[str], policy: str) -> None:
+        result = relief(people, "selling_sex", "S", facts=facts, policy=policy)
+        assert outcome(result) == ("protect", "do_not_contest", ground)
+
+    def test_a_charge_decision_is_not_eligible(self) -> None:
+        assert outcome(relief([person("S", "seller", MINOR_2015), BUYER], "buying_sex", "B")) == \
+            ("charge", "not_eligible", [])
+        assert outcome(relief([person("S", "seller", MINOR_2015), DRIVER], "solicitation", "D")) == \
+            ("charge", "not_eligible", [])
+        assert outcome(relief([SELLER, BUYER], "solicitation", "B", facts=[fact("force", "B", "S")])) == \
+            ("charge", "not_eligible", [])
+
+    def test_a_discretion_decision_of_an_adult_is_not_eligible(self) -> None:
         result = relief([SELLER, BUYER], "selling_sex", "S", facts=[fact("theft", "S", "B")])
-        assert (result["decision"], result["record_relief"]) == ("decline", "not_eligible")
+        assert outcome(result) == ("discretion", "not_eligible", [])
+        flagged = person("S", "seller", ADULT_DOB, trafficking_victim=True)
+        assert outcome(relief([flagged, BUYER], "buying_sex", "B")) == ("discretion", "not_eligible", [])
 
-    def test_an_aggravating_fact_by_someone_else(self) -> None:
-        result = relief([SELLER, BUYER, DRIVER], "selling_sex", "S", facts=[fact("theft", "D", "B")])
-        assert result["record_relief"] == "do_not_contest"
+    def test_a_discretion_decision_of_a_minor_is_reviewed(self) -> None:
+        minor_buyer = person("B", "buyer", MINOR_2015)
+        assert outcome(relief([SELLER, minor_buyer], "buying_sex", "B")) == ("discretion", "review", [])
+        assert "juvenile record relief" in said(relief([SELLER, minor_buyer], "buying_sex", "B"))
 
-    def test_a_charge_decision(self) -> None:
-        result = relief([SELLER, BUYER, DRIVER], "promoting", "D", arose_from_exchange=True,
-                        facts=[fact("trafficking", "D", "S")])
-        assert result["record_relief"] == "not_eligible"
-        # With no fact by the holder, "charge" alone makes it not eligible.
-        minor = person("S", "seller", "2000-01-01")  # 15 on 2015-07-01
-        result = relief([minor, BUYER], "buying_sex", "B")
-        assert (result["decision"], result["record_relief"]) == ("charge", "not_eligible")
-
-    def test_a_third_party_charged_for_a_minor_seller(self) -> None:
-        minor = person("S", "seller", "2000-01-01")
-        result = relief([minor, DRIVER], "solicitation", "D")
-        assert (result["decision"], result["record_relief"]) == ("charge", "not_eligible")
-
-    def test_a_buyer_whose_counterparty_age_is_unknown(self) -> None:
-        result = relief([person("S", "seller", None), BUYER], "buying_sex", "B")
-        assert (result["decision"], result["record_relief"]) == ("review", "review")
-
-    def test_a_buyer_with_several_sellers_one_a_minor(self) -> None:
-        minor = person("M", "seller", "2000-01-01")
+    def test_a_review_is_reviewed(self) -> None:
+        assert outcome(relief([person("S", "seller", None), BUYER], "buying_sex", "B"))[1:] == ("review", [])
+        assert outcome(relief([SELLER, DRIVER], "selling_sex", "S", facts=[fact("coercion", "D", "S")]))[1:] == \
+            ("review", [])
+        facts = [fact("physical_assault", "B", "S"), fact("physical_assault", "S", "B")]
+        assert outcome(relief([SELLER, BUYER], "selling_sex", "S", facts=facts)) == ("review", "review", [])
+        minor = person("M", "seller", MINOR_2015)
         result = relief([SELLER, minor, BUYER], "buying_sex", "B")
-        assert (result["decision"], result["record_relief"]) == ("review", "not_eligible")
+        assert outcome(result) == ("review", "review", [])
         assert result["missing"] == [{"charge": "1", "person": "B", "need": "with"}]
 
-    def test_a_buyer_with_several_sellers_one_of_unknown_age(self) -> None:
-        result = relief([SELLER, person("U", "seller", None), BUYER], "solicitation", "B")
-        assert result["record_relief"] == "review"
-
-    def test_a_buyer_with_several_adult_sellers(self) -> None:
-        result = relief([SELLER, person("S2", "seller", OLDER_DOB), BUYER], "solicitation", "B")
-        assert (result["decision"], result["record_relief"]) == ("review", "do_not_contest")
-
-    def test_a_buyer_whose_with_names_an_adult_while_another_seller_is_a_minor(self) -> None:
-        minor = person("M", "seller", "2000-01-01")
-        result = relief([SELLER, minor, BUYER], "solicitation", "B", with_="S")
-        assert (result["decision"], result["record_relief"]) == ("decline", "do_not_contest")
-
-    def test_a_buyer_with_no_seller_in_the_case(self) -> None:
-        result = relief([BUYER], "solicitation", "B")
-        assert (result["decision"], result["record_relief"]) == ("decline", "do_not_contest")
-
-    def test_a_buyer_whose_own_age_is_unknown(self) -> None:
-        result = relief([SELLER, person("B", "buyer", None)], "buying_sex", "B")
-        assert (result["decision"], result["record_relief"]) == ("review", "do_not_contest")
-
-    def test_a_seller_whose_age_is_unknown(self) -> None:
+    def test_the_sellers_own_unknown_age_is_not_contested_under_4_and_6(self) -> None:
         result = relief([person("S", "seller", None), person("B", "buyer", None)], "selling_sex", "S")
-        assert (result["decision"], result["record_relief"]) == ("review", "do_not_contest")
+        assert outcome(result) == ("review", "do_not_contest", ["4", "6"])
+        assert result["missing"] == [{"charge": "1", "person": "S", "need": "age"}]
 
-    def test_a_sellers_counterparty_age_does_not_matter(self) -> None:
-        minor_buyer = person("B", "buyer", "2000-01-01")
-        result = relief([SELLER, minor_buyer], "selling_sex", "S")
-        assert (result["decision"], result["record_relief"]) == ("discretion", "do_not_contest")
-
-    def test_a_protected_minor(self) -> None:
-        minor = person("S", "seller", "2000-01-01")
-        result = relief([minor, BUYER], "selling_sex", "S")
-        assert (result["decision"], result["record_relief"]) == ("protect", "do_not_contest")
-
-    def test_a_trafficking_review_is_still_relieved(self) -> None:
-        result = relief([SELLER, DRIVER], "selling_sex", "S", facts=[fact("coercion", "D", "S")])
-        assert (result["decision"], result["record_relief"]) == ("review", "do_not_contest")
-
-    def test_an_aggressor_review(self) -> None:
-        facts = [fact("physical_assault", "B", "S"), fact("physical_assault", "S", "B")]
-        result = relief([SELLER, BUYER], "selling_sex", "S", facts=facts)
-        assert (result["decision"], result["record_relief"]) == ("review", "not_eligible")
+    @pytest.mark.parametrize(("people", "facts"), [
+        ([person("S", "seller", None), BUYER], [fact("theft", "S", "B")]),
+        ([person("S", "seller", None), person("B", "buyer", MINOR_2015)], []),
+        ([person("S", "seller", None), BUYER, person("B2", "buyer", MINOR_2015)], []),
+    ], ids=["violence", "minor-buyer", "unresolved-minor"])
+    def test_unless_an_adults_outcome_would_be_discretion(self, people: list[dict[str, Any]],
+                                                          facts: list[dict[str, Any]]) -> None:
+        assert outcome(relief(people, "selling_sex", "S", facts=facts)) == ("review", "review", [])
 
     def test_exceptions_are_ignored(self) -> None:
         raw = make_case([SELLER, BUYER], [charge("1", "S", "selling_sex", status="convicted")],
                         exceptions=[exception("1", "approved", "protect_victim")], incident="2015-07-01")
-        result = decide(raw, "1")
-        assert (result["decision"], result["sections"], result["record_relief"]) == ("charge", ["8"],
-                                                                                     "do_not_contest")
+        assert outcome(decide(raw, "1")) == ("decline", "do_not_contest", ["6"])
+
+    @pytest.mark.parametrize("offense", ["assault", "trafficking", "buying_sex_from_minor", "other", "promoting",
+                                         "unlicensed_massage", "drug_possession"])
+    def test_other_offenses_are_not_eligible_under_the_model_policy(self, offense: str) -> None:
+        assert relief([SELLER, BUYER, DRIVER], offense, "D")["record_relief"] == "not_eligible"
 
 
 class TestRecordReliefUnderTheGuide:
-    def test_a_declined_quality_of_life_record(self) -> None:
-        result = relief([SELLER, BUYER], "trespass", "S", policy=GUIDE)
-        assert (result["decision"], result["record_relief"]) == ("decline", "do_not_contest")
-        assert relief([SELLER, BUYER], "trespass", "S")["record_relief"] == "not_eligible"
-
-    def test_a_declined_third_party_record(self) -> None:
-        result = relief([SELLER, DRIVER], "promoting", "D", policy=GUIDE)
-        assert (result["decision"], result["record_relief"]) == ("decline", "do_not_contest")
-        assert relief([SELLER, DRIVER], "promoting", "D")["record_relief"] == "not_eligible"
+    @pytest.mark.parametrize(("offense", "holder"), [("trespass", "S"), ("drug_possession", "B"),
+                                                     ("unlicensed_massage", "S"), ("promoting", "D")])
+    def test_a_declined_record_is_not_contested_on_the_guides_heading(self, offense: str, holder: str) -> None:
+        result = relief([SELLER, BUYER, DRIVER], offense, holder, policy=GUIDE)
+        assert outcome(result) == ("decline", "do_not_contest", [GUIDE_DROP])
+        assert relief([SELLER, BUYER, DRIVER], offense, holder)["record_relief"] == "not_eligible"
 
     def test_a_protected_record_of_another_offense(self) -> None:
         facts = [fact("sexual_assault", "B", "S")]
         result = relief([SELLER, BUYER], "drug_possession", "S", policy=GUIDE, facts=facts)
-        assert (result["decision"], result["record_relief"]) == ("protect", "do_not_contest")
+        assert outcome(result) == ("protect", "do_not_contest", [GUIDE_DROP])
         assert relief([SELLER, BUYER], "drug_possession", "S", facts=facts)["record_relief"] == "not_eligible"
 
-    def test_a_protected_record_with_an_aggravating_fact_by_the_person(self) -> None:
-        facts = [fact("sexual_assault", "B", "S"), fact("theft", "S", "B")]
-        result = relief([SELLER, BUYER], "selling_sex", "S", policy=GUIDE, facts=facts)
-        assert (result["decision"], result["record_relief"]) == ("protect", "do_not_contest")
-        assert relief([SELLER, BUYER], "selling_sex", "S", facts=facts)["record_relief"] == "not_eligible"
+    def test_an_exchange_record_keeps_its_section(self) -> None:
+        assert outcome(relief([SELLER, BUYER], "selling_sex", "S", policy=GUIDE)) == ("decline", "do_not_contest",
+                                                                                      ["6"])
+        facts = [fact("sexual_assault", "B", "S")]
+        assert outcome(relief([SELLER, BUYER], "selling_sex", "S", policy=GUIDE, facts=facts)) == \
+            ("protect", "do_not_contest", ["2"])
+        assert outcome(relief([SELLER, DRIVER], "trespass", "S", policy=GUIDE, arose_from_exchange=True)) == \
+            ("decline", "do_not_contest", ["6"])
 
-    def test_a_discretion_record_falls_back_to_the_model_rules(self) -> None:
+    def test_a_discretion_record_follows_the_model_rules(self) -> None:
         result = relief([SELLER, DRIVER], "promoting", "D", policy=GUIDE, facts=[fact("theft", "D", "S")])
-        assert (result["decision"], result["record_relief"]) == ("discretion", "not_eligible")
-        result = relief([SELLER, BUYER], "other", "S", policy=GUIDE, arose_from_exchange=True)
-        assert (result["decision"], result["record_relief"]) == ("discretion", "do_not_contest")
+        assert outcome(result) == ("discretion", "not_eligible", [])
+        minor = person("S", "seller", MINOR_2015)
+        result = relief([minor, BUYER], "drug_possession", "S", policy=GUIDE, facts=[fact("theft", "S", "B")])
+        assert outcome(result) == ("discretion", "review", [])
 
-    def test_a_buyer_review_falls_back_to_the_model_rules(self) -> None:
-        result = relief([person("S", "seller", None), BUYER], "buying_sex", "B", policy=GUIDE)
-        assert (result["decision"], result["record_relief"]) == ("review", "review")
+    @pytest.mark.parametrize("offense", ["assault", "trafficking", "buying_sex_from_minor", "other"])
+    def test_violence_trafficking_buying_from_a_minor_and_other_stay_not_eligible(self, offense: str) -> None:
+        assert relief([SELLER, BUYER, DRIVER], offense, "D", policy=GUIDE)["record_relief"] == "not_eligible"
+
+    def test_other_that_arose_from_an_exchange_follows_its_decision(self) -> None:
+        result = relief([SELLER, BUYER], "other", "S", policy=GUIDE, arose_from_exchange=True)
+        assert outcome(result) == ("decline", "do_not_contest", ["6"])
 
     def test_an_approved_exception_on_a_guide_decline_is_ignored(self) -> None:
         raw = make_case([SELLER, DRIVER], [charge("1", "D", "promoting", status="arrest_only")],
                         exceptions=[exception("1", "approved", "other")], incident="2015-07-01")
         result = decide(raw, "1", GUIDE)
-        assert (result["decision"], result["record_relief"]) == ("charge", "do_not_contest")
+        assert outcome(result) == ("decline", "do_not_contest", [GUIDE_DROP])
+        assert "cannot apply" in said(result)
+
+
+class TestSignedApprovalsOnly:
+    """For a case file (spec, `exceptions[]`): only a signed request decided by a supervisor is an approval."""
+
+    def _screen(self, signed: bool, signed_only: bool) -> Any:
+        case = parse_case(make_case([SELLER, BUYER], [charge("1", "S", "selling_sex")]))
+        case.exceptions = (ExceptionEntry("1", "approved", "protect_victim", signed=signed),)
+        (result,) = screen_case(case, load_builtin(FJP), signed_only=signed_only).charges
+        return result
+
+    def test_an_unsigned_approval_is_not_an_approval(self) -> None:
+        result = self._screen(signed=False, signed_only=True)
+        assert (result.decision, result.sections, result.exception_allowed) == ("decline", ("1(a)",), True)
+        assert any("without a signed request is not an approval" in r and "in writing" in r for r in result.reasons)
+
+    def test_a_signed_approval_is(self) -> None:
+        result = self._screen(signed=True, signed_only=True)
+        assert (result.decision, result.sections) == ("charge", ("8",))
+
+    def test_the_command_takes_entries_as_given(self) -> None:
+        assert self._screen(signed=False, signed_only=False).decision == "charge"

@@ -5,104 +5,27 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from policy_helpers import PROFILES, run_cli
+from policy_strategies import valid_cases
 
-from casereview.policy.ages import age_on
 from casereview.policy.case import (
-    EXCEPTION_STATUSES,
-    FACT_TYPES,
-    GROUNDS,
-    OFFENSES,
-    ROLES,
-    STATUSES,
     VICTIM_FACTS,
     Case,
     CaseInputError,
+    is_exchange_related,
 )
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import DECISIONS, NEEDS, RELIEF_OUTCOMES, load_builtin
 from casereview.policy.screening_io import decode_case, format_text
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-EXCHANGE_RELATED = {"selling_sex", "buying_sex", "solicitation", "loitering_for_prostitution"}
 
 # ------------------------------------------------------------------------------------------------ strategies
-
-_ids = st.sampled_from(["A", "B", "C", "D", "E"])
-_days = st.one_of(
-    st.dates(date(1990, 1, 1), date(2030, 12, 31)),
-    st.dates(date(1, 1, 1), date(9999, 12, 31)),
-    st.sampled_from([date(2024, 2, 29), date(2025, 2, 28), date(2025, 3, 1), date(1, 1, 1), date(9999, 12, 31)]),
-)
-
-
-@st.composite
-def valid_cases(draw: st.DrawFn) -> dict[str, Any]:
-    incident = draw(_days)
-    ids = draw(st.lists(_ids, min_size=1, max_size=5, unique=True))
-    people = []
-    for pid in ids:
-        p: dict[str, Any] = {"id": pid, "role": draw(st.sampled_from(ROLES))}
-        how = draw(st.sampled_from(["dob", "age", "both", "none"]))
-        if how in ("dob", "both"):
-            earliest = incident - timedelta(days=min(130 * 365, (incident - date(1, 1, 1)).days))
-            born = draw(st.dates(earliest, incident))
-            p["date_of_birth"] = born.isoformat()
-            if how == "both":
-                p["age"] = age_on(born, incident)
-        elif how == "age":
-            p["age"] = draw(st.integers(0, 130))
-        if draw(st.booleans()):
-            p["name"] = draw(st.sampled_from(["Dana Roe", "John Poe", "Ana", "José Núñez"]))
-        if draw(st.integers(0, 4)) == 0:
-            p["trafficking_victim"] = True
-        people.append(p)
-    facts = []
-    for _ in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from(FACT_TYPES))
-        by = draw(st.sampled_from(ids))
-        others = [i for i in ids if i != by]
-        f: dict[str, Any] = {"type": kind, "by": by}
-        if kind in (*VICTIM_FACTS, "trafficking") or (others and draw(st.booleans())):
-            if not others:
-                continue
-            f["against"] = draw(st.sampled_from(others))
-        facts.append(f)
-    charges = []
-    for n in range(draw(st.integers(1, 5))):
-        holder = draw(st.sampled_from(ids))
-        c: dict[str, Any] = {"id": str(n + 1), "person": holder, "offense": draw(st.sampled_from(OFFENSES))}
-        others = [i for i in ids if i != holder]
-        if others and draw(st.booleans()):
-            c["with"] = draw(st.sampled_from(others))
-        if draw(st.booleans()):
-            c["status"] = draw(st.sampled_from(STATUSES))
-        if draw(st.booleans()):
-            c["offense_date"] = draw(_days).isoformat()
-        if draw(st.integers(0, 3)) == 0:
-            c["arose_from_exchange"] = True
-        charges.append(c)
-    exceptions = []
-    for _ in range(draw(st.integers(0, 3))):
-        e: dict[str, Any] = {"charge": draw(st.sampled_from([c["id"] for c in charges])),
-                             "status": draw(st.sampled_from(EXCEPTION_STATUSES))}
-        if e["status"] == "approved" or draw(st.booleans()):
-            e["ground"] = draw(st.sampled_from(GROUNDS))
-        exceptions.append(e)
-    out: dict[str, Any] = {"case_number": draw(st.sampled_from(["26-CR-1", "X"])),
-                           "incident_date": incident.isoformat(), "people": people, "charges": charges}
-    if facts or draw(st.booleans()):
-        out["facts"] = facts
-    if exceptions or draw(st.booleans()):
-        out["exceptions"] = exceptions
-    return out
-
 
 _json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False), st.text(max_size=12),
@@ -167,12 +90,14 @@ def _check_screening(case: Case, presumptive: bool = True) -> None:
             decision, sections = result["decision"], result["sections"]
             assert decision in DECISIONS
             assert sections and all(s in profile.sections for s in sections)
-            assert result["quote"] == profile.sections[sections[0]].text
-            assert result["exception_allowed"] is (decision == "decline")
+            assert result["quote"] == profile.quote(sections[0])
+            if result["exception_allowed"]:
+                assert decision == "decline" and ch.status in ("pending", "filed")
             if ch.status in ("pending", "filed"):
                 assert result["record_relief"] is None
             else:
                 assert result["record_relief"] in RELIEF_OUTCOMES
+            assert bool(result["relief_sections"]) is (result["record_relief"] == "do_not_contest")
             missing = [m for m in out["missing"] if m["charge"] == ch.id]
             assert bool(missing) is (decision == "review"), result
             assert all(m["need"] in NEEDS and m["person"] in people for m in missing)
@@ -197,7 +122,7 @@ def _check_principle(case: Case, ch: Any, decision: str) -> None:
     victim_of = {f.type for f in case.facts if f.against == holder.id}
     if holder.role == "seller" and victim_of & set(VICTIM_FACTS):
         assert decision in ("protect", "review")
-    if holder.role != "buyer" and ch.offense in EXCHANGE_RELATED:
+    if holder.role != "buyer" and is_exchange_related(ch.offense, ch.arose_from_exchange):
         rng = case.age_range(holder, on)
         if (rng is not None and rng.minor) or holder.trafficking_victim or "trafficking" in victim_of:
             assert decision == "protect"

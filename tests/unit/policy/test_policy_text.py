@@ -68,12 +68,53 @@ def test_guide_sections_are_a_heading_and_a_sentence_of_the_guide(sid: str) -> N
     assert sid not in load_builtin(FJP).sections
 
 
-def test_subsection_quotes() -> None:
+def test_subsection_texts() -> None:
     sections = load_builtin(FJP).sections
     assert sections["1(a)"].text.startswith("(a) the consensual exchange, between adults")
     assert sections["1(b)"].text == "(b) the solicitation of such an exchange."
     assert sections["2(e)"].text.startswith("(e) A buyer engaged in sexual activity with a sex worker, but refused")
     assert sections["4"].text.startswith("This Policy does not prohibit or discourage the filing of charges against")
+
+
+OPENING_1 = ("Absent extenuating circumstances warranting an exception (as discussed herein), this office will not "
+             "file criminal charges based solely on:")
+OPENING_2 = ("This office will continue to file — and to vigorously pursue — criminal charges in cases where violence "
+             "or sexual assault arises out of a planned exchange of sex for money. By way of example, criminal "
+             "charges are appropriate where the evidence indicates:")
+
+
+@pytest.mark.parametrize("policy", PROFILES)
+def test_a_lettered_subsection_is_quoted_with_its_sections_opening_words(policy: str) -> None:
+    """Spec: "a lettered subsection is quoted together with its section's opening words"; "…" marks the
+    subsections left out between them (none before (a))."""
+    profile = load_builtin(policy)
+    assert profile.quote("1(a)") == f"{OPENING_1}\n\n(a) the consensual exchange, between adults, of sex for (i) " \
+        "money or (ii) another thing of value, or"
+    assert profile.quote("1(b)") == f"{OPENING_1}\n\n… (b) the solicitation of such an exchange."
+    assert profile.quote("2(a)") == f"{OPENING_2}\n\n(a) A buyer, or a prospective buyer, physically assaulted a " \
+        "sex worker;"
+    for letter in "bcde":
+        sid = f"2({letter})"
+        assert profile.quote(sid) == f"{OPENING_2}\n\n… {profile.sections[sid].text}"
+    for sid in ("1", "2", "3", "4", "5", "6", "7", "8"):
+        assert profile.quote(sid) == profile.sections[sid].text
+    model = _seed("000")
+    for sid in ("1(a)", "1(b)", "2(a)", "2(b)", "2(c)", "2(d)", "2(e)"):
+        for part in profile.quote(sid).split("…"):
+            assert _normalize(part) in model, (sid, part)
+
+
+@pytest.mark.parametrize("policy", PROFILES)
+def test_the_rules_quote_the_policy_word_for_word(policy: str) -> None:
+    """Every “…” in a rule's or record relief rule's sentence is the policy's (or the guide's) own words."""
+    profile = load_builtin(policy)
+    texts = _normalize(_seed("000") + " " + _seed("001"))
+    sentences = [b.then["because"] for r in profile.rules for b in r.branches]
+    sentences += [r.because for r in profile.relief_rules]
+    quoted = [q for text in sentences for q in re.findall("“([^”]+)”", text)]
+    assert len(quoted) >= 10
+    for fragment in quoted:
+        assert _normalize(fragment.replace("[s]", "s")) in texts, fragment
 
 
 def _busy_case() -> dict[str, object]:
@@ -100,17 +141,20 @@ def test_every_quote_is_the_text_of_the_first_section_cited(policy: str) -> None
         assert result["sections"], result
         assert all(s in profile.sections for s in result["sections"])
         assert len(set(result["sections"])) == len(result["sections"])
-        assert result["quote"] == profile.sections[result["sections"][0]].text
+        assert result["quote"] == profile.quote(result["sections"][0])
 
 
 def test_sections_are_most_specific_first() -> None:
     out = screen(_busy_case())
     by_id = {c["charge"]: c for c in out["charges"]}
     assert by_id["3"]["sections"] == ["2(a)", "2(e)", "2"]
-    assert by_id["3"]["quote"].startswith("(a) A buyer, or a prospective buyer, physically assaulted")
+    assert by_id["3"]["quote"].startswith(OPENING_2)
+    assert by_id["3"]["quote"].endswith("(a) A buyer, or a prospective buyer, physically assaulted a sex worker;")
     assert by_id["1"]["sections"] == ["2"]
     assert by_id["11"]["sections"] == ["2"]  # the victim is protected: the approved exception changes nothing
-    assert by_id["12"]["sections"] == ["3"]  # a third party, and one seller in the case is a minor
+    # Version 3: a third party's charge follows its counterparty (S, an adult), and D trafficked T: discretion.
+    # (Version 2 charged under section 3 because another seller in the case was a minor.)
+    assert (by_id["12"]["decision"], by_id["12"]["sections"]) == ("discretion", ["5"])
 
 
 def _declines(policy: str, presumptive: bool) -> list[dict[str, object]]:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from policy_helpers import (
     OLDER_DOB,
     assert_bad_input,
@@ -22,6 +24,7 @@ from policy_helpers import (
     run_main,
     write_case,
 )
+from policy_strategies import valid_cases
 
 from casereview.policy.case import CaseInputError, parse_case
 from casereview.policy.screening_io import decode_case, iter_jsonl
@@ -337,3 +340,166 @@ def test_iter_jsonl_numbers_lines_from_1() -> None:
     assert [line.number for line in found] == [1, 2, 3]
     assert [line.case is None for line in found] == [False, True, False]
     assert found[1].error is not None and "x.jsonl line 2" in found[1].error
+
+
+# ------------------------------------------------------------------------------------------------ version 3
+
+
+def _v3_base() -> dict[str, Any]:
+    """A seller, two buyers, a third party and another person: every role a `with` may wrongly name."""
+    return make_case(
+        [person("A", "seller", "1996-05-02", name="Dana Roe"), person("A2", "seller", "1990-01-01"),
+         person("B", "buyer", OLDER_DOB), person("B2", "buyer", OLDER_DOB),
+         person("D", "third_party", OLDER_DOB), person("O", "other", OLDER_DOB)],
+        [charge("1", "B", "assault")],
+    )
+
+
+def _one_charge(ch: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    raw = _v3_base()
+    raw["charges"] = [charge("0", "B", "assault"), ch]
+    if facts:
+        raw["facts"] = facts
+    return raw
+
+
+# (id, case, field the message names, fragments)
+BAD_V3: list[tuple[str, dict[str, Any], str, tuple[str, ...]]] = [
+    ("buyer-with-another-buyer", _one_charge(charge("1", "B", "solicitation", "B2")), "charges[1].with",
+     ("'B2'", "a buyer", "a seller")),
+    ("buyer-with-a-third-party", _one_charge(charge("1", "B", "buying_sex", "D")), "charges[1].with",
+     ("a third party", "a seller")),
+    ("seller-with-a-seller", _one_charge(charge("1", "A", "selling_sex", "A2")), "charges[1].with",
+     ("'A2'", "a seller", "a buyer")),
+    ("seller-loitering-with-a-third-party", _one_charge(charge("1", "A", "loitering_for_prostitution", "D")),
+     "charges[1].with", ("a buyer",)),
+    ("third-party-with-a-buyer", _one_charge(charge("1", "D", "solicitation", "B")), "charges[1].with",
+     ("a buyer", "a seller")),
+    ("other-with-another", _one_charge(charge("1", "O", "selling_sex", "D")), "charges[1].with", ("a seller",)),
+    ("promoting-with-a-buyer", _one_charge(charge("1", "D", "promoting", "B")), "charges[1].with",
+     ("promoting", "seller promoted")),
+    ("buying-from-minor-with-a-third-party", _one_charge(charge("1", "B", "buying_sex_from_minor", "D")),
+     "charges[1].with", ("buying_sex_from_minor", "seller")),
+    ("arose-with-a-buyer", _one_charge(charge("1", "B", "trespass", "B2", arose_from_exchange=True)),
+     "charges[1].with", ("arose_from_exchange", "a seller")),
+    ("sought-minor-by-a-seller", _one_charge(charge("1", "B", "solicitation"), [fact("sought_minor", "A")]),
+     "facts[0].by", ("'A'", "a seller", "sought_minor", "buyer")),
+    ("sought-minor-by-a-third-party", _one_charge(charge("1", "B", "solicitation"), [fact("sought_minor", "D")]),
+     "facts[0].by", ("a third party",)),
+    ("knowingly-by-a-seller",
+     _one_charge(charge("1", "B", "solicitation"), [fact("knowingly_purchased_from_trafficked", "A2", "A")]),
+     "facts[0].by", ("knowingly_purchased_from_trafficked", "buyer")),
+    ("knowingly-by-other",
+     _one_charge(charge("1", "B", "solicitation"), [fact("knowingly_purchased_from_trafficked", "O")]),
+     "facts[0].by", ("buyer",)),
+    *((f"arose-on-{offense}", _one_charge(charge("1", "A", offense, arose_from_exchange=True)),
+       "charges[1].arose_from_exchange", (offense,))
+      for offense in ("selling_sex", "buying_sex", "solicitation", "promoting", "assault", "sexual_assault",
+                      "robbery", "homicide", "trafficking", "buying_sex_from_minor")),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "where", "fragments"), BAD_V3, ids=[b[0] for b in BAD_V3])
+def test_version_3_bad_input_in_process(name: str, raw: dict[str, Any], where: str,
+                                        fragments: tuple[str, ...]) -> None:
+    with pytest.raises(CaseInputError) as caught:
+        parse_case(raw)
+    assert caught.value.where == where
+    for fragment in fragments:
+        assert fragment in caught.value.problem, (fragment, str(caught.value))
+
+
+@pytest.mark.parametrize(("name", "raw", "where", "fragments"), BAD_V3, ids=[b[0] for b in BAD_V3])
+def test_version_3_bad_input_through_screen(name: str, raw: dict[str, Any], where: str, fragments: tuple[str, ...],
+                                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_case(tmp_path, raw)
+    message = assert_bad_input(run_main(capsys, "screen", str(path)), f"{path}: {where}: ", *fragments)
+    assert message.startswith(f"{path}: {where}: ")
+
+
+@pytest.mark.parametrize("name", ["buyer-with-another-buyer", "sought-minor-by-a-seller", "arose-on-assault"])
+def test_version_3_bad_input_in_a_process(name: str, tmp_path: Path) -> None:
+    ((_, raw, where, fragments),) = [b for b in BAD_V3 if b[0] == name]
+    folder = tmp_path / "work"
+    folder.mkdir()
+    path = write_case(tmp_path, raw)
+    assert_bad_input(run_cli("screen", str(path), cwd=folder), f"{path}: {where}", *fragments)
+    assert list(folder.iterdir()) == []
+
+
+GOOD_V3: list[tuple[str, dict[str, Any]]] = [
+    ("buyer-with-a-seller", _one_charge(charge("1", "B", "solicitation", "A"))),
+    ("seller-with-a-buyer", _one_charge(charge("1", "A", "selling_sex", "B2"))),
+    ("third-party-with-a-seller", _one_charge(charge("1", "D", "solicitation", "A2"))),
+    ("seller-promoting-another-seller", _one_charge(charge("1", "A", "promoting", "A2"))),
+    ("arose-seller-with-a-buyer", _one_charge(charge("1", "A", "other", "B", arose_from_exchange=True))),
+    # On a charge whose rules do not use `with`, any other person may be named (the case file keeps it).
+    ("assault-with-a-buyer", _one_charge(charge("1", "B", "assault", "B2"))),
+    ("trespass-with-anyone", _one_charge(charge("1", "A", "trespass", "A2"))),
+    ("arose-false-on-assault", _one_charge(charge("1", "A", "assault", arose_from_exchange=False))),
+    *((f"arose-on-{offense}", _one_charge(charge("1", "A", offense, arose_from_exchange=True)))
+      for offense in ("loitering_for_prostitution", "vagrancy", "trespass", "obscenity", "drug_possession",
+                      "public_nuisance", "unlicensed_massage", "other")),
+    ("sought-minor-by-a-buyer", _one_charge(charge("1", "B", "solicitation"), [fact("sought_minor", "B")])),
+    ("knowingly-by-a-buyer",
+     _one_charge(charge("1", "B", "solicitation"), [fact("knowingly_purchased_from_trafficked", "B2", "A")])),
+]
+
+
+@pytest.mark.parametrize(("name", "raw"), GOOD_V3, ids=[g[0] for g in GOOD_V3])
+def test_version_3_good_input(name: str, raw: dict[str, Any]) -> None:
+    parse_case(raw)
+
+
+def test_with_naming_the_charged_person_is_bad_on_any_charge() -> None:
+    with pytest.raises(CaseInputError) as caught:
+        parse_case(_one_charge(charge("1", "B", "assault", "B")))
+    assert caught.value.where == "charges[1].with"
+
+
+# ------------------------------------------------------------------------------------------------ fast paths
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> Any:
+    """A valid case with one field changed to a nearby wrong value (the shapes a fast path must hand over)."""
+    raw = copy.deepcopy(draw(valid_cases()))
+    part = draw(st.sampled_from(["people", "charges", "facts"]))
+    items = raw.get(part) or raw["people"]
+    item = draw(st.sampled_from(items))
+    key = draw(st.sampled_from(sorted({*item, "id", "role", "with", "age", "status", "against",
+                                       "arose_from_exchange", "date_of_birth", "offense_date", "notes"})))
+    item[key] = draw(st.sampled_from([None, True, False, 0, 17, -1, 131, 17.0, "", " ", "A", "B", "Z", "1",
+                                      "seller", "buyer", "selling_sex", "trespass", "2026-02-30", "2030-01-01",
+                                      "1990-01-01", "2026-3-14", [], {}]))
+    return raw
+
+
+def _both_ways(raw: Any) -> tuple[Any, Any]:
+    """parse_case with its fast paths and without: the case, or the error message."""
+    from casereview.policy import case as case_module
+
+    out = []
+    for fast in (True, False):
+        case_module.FAST_PATHS = fast
+        try:
+            out.append(parse_case(copy.deepcopy(raw)))
+        except CaseInputError as exc:
+            out.append(str(exc))
+        finally:
+            case_module.FAST_PATHS = True
+    return out[0], out[1]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.one_of(valid_cases(), _mutated()))
+def test_the_fast_paths_read_exactly_what_the_checked_paths_read(raw: Any) -> None:
+    fast, checked = _both_ways(raw)
+    assert fast == checked
+
+
+@pytest.mark.parametrize(("name", "mutate", "fragments"), BAD, ids=[b[0] for b in BAD])
+def test_the_fast_paths_refuse_what_the_checked_paths_refuse(name: str, mutate: Mutation,
+                                                              fragments: tuple[str, ...]) -> None:
+    fast, checked = _both_ways(mutate(copy.deepcopy(valid())))
+    assert isinstance(fast, str) and fast == checked
