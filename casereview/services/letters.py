@@ -35,6 +35,7 @@ from casereview.documents.layout import Document, render_docx, render_pdf
 from casereview.policy.case import PAST_STATUSES
 from casereview.policy.engine import ChargeDecision, screen_case
 from casereview.policy.profile import PolicyProfile
+from casereview.policy.words import need_words
 from casereview.progress import NO_PROGRESS, Progress
 from casereview.services import identities
 from casereview.services.access import OfficeType, Op
@@ -69,14 +70,6 @@ PLAIN_OFFENSES = {  # for the client, no legal words
     "sexual_assault": "sexual assault", "robbery": "robbery", "homicide": "killing someone",
     "trafficking": "trafficking", "buying_sex_from_minor": "paying for sex with someone under 18",
     "other": "another offense",
-}
-NEED_WORDS = {
-    "age": "the date of birth of {who}",
-    "with": "who the other person in the charge was",
-    "aggressor": "whether {who} was the aggressor",
-    "trafficking_status": "whether {who} is a victim of trafficking",
-    "trafficking_conduct": "whether {who} took part in trafficking",
-    "minor_evidence": "whether there is evidence that {who} knew the other person was a minor",
 }
 
 
@@ -178,7 +171,7 @@ def _decisions(db: Session, row: m.Case, profile: PolicyProfile, presumptive: bo
 
 def _find_out(row: m.Case, d: ChargeDecision) -> list[str]:
     names = {p.local_id: _person_name(p) or f"person {p.local_id}" for p in row.parties}
-    out = [NEED_WORDS.get(n.need, n.need.replace("_", " ")).format(who=names.get(n.person, n.person))
+    out = [need_words(n.need, names.get(n.person, n.person))
            for n in d.missing]
     if not out:
         out = [r for r in d.reasons if r.startswith("Record relief")]

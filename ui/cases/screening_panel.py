@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from casereview.policy.case import Case
 from casereview.policy.engine import ChargeDecision, Screening
 from casereview.policy.profile import PolicyProfile
+from casereview.policy.words import need_words
 from casereview.services.exception_requests import RequestInfo, charge_refusal, waiting_charges
 
 # Background and text colors chosen for contrast in light and dark palettes; the word carries the meaning.
@@ -33,14 +34,6 @@ BADGES = {
     "charge": ("CHARGE", "#b71c1c", "#ffffff"),
     "discretion": ("DISCRETION", "#6a1b9a", "#ffffff"),
     "review": ("NEEDS REVIEW", "#e65100", "#ffffff"),
-}
-NEED_WORDS = {
-    "age": "the age (date of birth) of {who}",
-    "with": "who the other person in this charge was (the counterparty)",
-    "aggressor": "whether {who} was the aggressor",
-    "trafficking_status": "whether {who} is a victim of trafficking",
-    "trafficking_conduct": "whether {who} took part in trafficking",
-    "minor_evidence": "whether there is evidence that {who} knew the other person was a minor",
 }
 
 
@@ -180,7 +173,7 @@ class ScreeningPanel(QScrollArea):
         layout.addWidget(reasons)
         for need in d.missing:
             who = case.person(need.person).label()
-            text = NEED_WORDS.get(need.need, need.need.replace("_", " ")).format(who=who)
+            text = need_words(need.need, who)
             link = QLabel(f'<a href="{need.charge}|{need.person}|{need.need}">Find out {text} →</a>', card)
             link.setWordWrap(True)
             link.setTextFormat(Qt.TextFormat.RichText)
