@@ -256,14 +256,15 @@ def screen_row(session: Session, row: m.Case, profile: PolicyProfile, *,
     store_policy(session, profile)
     saved = m.Screening(case=row, policy_hash=profile.content_hash, policy_id=profile.id,
                         policy_version=profile.version, presumptive=result.presumptive, case_version=row.version,
-                        screened_at=_now())
+                        screened_at=_now(), rules_version=profile.screening_version)
     charges = {c.local_id: c for c in row.charges}
     for d in result.charges:
         charge = charges[d.charge]
         saved.decisions.append(m.ScreeningDecision(
             charge_id=charge.id, decision=d.decision, sections=list(d.sections),
             reasoning=[r.to_json() for r in d.reasoning], quote=d.quote, exception_allowed=d.exception_allowed,
-            record_relief=d.record_relief, missing=[n.to_json() for n in d.missing]))
+            record_relief=d.record_relief, missing=[n.to_json() for n in d.missing],
+            relief_sections=list(d.relief_sections)))
         charge.decision = d.decision
         charge.record_relief = d.record_relief
     session.add(saved)

@@ -187,6 +187,9 @@ class Screening(Base):
     presumptive: Mapped[bool] = mapped_column(Boolean)
     case_version: Mapped[int] = mapped_column(Integer)
     screened_at: Mapped[datetime] = mapped_column(DateTime)
+    # The screening rules' version (`PolicyProfile.screening_version`): 2 for every screening stored before
+    # CaseReview 3; kept as they were, the record of what was decided then.
+    rules_version: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     case: Mapped[Case] = relationship(back_populates="screenings")
     policy: Mapped[PolicyText] = relationship()
@@ -208,6 +211,8 @@ class ScreeningDecision(Base):
     exception_allowed: Mapped[bool] = mapped_column(Boolean)
     record_relief: Mapped[str | None] = mapped_column(String(20), index=True)
     missing: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # The ground of a do_not_contest record relief (["6"], ["4", "6"], ...); None on a version 2 decision.
+    relief_sections: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 # ------------------------------------------------------------------------------------ office, accounts, audit
