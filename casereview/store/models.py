@@ -59,6 +59,10 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # A defense office's case: the prosecuting office it is before, and whether the case file records that that
+    # office adopted the policy (documents name the policy as that office's only then).
+    prosecuting_office: Mapped[str | None] = mapped_column(Text)
+    prosecutor_adopted_policy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     parties: Mapped[list[CaseParty]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseParty.position")
@@ -92,6 +96,7 @@ class CaseParty(Base):
     race_ethnicity: Mapped[str | None] = mapped_column(Text)
     gender_identity: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a defense office's client
 
     case: Mapped[Case] = relationship(back_populates="parties")
     person: Mapped[Person] = relationship(back_populates="parties")
@@ -241,6 +246,15 @@ class Office(Base):
     policy_hash: Mapped[str | None] = mapped_column(String(64))
     presumptive: Mapped[bool] = mapped_column(Boolean, default=True)
     backup_folder: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None: the computer's
+    # How the state's cases are captioned: "state" (State of Oregon v. …), "people" (People of the State of
+    # California v. …), "commonwealth" (Commonwealth of Pennsylvania v. …).
+    caption_style: Mapped[str] = mapped_column(String(20), default="state", server_default="state")
+    policy_title: Mapped[str | None] = mapped_column(Text)  # the policy's title as the office adopted it
+    policy_adopted_on: Mapped[date | None] = mapped_column(Date)
+    dob_in_letters: Mapped[str] = mapped_column(String(10), default="none", server_default="none")  # full|year|none
+    certificate_of_service: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
@@ -288,6 +302,10 @@ class User(Base):
     letter_signer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     signer_name: Mapped[str | None] = mapped_column(Text)
     signer_title: Mapped[str | None] = mapped_column(Text)
+    # The person behind the account, printed under a signature and named in their signing certificate.
+    full_name: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    bar_number: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
@@ -443,6 +461,10 @@ class Letter(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     signed_by: Mapped[int | None] = mapped_column(Integer)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The application the letter answers, where the user recorded it (its caption is then the letter's).
+    answered_caption: Mapped[str | None] = mapped_column(Text)
+    answered_docket: Mapped[str | None] = mapped_column(Text)
+    copy_to: Mapped[str | None] = mapped_column(Text)  # the person or their counsel, for the copy line
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     case: Mapped[Case] = relationship()
