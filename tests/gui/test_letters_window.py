@@ -71,7 +71,7 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     assert [r.person for r in window.rows] == ["Thị Lan Nguyễn"]
     window.finder.clear()
     assert window.table.rowCount() == 3
-    assert "date of birth of Ana Cruz" in window.held.toPlainText()
+    assert "age (date of birth) of Ana Cruz" in window.held.toPlainText()
 
     # Edit one draft: an empty-looking form would be a bug; a change is saved and shows in the preview.
     window.select_ids([window.rows[0].id])
@@ -107,6 +107,8 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     form = users.signer_form(users.selected())  # type: ignore[arg-type]
     qtbot.addWidget(form)
     form.allowed.setChecked(True)
+    assert form.name.text() == "Jordan Avery"  # the user's own full name, as Names… set it
+    form.name.clear()
     form.save()
     assert "name" in form.name_note.text().lower()  # the name printed under the signature is required
     form.name.setText("Jordan Avery")

@@ -31,7 +31,7 @@ def test_letters_are_drafted_signed_and_exported(tmp_path: Path) -> None:
     drafts = tmp_path / "drafts"
     done = run("letters", db, "--out", drafts, "--docx", *me("paralegal"))
     assert done.returncode == 0, done.stderr
-    assert "No letter yet for Phil Grant, case 19-CR-4410" in done.stderr and "date of birth of Ana Cruz" in done.stderr
+    assert "No letter yet for Phil Grant, case 19-CR-4410" in done.stderr and "age (date of birth) of Ana Cruz" in done.stderr
     pdfs = sorted(p.name for p in drafts.glob("*.pdf"))
     # The demo's supervisor signed Dana Roe's letter: a paralegal may not export it; the other two are drafts.
     assert len(pdfs) == 2 and not any(name.endswith("-signed.pdf") for name in pdfs), pdfs

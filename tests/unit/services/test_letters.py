@@ -76,7 +76,7 @@ def test_every_eligible_person_gets_one_letter_and_a_review_is_held(office: dict
     assert len(report.drafted) == 3 and all(r.status == "draft" for r in rows.values())
     # Phil Grant's solicitation: his counterparty's age is unknown, so it is held, saying what to find out.
     assert [(h.case_number, h.person) for h in report.held] == [("19-CR-4410", "Phil Grant")]
-    assert report.held[0].find_out == ("the date of birth of Ana Cruz",)
+    assert report.held[0].find_out == ("the age (date of birth) of Ana Cruz",)
     # Not eligible: an assault (an aggravating fact), an unlicensed massage arrest, and every pending charge.
     assert not any(r.case_number in ("18-CR-1502", "20-CR-0077") for r in rows.values())
     again = letters.draft_letters(para)  # drafting again changes nothing
