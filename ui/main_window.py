@@ -4,6 +4,11 @@ Slots are one line where they can be: each calls a service through the editor, t
 runner. What a user may do is decided by the services (`casereview.services.access`); menus only mirror it, so an
 action the role does not allow is shown disabled with the reason in its tooltip.
 
+The panel screens the editor's contents under the current rules as the user types, while the case list shows each
+case's last saved screening: when that one was made under older screening rules, the panel says so, and "Screen
+again under the current rules" (the notice's button, or the Case menu, for one case or all of them) saves a new
+screening and lists the decisions that changed.
+
 Section 8 exception requests: the screening follows the case's requests (an approved one makes a declined charge
 a charge under section 8), a declined charge's card offers "Request an exception…", and the Requests menu opens
 the supervisors' queue and the user's own requests.
@@ -51,14 +56,17 @@ from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
 from casereview.store.cases import CaseFilter, CaseRow, CaseServiceError
 from casereview.store.lock import refuse_case_file_part
+from casereview.store.screenings import StoredScreening
 from ui.cases.case_editor import CaseEditor, describe
 from ui.cases.case_list import PAGE, CaseListModel
+from ui.cases.rescreen_dialog import ChangesDialog
 from ui.cases.screening_panel import ScreeningPanel, badge_text
 from ui.shared import file_dialogs
 from ui.shared.problems import show_problem
 from ui.shared.worker import run_task
 
 SEARCH_DELAY_MS = 120
+FRAME_ALLOWANCE = 40  # pixels of a window manager's title bar and borders, at most (typical ones: 24-32)
 
 
 class MainWindow(QMainWindow):
@@ -78,7 +86,7 @@ class MainWindow(QMainWindow):
         name = title_path.name if title_path else "case file"
         read_only = " (read only)" if session.workspace.read_only else ""
         self.setWindowTitle(f"{name}{read_only} — {session.username} ({session.role.value}) — CaseReview [*]")
-        self.resize(1400, 820)
+        self._fit_to_screen(1400, 820)
         self.filter = CaseFilter()
 
         self.stack = QStackedWidget(self)
@@ -109,6 +117,11 @@ class MainWindow(QMainWindow):
         self.panel.find_out.connect(self.editor.focus_need)
         self.panel.exception_wanted.connect(self.request_exception)
         self.panel.document_wanted.connect(self.open_document)
+        self.panel.rescreen_wanted.connect(self.screen_case_again)
+        self._stored: StoredScreening | None = None  # the open case's latest saved screening
+        self._stored_of: tuple[str, int] | None = None  # (case number, version) it was read for
+        self.changes_dialog: Any = None  # what screening again changed, shown last
+        self.screen_all_task: Any = None
         self.requests: list[RequestInfo] = []  # the open case's section 8 requests
         self._requests_of: tuple[str, int] | None = None  # (case number, version) they were read for
         self.request_dialog: Any = None
@@ -127,6 +140,15 @@ class MainWindow(QMainWindow):
         # The first search is as quick as the rest once the case pages are in the cache.
         self.warm_up = run_task(self, "Preparing the search", lambda _p: casework.warm_up(session),
                                 show_after_ms=60_000, on_error=lambda _exc: None)
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """Open at `width` x `height`, or smaller on a smaller screen (a 1366x768 laptop): the window never starts
+        wider or taller than the screen's free area, its title bar counted (FRAME_ALLOWANCE)."""
+        screen = self.screen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height() - FRAME_ALLOWANCE)
+        self.resize(width, height)
 
     # -------------------------------------------------------------------------------------------- the list
 
@@ -256,6 +278,7 @@ class MainWindow(QMainWindow):
 
     def rescreen(self) -> None:
         """Screen the form as it is now (nothing is saved): the panel follows every edit."""
+        self.panel.show_stored(self._stored_screening(), self.editor.profile, blocked=self._rescreen_blocked())
         if self.editor.version is None and not self.editor.dirty:
             self.panel.show_message("A new case: add its people and charges, and the screening appears here as you "
                                     "type.")
@@ -287,6 +310,55 @@ class MainWindow(QMainWindow):
             except (AccessProblem, CaseServiceError):  # locked meanwhile, or deleted: read again next time
                 self.requests = []
         return self.requests
+
+    def _stored_screening(self) -> StoredScreening | None:
+        """The open case's latest saved screening, read again when another case (or version) is opened."""
+        if self.editor.version is None:
+            self._stored, self._stored_of = None, None
+            return None
+        key = (self.editor.case_number.text().strip(), self.editor.version)
+        if key != self._stored_of:
+            try:
+                self._stored = casework.stored_screening(self.session, key[0])
+                self._stored_of = key
+            except (AccessProblem, CaseServiceError):  # locked meanwhile, or deleted: read again next time
+                self._stored = None
+        return self._stored
+
+    def _rescreen_blocked(self) -> str:
+        """Why the open case cannot be screened again now ("" when it can)."""
+        if not self.session.may(Op.SCREEN):
+            return f"Your role ({self.session.role.value}) may not {Op.SCREEN.value}."
+        if self.editor.dirty:
+            return "Save the case first: saving screens it under the current rules."
+        return ""
+
+    def screen_case_again(self) -> None:
+        """Screen the open (saved) case again under the current rules, and show what changed."""
+        number = self.editor.case_number.text().strip()
+        if self.editor.version is None or not number:
+            QMessageBox.information(self, "No saved case open", "Open a saved case first: it is screened again as "
+                                    "the case file holds it.")
+            return
+        blocked = self._rescreen_blocked()
+        if blocked:
+            QMessageBox.information(self, "Not screened again", blocked)
+            return
+        profile, presumptive = self.editor.profile, self.editor.presumptive
+        done = self._run(lambda: casework.rescreen_case(self.session, number, profile, presumptive=presumptive),
+                         "The case was not screened again")
+        if done is not None:
+            self._rescreened(done, number)
+
+    def _rescreened(self, done: casework.Rescreened, case_number: str | None = None) -> None:
+        """Cases were screened again: the list, the notice and the panel follow, and the changes are shown."""
+        self._stored_of = None
+        self.refresh()
+        self.rescreen()
+        dialog = ChangesDialog(done, self.editor.profile, case_number=case_number, parent=self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.changes_dialog = dialog
+        dialog.open()
 
     def _request_blocked(self) -> str:
         """Why "Request an exception…" is disabled ("" when it is not)."""
@@ -344,7 +416,6 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(menu, "&Save", self.save, QKeySequence.StandardKey.Save, Op.EDIT_CASE)
         self._action(menu, "&Delete this case…", self.delete_case, None, Op.DELETE_CASE)
         menu.addSeparator()
-        self._action(menu, "Screen &all cases again…", self.screen_all, None, Op.SCREEN)
         self._action(menu, "&Back up now…", self.backup_now, None, Op.BACKUP)
         self._action(menu, "Check a signed &PDF…", self.check_signed_pdf, None, None)
         self.identity_action = self._action(menu, "My signing &certificate…", self.open_my_identity, None, Op.SIGN)
@@ -354,6 +425,11 @@ class MainWindow(QMainWindow):
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, None)
         edit = self.menuBar().addMenu("&Edit")
         self._action(edit, "&Find", self.focus_search, QKeySequence.StandardKey.Find, None)
+        case_menu = self.menuBar().addMenu("&Case")
+        self.rescreen_case_action = self._action(case_menu, "Screen this case &again under the current rules",
+                                                 self.screen_case_again, None, Op.SCREEN)
+        self.screen_all_action = self._action(case_menu, "Screen &all cases again under the current rules…",
+                                              self.screen_all, None, Op.SCREEN)
         requests = self.menuBar().addMenu("&Requests")
         self._action(requests, "Waiting for my &decision…", self.open_queue, None, Op.DECIDE_EXCEPTION)
         self._action(requests, "&My requests…", self.open_my_requests, None, Op.REQUEST_EXCEPTION)
@@ -427,17 +503,16 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def screen_all(self) -> None:
+        """Screen every case again under the current rules in the background (Cancel stops between batches: the
+        cases not reached keep their earlier screening), then show what changed."""
         profile, presumptive = self.editor.profile, self.editor.presumptive
 
-        def work(progress: Progress) -> int:
+        def work(progress: Progress) -> casework.Rescreened:
             return casework.screen_all(self.session, profile, progress=progress, presumptive=presumptive)
 
-        def done(count: int) -> None:
-            self.refresh()
-            self.statusBar().showMessage(f"{count:,} cases screened.", 8000)
-
-        run_task(self, "Screening all cases", work, on_done=done,
-                 on_error=lambda exc: show_problem(self, "Screening stopped", exc))
+        self.screen_all_task = run_task(self, "Screening all cases again under the current rules", work,
+                                        on_done=self._rescreened,
+                                        on_error=lambda exc: show_problem(self, "Screening stopped", exc))
 
     def backup_now(self) -> None:
         folder = file_dialogs.get_existing_directory(self, "Back up into which folder?")

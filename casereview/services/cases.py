@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening
 from casereview.policy.profile import PolicyProfile
-from casereview.progress import NO_PROGRESS, Progress
+from casereview.progress import NO_PROGRESS, Cancelled, Progress
 from casereview.services.access import Op
 from casereview.services.session import UserSession, set_audit_object
-from casereview.store import cases
+from casereview.store import cases, screenings
 from casereview.store import models as m
+from casereview.store.screenings import DecisionChange, StoredScreening
 from casereview.store.search import fold
 
 
@@ -67,6 +68,39 @@ def screen_case(user: UserSession, case_number: str, profile: PolicyProfile, *,
         result = cases.screen_and_save(db, case_number, profile, presumptive=presumptive)
         set_audit_object(db, f"case:{cases.case_id(db, case_number)}")
         return result
+
+
+@dataclass(frozen=True)
+class Rescreened:
+    """What screening cases again did: how many of how many were screened, the decisions that changed (compared
+    with each case's screening before), and whether the user cancelled (the cases not reached keep their earlier
+    screening)."""
+
+    screened: int
+    total: int
+    changes: tuple[DecisionChange, ...]
+    rules_version: int  # the rules they were screened under
+    cancelled: bool = False
+
+
+def stored_screening(user: UserSession, case_number: str) -> StoredScreening | None:
+    """The case's latest stored screening (the one the case list shows), or None when it was never screened."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return screenings.latest_screening(db, cases.case_id(db, case_number))
+
+
+def rescreen_case(user: UserSession, case_number: str, profile: PolicyProfile, *,
+                  presumptive: bool | None = None) -> Rescreened:
+    """Screen a stored case again under `profile` (the current rules) and save the new screening beside the old
+    ones; returns the decisions that changed since its latest stored screening."""
+    with user.acting(Op.SCREEN, "screening") as db:
+        row = cases.load_case(db, case_number)
+        set_audit_object(db, f"case:{row.id}")
+        before = screenings.latest_screening(db, row.id)
+        result = cases.screen_row(db, row, profile, presumptive=presumptive)
+        changes = screenings.decision_changes(row, before, screenings.decisions_of(result))
+        return Rescreened(1, 1, tuple(changes), profile.screening_version)
 
 
 def export_case(user: UserSession, case_number: str) -> spec.Case:
@@ -154,23 +188,32 @@ SCREEN_BATCH = 200
 
 
 def screen_all(user: UserSession, profile: PolicyProfile, *, progress: Progress = NO_PROGRESS,
-               presumptive: bool | None = None) -> int:
+               presumptive: bool | None = None) -> Rescreened:
     """Screen every case again with `profile`, in batches of a few hundred cases (each batch is saved with its
-    audit records); returns how many were screened. Cancelling stops after the batch in hand: the batches before
-    it are kept, each case's screening whole."""
+    audit records); returns how many were screened and the decisions that changed, each compared with its case's
+    latest stored screening before. Cancelling stops after the batch in hand: the batches before it are kept,
+    each case's screening whole, and the result says it was cancelled."""
     user.authorize(Op.SCREEN)
     with user.workspace.session() as db:
         numbers = list(db.scalars(select(m.Case.case_number).order_by(m.Case.id)))
     done = 0
+    changes: list[DecisionChange] = []
     for start in range(0, len(numbers), SCREEN_BATCH):
-        progress.check()
+        try:
+            progress.check()
+        except Cancelled:
+            return Rescreened(done, len(numbers), tuple(changes), profile.screening_version, cancelled=True)
         batch = numbers[start:start + SCREEN_BATCH]
         with user.acting(Op.SCREEN, "screening", f"cases:{len(batch)}") as db:
-            for number in batch:
-                row = cases.load_case(db, number)
-                cases.screen_row(db, row, profile, presumptive=presumptive)
+            found: list[DecisionChange] = []
+            rows = [cases.load_case(db, number) for number in batch]
+            before = screenings.latest_screenings(db, [row.id for row in rows])
+            for row in rows:
+                result = cases.screen_row(db, row, profile, presumptive=presumptive)
+                found.extend(screenings.decision_changes(row, before.get(row.id), screenings.decisions_of(result)))
                 user.audit(db, "screening", f"case:{row.id}")
+        changes.extend(found)  # (only once the batch is saved)
         done += len(batch)
         progress.report(done, len(numbers), f"Screened {done:,} of {len(numbers):,} cases")
         user.last_activity = user.workspace.now()  # long work the user started counts as activity
-    return done
+    return Rescreened(done, len(numbers), tuple(changes), profile.screening_version)

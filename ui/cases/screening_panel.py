@@ -1,7 +1,14 @@
 """The screening panel: beside the case, each charge's decision as a badge with a word (the color is never the
 only signal), the section cited and its quoted text, the reasons, and — for `review` — what to find out, as a
-button that leads to the field to fill in. A charge the policy declines offers "Request an exception…" (section 8),
-and a charge with requests lists them, each with a link to its signed document."""
+button that leads to the field to fill in. A person the record shows may be a victim is said to be one on each of
+their cards; a past record's card gives its record relief and, for "do not contest", its ground in plain words.
+A charge on which a section 8 exception may be requested (a pending or filed decline of someone who is not a
+possible victim) offers "Request an exception…"; a decline that may not, or a charge whose request cannot apply,
+says why instead; a charge with requests lists them, each with a link to its signed document.
+
+Above the cards, in a place of its own that does not scroll with them: a notice when the case's saved screening
+(the one the case list shows) was made under older screening rules than the ones the panel shows, with a button to
+screen the case again under the current rules."""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +33,8 @@ from casereview.policy.case import Case
 from casereview.policy.engine import ChargeDecision, Screening
 from casereview.policy.profile import PolicyProfile
 from casereview.policy.words import need_words
-from casereview.services.exception_requests import RequestInfo, charge_refusal, waiting_charges
+from casereview.services.exception_requests import RequestInfo, waiting_charges
+from casereview.store.screenings import StoredScreening
 
 # Background and text colors chosen for contrast in light and dark palettes; the word carries the meaning.
 BADGES = {
@@ -35,6 +44,42 @@ BADGES = {
     "discretion": ("DISCRETION", "#6a1b9a", "#ffffff"),
     "review": ("NEEDS REVIEW", "#e65100", "#ffffff"),
 }
+
+
+# The ground of a "do not contest" record relief, in plain words (spec, "Record relief"). The office's own record:
+# documents never state it about the person in a public filing.
+RELIEF_GROUNDS = {
+    ("6",): "the charge arose solely from a consensual exchange, or its solicitation",
+    ("2",): "the person was the victim of a crime in the exchange",
+    ("3",): "the person was trafficked",
+    ("4",): "the person was under 18",
+    ("4", "6"): "the person's age is not known; under 18 or an adult, the office would not contest",
+}
+GUIDE_GROUND = "the guide asks offices to expunge related convictions"
+RELIEF_OUTCOMES = {"do_not_contest": "do not contest", "not_eligible": "not eligible", "review": "needs review"}
+
+
+def relief_text(profile: PolicyProfile, relief: str, sections: Sequence[str]) -> str:
+    """A past record's relief as the card says it: "Record relief: do not contest — section 4 (the person was
+    under 18)"."""
+    words = RELIEF_OUTCOMES.get(relief, relief.replace("_", " "))
+    if not sections:
+        return f"Record relief: {words}"
+    why = RELIEF_GROUNDS.get(tuple(sections))
+    if why is None and all(s.startswith("guide: ") for s in sections):
+        why = GUIDE_GROUND
+    return f"Record relief: {words} — {profile.cite(tuple(sections))}" + (f" ({why})" if why else "")
+
+
+def decision_words(decision: str, sections: Sequence[str]) -> str:
+    """A decision and its sections, short: "Decline, section 1(b)"."""
+    word = badge_text(decision).capitalize()
+    if not sections:
+        return word
+    if all(not s.startswith("guide: ") for s in sections):
+        return f"{word}, section{'s' if len(sections) > 1 else ''} {', '.join(sections)}"
+    return f"{word}, " + ", ".join(f"the guide's “{s[7:]}”" if s.startswith("guide: ") else f"section {s}"
+                                   for s in sections)
 
 
 def badge_text(decision: str) -> str:
@@ -61,30 +106,84 @@ def request_words(request: RequestInfo) -> str:
     return f"{head}: {request.status} by {request.supervisor} on {local_day(request.decided_at)}"
 
 
-class ScreeningPanel(QScrollArea):
+class ScreeningPanel(QWidget):
     """Shows a screening. `find_out(charge_id, person_id, need)` is emitted when the user asks to go to the field
     that would answer a `review`; `exception_wanted(charge_id)` when they ask to request an exception for a
-    charge; `document_wanted(document_id)` when they follow a request's link to its signed document."""
+    charge; `document_wanted(document_id)` when they follow a request's link to its signed document;
+    `rescreen_wanted()` when they ask to screen the case again under the current rules (the notice's button)."""
 
     find_out = Signal(str, str, str)
     exception_wanted = Signal(str)
     document_wanted = Signal(int)
+    rescreen_wanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
         self.setAccessibleName("Screening")
         self.setMinimumWidth(320)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(4)
+        self.notice = self._build_notice()
+        outer.addWidget(self.notice)
+        self.cards_area = QScrollArea(self)
+        self.cards_area.setWidgetResizable(True)
+        self.cards_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
+        outer.addWidget(self.cards_area, 1)
         self._requests: list[RequestInfo] = []
         self._offer, self._blocked = False, ""
         self._waiting: dict[str, int] = {}
-        self._body = QWidget(self)
+        self._body = QWidget(self.cards_area)
         # (The cards are kept at the top by a stretch after them, not by aligning the layout: an aligned layout is
         # given its size hint's height, which does not count the lines of wrapped texts, and cut the cards off.)
         self._layout = QVBoxLayout(self._body)
-        self.setWidget(self._body)
+        self.cards_area.setWidget(self._body)
         self.show_message("Open or add a case to see how the policy screens each charge.")
+
+    # ------------------------------------------------------------------------------ saved under older rules
+
+    def _build_notice(self) -> QFrame:
+        notice = QFrame(self)
+        notice.setObjectName("olderRules")
+        notice.setFrameShape(QFrame.Shape.StyledPanel)
+        notice.setAccessibleName("Saved screening made under older rules")
+        notice.setStyleSheet("QFrame#olderRules { border: 2px solid #e65100; border-radius: 3px; }")
+        layout = QVBoxLayout(notice)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.notice_text = QLabel(notice)
+        self.notice_text.setObjectName("olderRulesText")
+        self.notice_text.setWordWrap(True)
+        layout.addWidget(self.notice_text)
+        row = QHBoxLayout()
+        self.rescreen_button = QPushButton("Screen again under the current rules", notice)
+        self.rescreen_button.setObjectName("rescreen")
+        self.rescreen_button.clicked.connect(lambda _checked=False: self.rescreen_wanted.emit())
+        row.addWidget(self.rescreen_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        notice.hide()
+        return notice
+
+    def show_stored(self, stored: StoredScreening | None, profile: PolicyProfile, *, blocked: str = "") -> None:
+        """Say so when the case's saved screening was made under older screening rules than `profile`'s (the
+        ones the cards show); nothing otherwise. `blocked`: why the user may not screen it again now ("" when
+        they may)."""
+        if stored is None or stored.rules_version >= profile.screening_version:
+            self.notice.hide()
+            self.notice_text.clear()
+            return
+        text = (f"Saved screening made under the rules of version {stored.rules_version} on "
+                f"{local_day(stored.screened_at)}; shown here: the current rules (version "
+                f"{profile.screening_version}).")
+        self.notice_text.setText(text)
+        self.notice.setAccessibleDescription(text)
+        self.rescreen_button.setEnabled(not blocked)
+        self.rescreen_button.setToolTip(blocked or "Save a new screening of the case as stored, under the current "
+                                        "rules; the saved one is kept as the record of what was decided then.")
+        self.notice.show()
+
+    # ------------------------------------------------------------------------------------------ the cards
 
     def _follow(self, href: str) -> None:
         charge, person, need = href.split("|")
@@ -151,21 +250,40 @@ class ScreeningPanel(QScrollArea):
         badge.setFont(bold)
         badge.setFixedWidth(QFontMetrics(bold).horizontalAdvance(word) + 24)
         layout.addWidget(badge)
+        if d.possible_victim:  # said before anything else about the charge: a reader must never miss it
+            victim = QLabel(f"<b>Possible victim:</b> the record shows that {escape(holder)} may be a victim "
+                            "(the reasons below say why).", card)
+            victim.setObjectName("possibleVictim")
+            victim.setWordWrap(True)
+            victim.setTextFormat(Qt.TextFormat.RichText)
+            victim.setStyleSheet("QLabel#possibleVictim { border: 0px; border-left: 4px solid #0d47a1; "
+                                 "padding-left: 6px; }")  # (without "border: 0px" no border is drawn)
+            victim.setAccessibleName(f"Possible victim: {holder}")
+            layout.addWidget(victim)
         sections = ", ".join(d.sections)
         section = profile.sections[d.sections[0]]
         cited = QLabel(f"Section {sections} — {section.title}", card)
         cited.setWordWrap(True)
         layout.addWidget(cited)
-        refusal = charge_refusal(case, d, profile)
-        if d.exception_allowed and refusal is None:
+        if d.record_relief is not None:  # a past record: what it comes to first
+            relief = QLabel(relief_text(profile, d.record_relief, d.relief_sections), card)
+            relief.setObjectName("recordRelief")
+            relief.setWordWrap(True)
+            layout.addWidget(relief)
+        if d.exception_allowed:
             layout.addWidget(QLabel(f"A section {profile.exception_section} exception may be requested.", card))
-        for request in self._requests:
-            if d.charge in request.charge_ids:
-                layout.addWidget(self._request_line(request, card))
-        if self._offer and refusal is None and d.charge not in self._waiting:
+        requested = [r for r in self._requests if d.charge in r.charge_ids]
+        for request in requested:
+            layout.addWidget(self._request_line(request, card))
+        if d.exception_allowed and self._offer and d.charge not in self._waiting:
             layout.addWidget(self._request_button(d.charge, card))
-        if d.record_relief is not None:
-            layout.addWidget(QLabel(f"Record relief (section 6): {d.record_relief.replace('_', ' ')}", card))
+        elif not d.exception_allowed and d.exception_refusal and (d.base_decision == "decline" or requested):
+            # where a request would be looked for: a decline, or a charge with a request that cannot apply
+            refusal = QLabel(f"No exception may be requested: {d.exception_refusal}.", card)
+            refusal.setObjectName("exceptionRefusal")
+            refusal.setTextFormat(Qt.TextFormat.PlainText)  # (it names the person: shown as written)
+            refusal.setWordWrap(True)
+            layout.addWidget(refusal)
         reasons = QLabel("<br>".join(f"• {r}" for r in d.reasons), card)
         reasons.setWordWrap(True)
         reasons.setTextFormat(Qt.TextFormat.RichText)

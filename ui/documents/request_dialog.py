@@ -103,8 +103,7 @@ class RequestDialog(QDialog):
         # whatever it is: if it may not, the services refuse it with the section that says why).
         waiting = exceptions.waiting_charges(requests)
         eligible = [d.charge for d in screening.charges
-                    if d.charge == chosen or (exceptions.charge_refusal(case, d, profile) is None
-                                              and d.charge not in waiting)]
+                    if d.charge == chosen or (d.exception_allowed and d.charge not in waiting)]
         charges_box = QGroupBox("Charges this request covers (declined by the policy)", body)
         charges_layout = QVBoxLayout(charges_box)
         self.charges: dict[str, QCheckBox] = {}
