@@ -447,6 +447,22 @@ def _names(people: list[Person]) -> str:
     return ", ".join(p.label() for p in people)
 
 
+def _article(words: str) -> str:
+    """Words with their article: "a seller", "an other person" written "another person"."""
+    if words.startswith("other "):
+        return f"an{words}"
+    return f"{'an' if words[:1] in 'aeiou' else 'a'} {words}"
+
+
+def _plural(words: str) -> str:
+    """The plural of a role's words: "sellers", "third parties", "other people"."""
+    if words.endswith("person"):
+        return words[:-6] + "people"
+    if words.endswith("y") and words[-2:-1] not in "aeiou":
+        return words[:-1] + "ies"
+    return words + "s"
+
+
 def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # one dispatch over the condition names
     name: str
     arg: Any
@@ -497,11 +513,11 @@ def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # one dispatch over t
         return _Cond(lambda c: c.charge.with_ is None and len(c.sellers()) > 1,
                      lambda c: [f"The case has {len(c.sellers())} sellers ({_names(c.sellers())}) and the charge "
                                 "does not say which one it concerns."])
+    # The opening sentence states that the charge arose from an exchange (each fact once: spec, `reasons`).
     if name == "arose_from_exchange":
-        return _Cond(lambda c: c.charge.arose_from_exchange, _arose_sentence)
+        return _Cond(lambda c: c.charge.arose_from_exchange, _no_reason)
     if name == "exchange_related":
-        return _Cond(lambda c: c.charge.arose_from_exchange or c.charge.offense in EXCHANGE_OFFENSES,
-                     lambda c: _arose_sentence(c) if c.charge.arose_from_exchange else [])
+        return _Cond(lambda c: c.charge.arose_from_exchange or c.charge.offense in EXCHANGE_OFFENSES, _no_reason)
     if name == "offense":
         offenses = _expand(arg, profile.offense_groups)
         return _Cond(lambda c: c.charge.offense in offenses, _no_reason)  # the opening sentence names it
@@ -511,11 +527,15 @@ def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # one dispatch over t
     if name == "case_has_role":
         roles = frozenset(arg)
 
-        def in_case(c: _Ctx) -> list[Person]:
-            return [p for p in c.index.case.people if p.role in roles]
-        return _Cond(lambda c: any(p.role in roles for p in c.index.case.people),
-                     lambda c: [f"The case records a {' or '.join(c.profile.role_label(r) for r in sorted(roles))}: "
-                                f"{_names(in_case(c))}."])
+        def in_case(c: _Ctx) -> list[str]:
+            found = [p for p in c.index.case.people if p.role in roles]
+            if not found:
+                return []
+            words = [c.profile.role_label(r) for r in sorted(roles)]
+            if len(found) == 1:
+                return [f"The case records {_article(' or '.join(words))}: {_names(found)}."]
+            return [f"The case records {' or '.join(_plural(w) for w in words)}: {_names(found)}."]
+        return _Cond(lambda c: any(p.role in roles for p in c.index.case.people), in_case)
     if name in ("fact_by_holder", "fact_by_holder_against_seller"):
         types = _expand(arg, profile.fact_groups)
         to_seller = name == "fact_by_holder_against_seller"
@@ -600,10 +620,6 @@ def _compile(cond: Any, profile: PolicyProfile) -> _Cond:  # one dispatch over t
 def _unresolved_sentence(c: _Ctx) -> str:
     return (f"The charge does not say who {c.side} was, and the case has several people who could be "
             f"({_names(c.candidates())}).")
-
-
-def _arose_sentence(c: _Ctx) -> list[str]:
-    return ["The record shows the charge arose from an exchange of sex for something of value."]
 
 
 def _age_unknown_of(conds: tuple[Any, ...]) -> tuple[str, ...]:
@@ -725,7 +741,7 @@ class _CompiledProfile:
                          f"past record ({_STATUS_WORDS.get(why, why)})")
             else:
                 found = f"section {sec} exceptions apply only to charges the policy declines, and the decision " \
-                        f"on this charge is {why}"
+                        f"on this charge is {why}{_DECISION_WORDS.get(why, '')}"
             self.refusals[why] = found
         return found
 
@@ -784,9 +800,9 @@ class _CompiledProfile:
         target = counterparty_role(offense, role, arose)
         side = _SIDES.get(offense, "the other side of the exchange")
         profile = self.profile
-        arose_words = " (the record shows it arose from an exchange of sex for something of value)" if arose else ""
+        arose_words = "; the record shows it arose from an exchange of sex for something of value" if arose else ""
         opening = {status: f", the {profile.role_label(role)} in this case, {verb} {profile.offense_label(offense)}"
-                           f"{arose_words}{after}."
+                           f"{after}{arose_words}."
                    for status, (verb, after) in _CHARGED.items()}
         plan = tuple((r.rule, kb, _both(r.test, kb.test)) for r in rules for kb in r.branches)
         return _Kind(protections, tuple(rules), plan, relief, target, side, opening)
@@ -929,6 +945,13 @@ def screen_case(case: Case, profile: PolicyProfile, *, presumptive: bool | None 
                      tuple(results))
 
 
+# What a decision other than a decline means, after its name, in a sentence saying why no exception applies.
+_DECISION_WORDS = {
+    "protect": " (the policy treats the person charged as a victim; the charge must not be brought)",
+    "charge": " (the policy itself directs or permits this charge)",
+    "discretion": " (the policy leaves this charge to the line prosecutor, section 5)",
+    "review": " (a fact the rules need must first be found out)",
+}
 _STATUS_WORDS = {"convicted": "a conviction", "dismissed": "a dismissed charge", "arrest_only": "an arrest"}
 
 

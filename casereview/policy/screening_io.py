@@ -173,7 +173,7 @@ def format_text(case: Case, screening: Screening, profile: PolicyProfile) -> str
         statute = f", {charge.statute}" if charge.statute else ""
         role = profile.role_label(holder.role)
         out.append(f"Charge {d.charge}: {profile.offense_label(charge.offense)}{statute} — {holder.label()} ({role})")
-        out.append(f"  Decision: {d.decision.upper().replace('_', ' ')} — section {', '.join(d.sections)}")
+        out.append(f"  Decision: {d.decision.upper().replace('_', ' ')} — {profile.cite(d.sections)}")
         if d.exception_allowed:
             out.append("  A section 8 exception may be requested.")
         if d.record_relief is not None:
@@ -183,7 +183,10 @@ def format_text(case: Case, screening: Screening, profile: PolicyProfile) -> str
         for need in d.missing:
             out.append(f"  To find out about {case.person(need.person).label()}: {profile.need_label(need.need)}")
         section = profile.sections[d.sections[0]]
-        out.append(f"  Policy, section {section.id} ({section.title}):")
+        if section.id.startswith("guide: "):  # the guide's words are the guide's, never the policy's (spec)
+            out.append(f"  Community guide, “{section.title}”:")
+        else:
+            out.append(f"  Policy, section {section.id} ({section.title}):")
         out.extend(f"    {line}" if line else "" for line in f"“{d.quote}”".splitlines())
         out.append("")
     out.append(profile.attribution)
