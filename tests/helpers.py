@@ -27,8 +27,28 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+# The people behind the test accounts named after their role (documents and signing certificates name people).
+STAFF_NAMES: dict[str, tuple[str, str, str | None]] = {
+    "admin": ("Casey Morgan", "Office Administrator", None),
+    "supervisor": ("Jordan Avery", "Chief Deputy District Attorney", "OSB 941203"),
+    "prosecutor": ("Riley Chen", "Deputy District Attorney", "OSB 094512"),
+    "paralegal": ("Sam Ortiz", "Paralegal", None),
+    "attorney": ("Morgan Lee", "Deputy Public Defender", "OSB 081234"),
+}
+
+
+def _names(name: str) -> dict[str, str | None]:
+    full_name, title, bar_number = STAFF_NAMES.get(name, (name.title(), None, None))
+    return {"full_name": full_name, "title": title, "bar_number": bar_number}
+
+
 def add_user(admin: UserSession, name: str, role: Role) -> None:
-    accounts.create_user(admin, name, role, PASSWORD, kdf=TEST_KDF)
+    accounts.create_user(admin, name, role, PASSWORD, kdf=TEST_KDF, **_names(name))
+
+
+def name_admin(admin: UserSession) -> None:
+    """Give the administrator made by `set_up_office` (without names) the full name and title of STAFF_NAMES."""
+    accounts.set_user_names(admin, admin.username, **_names(admin.username))
 
 
 def log_in(ws: Workspace, name: str) -> UserSession:
@@ -39,6 +59,7 @@ def staff(ws: Workspace, office_type: OfficeType) -> dict[Role, UserSession]:
     """A logged-in user of every role of the office (the administrator is ``admin``; the others are named after
     their role). The workspace must have been set up with `set_up_office` and administrator ``admin``."""
     admin = log_in(ws, "admin")
+    name_admin(admin)
     users = {Role.ADMINISTRATOR: admin}
     for role in roles_for(office_type):
         if role != Role.ADMINISTRATOR:
@@ -57,6 +78,7 @@ def staff_case_file(path: Path, key: bytes, roles: tuple[Role, ...] = (Role.PROS
         ws = accounts.workspace_for(case_file, key)
         accounts.set_up_office(ws, OfficeType.PROSECUTOR, "admin", PASSWORD, kdf=TEST_KDF)
         admin = log_in(ws, "admin")
+        name_admin(admin)
         for role in roles:
             add_user(admin, role.value, role)
     finally:

@@ -101,14 +101,16 @@ def _add_check(sub: SubParsers) -> None:
     check.set_defaults(run=_check)
 
 
-def _show_recovery(db: Path, recovery: str, sheet: Path | None) -> None:
+def _show_recovery(db: Path, recovery: str, sheet: Path | None, office: str | None = None) -> None:
     print(f"Recovery key for {db}:\n\n    {recovery}\n\n"
           "Write it down or print it and keep it somewhere safe, away from the computer. It is shown only now. "
-          "If the passphrase is ever lost, this key (python -m casereview recover) is the only way back in.")
+          "If the passphrase is ever lost, this key (python -m casereview recover) is the only way back in. It opens "
+          f"the case file together with its key file, {db.name}.keys: keep that beside the case file (every backup "
+          "holds it too).")
     if sheet is not None:
         from casereview.documents.recovery_sheet import write_recovery_sheet
 
-        write_recovery_sheet(sheet, case_file=db.resolve(), recovery_key=recovery)
+        write_recovery_sheet(sheet, case_file=db.resolve(), recovery_key=recovery, office=office)
         print(f"The recovery sheet is in {sheet}: print it, then delete the file.", file=sys.stderr)
 
 
@@ -147,7 +149,7 @@ def _init(args: argparse.Namespace) -> int:
         _remove_leftovers(args.db)
         raise
     case_file.close()
-    _show_recovery(args.db, recovery, args.recovery_sheet)
+    _show_recovery(args.db, recovery, args.recovery_sheet, args.office_name)
     office = office_words(OfficeType(args.office_type))
     print(f"Created the encrypted case file {args.db} for {office}, with the administrator {args.admin}.",
           file=sys.stderr)

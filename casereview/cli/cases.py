@@ -70,9 +70,18 @@ def _import(args: argparse.Namespace) -> int:
     if dupes:
         print(f"The file lists case {dupes[0]} more than once. Nothing was stored.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # Section 8 approvals exist in a case file only through the signed workflow: refused before the case file is
+    # opened (the store refuses them too).
+    listing = [c.case_number for c in new_cases if c.exceptions]
+    if listing:
+        print(cases.exceptions_refused(listing[0], others=len(listing) - 1), file=sys.stderr)
+        return EXIT_BAD_INPUT
     with acting(args) as user:
         try:
             casework.import_cases(user, new_cases, load_builtin())
+        except cases.ExceptionsRefused as exc:
+            print(exc, file=sys.stderr)  # it says that nothing was imported
+            return EXIT_BAD_INPUT
         except cases.CaseServiceError as exc:
             print(f"{exc} Nothing was stored.", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from casereview.cli.common import (
     EXIT_BAD_INPUT,
@@ -122,6 +122,10 @@ def _documents(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------------- verify
 
 
+class _NotACertificate(ValueError):
+    pass
+
+
 def _certificate_der(path: Path) -> bytes:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
@@ -130,7 +134,18 @@ def _certificate_der(path: Path) -> bytes:
 
     refuse_case_file_part(path)
     data = path.read_bytes()
-    cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+    try:
+        if b"-----BEGIN" in data:
+            found = x509.load_pem_x509_certificates(data)
+            if len(found) != 1:
+                raise _NotACertificate(f"{path} holds {len(found)} certificates: give the office certificate alone")
+            cert = found[0]
+        else:
+            cert = x509.load_der_x509_certificate(data)
+    except ValueError as exc:
+        if isinstance(exc, _NotACertificate):
+            raise
+        raise _NotACertificate(f"{path} is not a certificate file (.pem or .der)") from None
     return cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -139,37 +154,68 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def run_verify(pdf: Path, trust: list[Path]) -> int:
+    """Check every signature of `pdf` against the certificates in `trust`: a report per signature and a verdict on
+    standard output; exit 0 only when every signature checks out, 1 when any does not (or there is none), 2 when
+    the PDF or a certificate cannot be read. Never a traceback."""
     from casereview.documents.signing import verify_pdf
     from casereview.store.lock import refuse_case_file_part
 
-    try:
-        roots = [_certificate_der(path) for path in trust]
-    except (OSError, ValueError) as exc:
-        print(f"The certificate to trust cannot be read ({exc}). Give an office certificate exported from "
-              "CaseReview (.pem or .der).", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    roots = []
+    for path in trust:
+        try:
+            roots.append(_certificate_der(path))
+        except OSError as exc:
+            print(f"The certificate to trust, {path}, cannot be read ({exc.strerror or exc}). Nothing was checked.",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except _NotACertificate as exc:
+            print(f"{exc}. Give the office certificate exported from CaseReview (python -m casereview office "
+                  "certificate DB OFFICE.pem). Nothing was checked.", file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         refuse_case_file_part(pdf)
         data = pdf.read_bytes()
-        reports = verify_pdf(data, roots)
     except OSError as exc:
-        print(f"{pdf} cannot be read ({exc.strerror or exc}).", file=sys.stderr)
+        print(f"{pdf} cannot be read ({exc.strerror or exc}). Nothing was checked.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        reports = verify_pdf(data, roots)
     except Exception as exc:
-        print(f"{pdf} cannot be read as a PDF ({type(exc).__name__}). Nothing was checked.", file=sys.stderr)
+        print(f"{pdf} cannot be read as a PDF ({type(exc).__name__}): it is damaged, or not a PDF. Nothing was "
+              "checked.", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not reports:
-        print(f"{pdf} has no signatures.")
+        print(f"{pdf} has no signatures: it is not a signed document.")
         return EXIT_FAILED
     for n, r in enumerate(reports, 1):
-        when = r.signed_at.isoformat(timespec="seconds") if r.signed_at else "no time given"
+        when = r.signed_at.astimezone().isoformat(timespec="seconds") if r.signed_at else "no time given"
         print(f"Signature {n} ({r.field}): {r.signer}, signed {when}")
         print(f"  intact: {'yes' if r.intact else 'NO — the signed content was changed'}")
         print(f"  changed after signing: {'YES, in a way this signature does not allow' if r.modified_after else 'no'}")
         trusted = "yes (this office's certificate)" if r.trusted else \
             "NO — not issued by an office certificate you trust" + ("" if roots else " (give one with --trust)")
         print(f"  trusted: {trusted}")
-    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+    if all(r.ok for r in reports):
+        print(f"Valid: {'every signature is' if len(reports) > 1 else 'the signature is'} intact, unchanged since "
+              "signing, and from an office certificate you trust.")
+        return EXIT_OK
+    print(f"NOT VALID: {_why_not(reports, bool(roots))}")
+    return EXIT_FAILED
+
+
+def _why_not(reports: list[Any], trusted_given: bool) -> str:
+    """The one sentence that says why the document does not check out (the first reason that applies)."""
+    if any(not r.intact for r in reports):
+        return ("the document was changed after it was signed (the signed content is not what was signed): do not "
+                "rely on it; ask the office for the document as it signed it.")
+    if any(r.modified_after for r in reports):
+        return "the document was changed after a signature in a way that signature does not allow."
+    if not trusted_given:
+        return "no office certificate was given to check it against: give the office's with --trust."
+    if any(not r.trusted for r in reports):
+        return ("it was not signed with a certificate issued by the office certificate given (another office's "
+                "certificate, or the wrong file?).")
+    return "a signer's certificate does not check out (its key usage does not allow signing, or it is not valid)."
 
 
 _ADDERS = {"verify": _add_verify, "documents": _add_documents, "letters": _add_letters}

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from casereview.cli.common import (
     EXIT_OK,
@@ -46,7 +49,13 @@ def _add_user(sub: SubParsers) -> None:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=_ROLES)
     add.add_argument("--new-password-file", type=Path, metavar="F", help="the new user's password: first line")
+    _names_options(add)
     add.set_defaults(run=_user)
+    names = _sub(user_sub, "set", "change a user's full name, title or bar number (an administrator for anyone, "
+                 "every user for themself); a signing identity is then issued in the new name")
+    names.add_argument("name")
+    _names_options(names, clear=True)
+    names.set_defaults(run=_user)
     _sub(user_sub, "list", "list the users (an administrator)").set_defaults(run=_user)
     for name, text in (("release", "release an account locked after failed logins"),
                        ("enable", "enable a disabled account"), ("disable", "disable an account")):
@@ -87,6 +96,23 @@ def _add_user(sub: SubParsers) -> None:
     rescue.set_defaults(run=_rescue)
 
 
+def _names_options(parser: argparse.ArgumentParser, *, clear: bool = False) -> None:
+    again = " (an empty TEXT clears it)" if clear else ""
+    parser.add_argument("--full-name", metavar="TEXT", help="the person's full name, as documents print it under "
+                        f"their signature and their signing certificate names them{again}")
+    parser.add_argument("--title", metavar="TEXT", help=f"their title, e.g. Deputy District Attorney{again}")
+    parser.add_argument("--bar-number", metavar="TEXT", help=f"an attorney's bar number{again}")
+
+
+_OFFICE_TEXTS = {"name": "the office's name", "address": "its address (\\n between lines)",
+                 "phone": "its telephone number", "email": "its e-mail address",
+                 "head-name": "the head of office's full name", "head-title": "the head of office's title",
+                 "county": "the county", "state": "the state (its name, or its two letters)",
+                 "time-zone": "the office's time zone, an IANA name such as America/Los_Angeles (documents are "
+                              "dated in it; empty: this computer's)",
+                 "policy-title": "the policy's title as the office adopted it"}
+
+
 def _add_office(sub: SubParsers) -> None:
     office = sub.add_parser("office", help="the office profile")
     office_sub = office.add_subparsers(dest="office_command", required=True, parser_class=Parser)
@@ -94,6 +120,17 @@ def _add_office(sub: SubParsers) -> None:
     office_set = _sub(office_sub, "set", "change the office profile (an administrator)")
     office_set.add_argument("--idle-minutes", type=int, metavar="N",
                             help="lock a session after N minutes without activity (1 to 30)")
+    for option, words in _OFFICE_TEXTS.items():
+        office_set.add_argument(f"--{option}", metavar="TEXT", help=words)
+    office_set.add_argument("--caption-style", choices=("state", "people", "commonwealth"),
+                            help="how the state's cases are captioned: State of …, People of the State of …, or "
+                                 "Commonwealth of …")
+    office_set.add_argument("--policy-adopted-on", metavar="YYYY-MM-DD", help="the date the office adopted the policy")
+    office_set.add_argument("--dob-in-letters", choices=("none", "year", "full"),
+                            help="the person's date of birth in letters to the court: none (the default), the year, "
+                                 "or the full date")
+    office_set.add_argument("--certificate-of-service", choices=("yes", "no"),
+                            help="whether letters carry a certificate of service")
     office_set.set_defaults(run=_office)
     office_cert = _sub(office_sub, "certificate", "export the office's signing certificate (.pem or .der), for a "
                        "court or another office to trust the office's signatures")
@@ -114,6 +151,17 @@ def _add_office(sub: SubParsers) -> None:
 # ------------------------------------------------------------------------------------------------- accounts
 
 
+@contextmanager
+def _field_problems() -> Iterator[None]:
+    """A value refused (FieldProblem, named by its field) is said as a usage problem: exit 2, no traceback."""
+    from casereview.services.office import FieldProblem
+
+    try:
+        yield
+    except FieldProblem as exc:
+        raise UsageProblem(str(exc)) from None
+
+
 @case_file_command
 def _first_admin(args: argparse.Namespace) -> int:
     from casereview.services.access import OfficeType
@@ -132,16 +180,30 @@ def _user(args: argparse.Namespace) -> int:
     from casereview.services.access import Role
 
     command = args.user_command
-    with acting(args) as user:
+    with _field_problems(), acting(args) as user:
         if command == "add":
             password = read_new_password(args.new_password_file, "--new-password-file", args.name)
-            accounts.create_user(user, args.name, Role(args.role), password)
+            accounts.create_user(user, args.name, Role(args.role), password, full_name=args.full_name,
+                                 title=args.title, bar_number=args.bar_number)
             print(f"Added {args.name} as {args.role}.", file=sys.stderr)
+            if args.full_name is None and args.role != "paralegal":
+                print(f"{args.name} has no full name yet, so cannot sign: give it with python -m casereview user "
+                      f"set DB {args.name!r} --full-name TEXT --title TEXT.", file=sys.stderr)
+        elif command == "set":
+            given = {key: value for key, value in (("full_name", args.full_name), ("title", args.title),
+                                                   ("bar_number", args.bar_number)) if value is not None}
+            if not given:
+                raise UsageProblem("Say what to change: --full-name, --title or --bar-number.")
+            names = accounts.set_user_names(user, args.name, **given)
+            print(f"{args.name}: {names.signed_as(args.name)}"
+                  f"{f', bar number {names.bar_number}' if names.bar_number else ''}.", file=sys.stderr)
         elif command == "list":
             for row in accounts.list_users(user):
                 last = row.last_login_at.strftime("%Y-%m-%d %H:%M") if row.last_login_at else "never"
                 why = f" ({row.status_reason})" if row.status_reason else ""
-                print(f"{row.username}\t{row.role}\t{row.status}{why}\tlast login {last}")
+                person = row.names.signed_as() if row.full_name else "(no full name)"
+                bar = f", bar number {row.bar_number}" if row.bar_number else ""
+                print(f"{row.username}\t{row.role}\t{row.status}{why}\tlast login {last}\t{person}{bar}")
         elif command in ("release", "enable", "disable"):
             {"release": accounts.release_user, "enable": accounts.enable_user,
              "disable": accounts.disable_user}[command](user, args.name)
@@ -231,19 +293,65 @@ def _certificate(args: argparse.Namespace) -> int:
 @case_file_command
 def _office(args: argparse.Namespace) -> int:
     """office show / set."""
-    from casereview.services import accounts
-    from casereview.services.office import read_office
+    from dataclasses import replace
 
-    with acting(args) as user:
+    from casereview.services import accounts
+    from casereview.services.office import CaptionMissing, caption, read_office, update_office
+
+    with _field_problems(), acting(args) as user:
         if args.office_command == "set":
-            if args.idle_minutes is None:
-                raise UsageProblem("Say what to change, for example --idle-minutes 10.")
-            accounts.set_idle_limit(user, args.idle_minutes)
+            changes = _office_changes(args)
+            if args.idle_minutes is None and not changes:
+                raise UsageProblem("Say what to change, for example --idle-minutes 10 or --time-zone "
+                                   "America/Los_Angeles.")
+            if args.idle_minutes is not None:
+                accounts.set_idle_limit(user, args.idle_minutes)
+            if changes:
+                update_office(user, replace(read_office(user), **changes))
         office = read_office(user)
     print(f"Office type: {office.office_type}")
-    print(f"Name: {office.name or '(not set)'}")
+    for label, value in (("Name", office.name), ("Address", office.address), ("Telephone", office.phone),
+                         ("E-mail", office.email), ("Head of office", office.head_name),
+                         ("Head's title", office.head_title), ("County", office.county), ("State", office.state)):
+        print(f"{label}: {value or '(not set)'}")
+    print(f"Time zone: {office.time_zone or '(this computer’s)'}")
+    try:
+        example = caption(office, "Dana Roe")
+    except CaptionMissing:
+        example = "(no state set)"
+    print(f"Caption: {office.caption_style} ({example})")
+    print(f"Policy: {office.policy_title or '(title not set)'}, adopted "
+          f"{office.policy_adopted_on.isoformat() if office.policy_adopted_on else '(date not set)'}")
+    print(f"Date of birth in letters: {office.dob_in_letters}")
+    print(f"Certificate of service: {'yes' if office.certificate_of_service else 'no'}")
     print(f"Sessions lock after {office.idle_limit_minutes} minute(s) without activity.")
     return EXIT_OK
+
+
+def _office_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The office profile's fields `office set` was given (an empty TEXT clears one)."""
+    from datetime import date
+
+    from casereview.services.office import FieldProblem
+
+    changes: dict[str, Any] = {}
+    for option in _OFFICE_TEXTS:
+        value = getattr(args, option.replace("-", "_"))
+        if value is not None:
+            changes[option.replace("-", "_")] = value.replace("\\n", "\n") if option == "address" else value
+    for name in ("caption_style", "dob_in_letters"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    if args.certificate_of_service is not None:
+        changes["certificate_of_service"] = args.certificate_of_service == "yes"
+    if args.policy_adopted_on is not None:
+        try:
+            changes["policy_adopted_on"] = date.fromisoformat(args.policy_adopted_on) if args.policy_adopted_on \
+                else None
+        except ValueError:
+            raise FieldProblem("policy_adopted_on", f"{args.policy_adopted_on} is not a date: write it as "
+                                                    "YYYY-MM-DD, such as 2025-03-01.") from None
+    return changes
 
 
 @case_file_command

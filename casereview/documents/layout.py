@@ -1,7 +1,10 @@
-"""A document as a list of blocks (heading, paragraph, quotation, table, signature), and its two renderings: the
-PDF (ReportLab; the final, signable form) and the .docx (python-docx; an editable draft for a word processor).
+"""A document as a list of blocks (heading, paragraph, quotation, table, caption, notice, signature), and its two
+renderings: the PDF (ReportLab; the final, signable form) and the .docx (python-docx; an editable draft for a word
+processor, marked DRAFT).
 
-Both renderings take the same blocks, so a field found in one is in the other. User text goes through
+Both renderings take the same blocks, so a field found in one is in the other. Every page of both carries the office,
+the document's title, the case caption or docket (`Document.reference`) and "Page N of M", so that no page can be
+taken for part of another document; an unsigned rendering says DRAFT on every page. User text goes through
 `casereview.documents.fonts` (`check` before anything is made, `markup` for scripts DejaVu lacks).
 """
 
@@ -9,16 +12,28 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from casereview.documents import fonts
 
 SIGNATURE_FIELD = "Signature"
+DRAFT_MARK = "DRAFT — not signed"
 
 
 @dataclass(frozen=True)
@@ -49,26 +64,51 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Caption:
+    """A court caption: the court, the case's title ("State of Oregon v. Dana Roe") and its numbers (the court's
+    docket first, then the office's own case number)."""
+
+    court: str
+    title: str
+    numbers: tuple[str, ...]
+    document: str = ""  # the document's name under the caption, in capitals
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A boxed notice: what to find out before a held document can be signed, a privilege marking."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SignatureBlock:
-    """Where the signature goes, and the signer's name and title printed under it ("" before signing: the block
-    then says who is to sign)."""
+    """Where the signature goes, and what is printed under it: the signer's full name and title and `lines`
+    (bar number, office, address, telephone, e-mail). Before signing (`name` empty) the block says who is to sign;
+    signed, it carries the typed signature "/s/ Name" beside the digital one, for courts whose e-filing flattens
+    signatures."""
 
     name: str
     title: str
     to_sign: str = ""
+    lines: tuple[str, ...] = ()
+    label: str = ""  # a line above the signature ("Respectfully submitted,")
 
 
-Block = Heading | Para | Quote | Grid | SignatureBlock
+Block = Heading | Para | Quote | Grid | Caption | Notice | SignatureBlock
 
 
 @dataclass(frozen=True)
 class Document:
-    title: str  # the PDF's title (metadata) and the .docx core title
+    title: str  # the PDF's title (metadata) and the .docx core title; in every page's header
     author: str
-    letterhead: tuple[str, ...]  # office name, then its address and phone lines
+    letterhead: tuple[str, ...]  # office name, then its address, telephone and e-mail lines
     blocks: tuple[Block, ...]
-    footer: str = ""
+    footer: str = ""  # an extra line in every page's footer (before "Page N of M")
     texts_to_check: dict[str, str] = field(default_factory=dict)  # user text, by where it appears
+    reference: str = ""  # the case caption or docket, in every page's header
+    signed: bool = False  # False: an unsigned draft, marked DRAFT on every page
 
     def all_text(self) -> str:
         """Every word the document prints (for tests and for searching)."""
@@ -77,40 +117,64 @@ class Document:
             if isinstance(block, Grid):
                 parts += [*block.header, *(cell for row in block.rows for cell in row)]
             elif isinstance(block, SignatureBlock):
-                parts += [block.name, block.title, block.to_sign]
+                parts += [block.label, block.name, block.title, block.to_sign, *block.lines]
+            elif isinstance(block, Caption):
+                parts += [block.court, block.title, *block.numbers, block.document]
+            elif isinstance(block, Notice):
+                parts += [block.title, *block.lines]
             else:
                 parts.append(block.text)
         return "\n".join(parts)
 
+    @property
+    def office(self) -> str:
+        return self.letterhead[0] if self.letterhead else self.author
+
+    def header_line(self) -> str:
+        return " — ".join(x for x in (self.office, self.title, self.reference) if x)
+
 
 # --------------------------------------------------------------------------------------------------------- PDF
 
+LINE = 12.0  # points between the lines under a signature
+
 
 class _SignatureBox(Flowable):  # type: ignore[misc]  # (reportlab has no type information)
-    """The signature box, and the name and title under it; remembers where it was drawn."""
+    """The signature box, the typed signature, and the lines under it; remembers where the box was drawn."""
+
+    STAMP = 0.8 * inch
 
     def __init__(self, block: SignatureBlock, width: float) -> None:
         super().__init__()
-        self.block, self.width, self.height = block, min(width, 3.4 * inch), 1.5 * inch
+        self.block = block
+        self.width = min(width, 3.6 * inch)
+        self.lines = self._lines()
+        self.height = self.STAMP + 16 + LINE * len(self.lines) + 4
         self.box: tuple[int, int, int, int] = (0, 0, 0, 0)
         self.page = 1
+
+    def _lines(self) -> list[tuple[str, bool]]:
+        b = self.block
+        if not b.name:
+            return [(b.to_sign, False), *((line, False) for line in b.lines)]
+        return [(b.name, True), *((x, False) for x in (b.title, *b.lines) if x)]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
         c: Any = self.canv
-        top = 0.3 * inch
+        rule = LINE * len(self.lines) + 4
+        if self.block.name:  # the typed signature, just above the line, beside the digital one
+            fonts.draw_string(c, 0, rule + 4, f"/s/ {self.block.name}", 10)
         c.setLineWidth(0.5)
-        c.line(0, top, self.width, top)
-        lines = [(self.block.name, True), (self.block.title, False)] if self.block.name else \
-            [(self.block.to_sign, False)]
-        y = top - 12
-        for text, bold in lines:
+        c.line(0, rule, self.width, rule)
+        y = rule - 11
+        for text, bold in self.lines:
             if text:
-                fonts.draw_string(c, 0, y, text, 9.5, bold=bold)
-                y -= 12
-        x0, y0 = c.absolutePosition(0, top + 2)
+                fonts.draw_string(c, 0, y, text, 9, bold=bold)
+            y -= LINE
+        x0, y0 = c.absolutePosition(0, rule + 16)
         x1, y1 = c.absolutePosition(self.width, self.height)
         self.box = (round(x0), round(y0), round(x1), round(y1))
         self.page = c.getPageNumber()
@@ -125,14 +189,77 @@ def _styles() -> dict[str, ParagraphStyle]:
         "office": ParagraphStyle("office", parent=body, fontName=fonts.SANS_BOLD, fontSize=14, leading=18,
                                  spaceAfter=1),
         "heading": ParagraphStyle("heading", parent=body, fontName=fonts.SANS_BOLD, fontSize=11, leading=14,
-                                  spaceBefore=6, spaceAfter=4),
+                                  spaceBefore=6, spaceAfter=4, keepWithNext=1),
         "quote": ParagraphStyle("quote", parent=body, leftIndent=22, rightIndent=22, fontSize=10, leading=13.5,
                                 spaceAfter=2),
         "source": ParagraphStyle("source", parent=body, leftIndent=22, fontSize=8.5, leading=11),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5, spaceAfter=0),
         "head": ParagraphStyle("head", parent=body, fontName=fonts.SANS_BOLD, fontSize=8.5, leading=10.5,
                                spaceAfter=0),
+        "court": ParagraphStyle("court", parent=body, fontName=fonts.SANS_BOLD, fontSize=10.5, leading=13,
+                                alignment=1, spaceAfter=4),
+        "caption": ParagraphStyle("caption", parent=body, fontSize=10.5, leading=13.5, spaceAfter=0),
+        "document": ParagraphStyle("document", parent=body, fontName=fonts.SANS_BOLD, fontSize=11, leading=14,
+                                   alignment=1, spaceBefore=6, spaceAfter=8),
+        "notice": ParagraphStyle("notice", parent=body, fontName=fonts.SANS_BOLD, fontSize=10, leading=13,
+                                 spaceAfter=2),
+        "notice_line": ParagraphStyle("notice_line", parent=body, fontSize=9.5, leading=12.5, spaceAfter=1,
+                                      leftIndent=10),
     }
+
+
+def _fit(text: str, width: float, size: float) -> str:
+    """`text` cut (with "…") to `width` points at `size`."""
+    if fonts.string_width(text, size) <= width:
+        return text
+    while text and fonts.string_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _canvas_class(doc: Document) -> type:
+    """A canvas that draws each page's header and footer once the number of pages is known ("Page N of M")."""
+    header, footer, draft = doc.header_line(), doc.footer, not doc.signed
+
+    class _Numbered(Canvas):  # type: ignore[misc]  # (reportlab has no type information)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._furniture(total)
+                super().showPage()
+            super().save()
+
+        def _furniture(self, total: int) -> None:
+            width, height = LETTER
+            self.saveState()
+            self.setLineWidth(0.4)
+            self.setStrokeColorRGB(0.55, 0.55, 0.55)
+            top = height - 0.5 * inch
+            text = _fit(header, width - 2 * inch - (1.3 * inch if draft else 0), 7.5)
+            fonts.draw_string(self, inch, top, text, 7.5)
+            if draft:
+                mark = DRAFT_MARK
+                fonts.draw_string(self, width - inch - fonts.string_width(mark, 7.5, bold=True), top, mark, 7.5,
+                                  bold=True)
+            self.line(inch, top - 4, width - inch, top - 4)
+            bottom = 0.5 * inch
+            self.line(inch, bottom + 10, width - inch, bottom + 10)
+            page = f"Page {self._pageNumber} of {total}"
+            fonts.draw_string(self, width - inch - fonts.string_width(page, 7.5), bottom, page, 7.5)
+            if footer:
+                fonts.draw_string(self, inch, bottom, _fit(footer, width - 3.4 * inch, 7.5), 7.5)
+            self.restoreState()
+
+    return _Numbered
 
 
 def render_pdf(doc: Document) -> bytes:
@@ -147,116 +274,217 @@ def render_for_signing(doc: Document) -> tuple[bytes, tuple[int, tuple[int, int,
     fonts.register()
     s = _styles()
     out = io.BytesIO()
-    pdf = SimpleDocTemplate(out, pagesize=LETTER, leftMargin=inch, rightMargin=inch, topMargin=0.75 * inch,
-                            bottomMargin=0.8 * inch, title=doc.title, author=doc.author, creator="CaseReview")
+    pdf = SimpleDocTemplate(out, pagesize=LETTER, leftMargin=inch, rightMargin=inch, topMargin=0.8 * inch,
+                            bottomMargin=0.85 * inch, title=doc.title, author=doc.author, creator="CaseReview",
+                            subject=doc.reference)
     story: list[Any] = []
     if doc.letterhead:
-        story.append(Paragraph(fonts.markup(doc.letterhead[0]), s["office"]))
+        story.append(Paragraph(fonts.markup(doc.letterhead[0], bold=True), s["office"]))
         story += [Paragraph(fonts.markup(line), s["small"]) for line in doc.letterhead[1:]]
-        story.append(Spacer(1, 16))
+        story.append(Spacer(1, 14))
     box: _SignatureBox | None = None
     for block in doc.blocks:
         if isinstance(block, Heading):
-            story.append(Paragraph(fonts.markup(block.text), s["heading"]))
+            story += [CondPageBreak(1.1 * inch), Paragraph(fonts.markup(block.text, bold=True), s["heading"])]
         elif isinstance(block, Para):
             style = s["bold"] if block.bold else s["small"] if block.small else s["body"]
-            story.append(Paragraph(fonts.markup(block.text), style))
+            story.append(Paragraph(fonts.markup(block.text, bold=block.bold), style))
         elif isinstance(block, Quote):
             story.append(KeepTogether([Paragraph(fonts.markup(f"“{block.text}”"), s["quote"]),
                                        Paragraph(fonts.markup(f"— {block.source}"), s["source"])]))
         elif isinstance(block, Grid):
-            table = Table([[Paragraph(fonts.markup(h), s["head"]) for h in block.header],
+            table = Table([[Paragraph(fonts.markup(h, bold=True), s["head"]) for h in block.header],
                            *([Paragraph(fonts.markup(cell), s["cell"]) for cell in row] for row in block.rows)],
                           colWidths=[pdf.width * w for w in block.widths], repeatRows=1)
             table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0.6, "black"),
                                        ("LINEBELOW", (0, 1), (-1, -1), 0.25, "#999999"),
                                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]))
-            story += [table, Spacer(1, 9)]
+            story += [CondPageBreak(0.9 * inch), table, Spacer(1, 9)]
+        elif isinstance(block, Caption):
+            story += _caption(block, s, pdf.width)
+        elif isinstance(block, Notice):
+            story.append(_notice(block, s, pdf.width))
         else:
             box = _SignatureBox(block, pdf.width)
-            story.append(KeepTogether([Spacer(1, 6), box]))
-    footer = doc.footer
-
-    def on_page(canvas: Any, template: Any) -> None:
-        canvas.saveState()
-        text = f"{footer} — page {canvas.getPageNumber()}" if footer else f"Page {canvas.getPageNumber()}"
-        fonts.draw_string(canvas, inch, 0.5 * inch, text, 7.5)
-        canvas.restoreState()
-
-    pdf.build(story, onFirstPage=on_page, onLaterPages=on_page)
+            label = [Paragraph(fonts.markup(block.label), s["body"])] if block.label else []
+            story.append(KeepTogether([*label, Spacer(1, 4), box]))
+    pdf.build(story, canvasmaker=_canvas_class(doc))
     return out.getvalue(), (box.page - 1, box.box) if box is not None else None
+
+
+def _caption(block: Caption, s: dict[str, ParagraphStyle], width: float) -> list[Any]:
+    left = [Paragraph(fonts.markup(block.title, bold=True), s["caption"])]
+    right = [Paragraph(fonts.markup(n), s["caption"]) for n in block.numbers]
+    table = Table([[left, right]], colWidths=[width * 0.55, width * 0.45])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEAFTER", (0, 0), (0, 0), 0.6, "black"),
+                               ("LINEBELOW", (0, 0), (0, 0), 0.6, "black"), ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                               ("LEFTPADDING", (1, 0), (1, 0), 10), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    out: list[Any] = [KeepTogether([Paragraph(fonts.markup(block.court.upper(), bold=True), s["court"]), table])]
+    if block.document:
+        out.append(Paragraph(fonts.markup(block.document.upper(), bold=True), s["document"]))
+    else:
+        out.append(Spacer(1, 10))
+    return out
+
+
+def _notice(block: Notice, s: dict[str, ParagraphStyle], width: float) -> Table:
+    cells = [Paragraph(fonts.markup(block.title, bold=True), s["notice"]),
+             *(Paragraph(fonts.markup(f"• {line}"), s["notice_line"]) for line in block.lines)]
+    table = Table([[cells]], colWidths=[width])
+    table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, "black"), ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                               ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    table.spaceAfter = 10
+    return table
 
 
 # -------------------------------------------------------------------------------------------------------- DOCX
 
 
-def render_docx(doc: Document) -> bytes:
-    """The document as an editable Word file (.docx): the same words, for a word processor. The signed PDF stays
-    the final form; this has no signature."""
+def _field(paragraph: Any, code: str) -> None:
+    """A Word field (PAGE, NUMPAGES) in `paragraph`, shown as "1" until the word processor updates it."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for kind, text in (("begin", None), (None, code), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == code:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {code} "
+        else:
+            run.text = text
+            continue
+        run._r.append(element)
+
+
+def render_docx(doc: Document, *, now: datetime | None = None) -> bytes:
+    """The document as an editable Word file (.docx): the same words, for a word processor, marked DRAFT (the signed
+    PDF stays the final form; this has no signature), with real document properties (author: the office; created:
+    now)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Inches, Pt
 
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
     word = docx.Document()
     section = word.sections[0]
     section.page_width, section.page_height = Inches(8.5), Inches(11)
     section.left_margin = section.right_margin = Inches(1)
-    word.core_properties.title, word.core_properties.author = doc.title, doc.author
+    props = word.core_properties
+    props.title, props.author, props.last_modified_by = f"DRAFT — {doc.title}", doc.office, doc.office
+    props.created = props.modified = moment
+    props.revision, props.subject, props.comments = 1, doc.reference, DRAFT_MARK
+    props.keywords, props.category = "DRAFT", "draft"
     normal = word.styles["Normal"]
     normal.font.name, normal.font.size = "DejaVu Sans", Pt(10.5)
+    header = section.header.paragraphs[0]
+    header.text = ""
+    run = header.add_run(f"DRAFT — not signed — {doc.header_line()}")
+    run.font.size, run.bold = Pt(7.5), True
+    footer = section.footer.paragraphs[0]
+    footer.text = ""
+    footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for part in ((f"{doc.footer} — " if doc.footer else "") + "Page ", "PAGE", " of ", "NUMPAGES"):
+        if part in ("PAGE", "NUMPAGES"):
+            _field(footer, part)
+        else:
+            footer.add_run(part)
+    for r in footer.runs:
+        r.font.size = Pt(7.5)
+    mark = word.add_paragraph()
+    mark_run = mark.add_run("DRAFT — not signed: the signed PDF is the document to file or send.")
+    mark_run.bold, mark_run.font.size = True, Pt(9)
     if doc.letterhead:
         head = word.add_paragraph()
-        run = head.add_run(doc.letterhead[0])
-        run.bold, run.font.size = True, Pt(14)
+        office_run = head.add_run(doc.letterhead[0])
+        office_run.bold, office_run.font.size = True, Pt(14)
         for line in doc.letterhead[1:]:
             word.add_paragraph(line).runs[0].font.size = Pt(8.5)
     for block in doc.blocks:
-        if isinstance(block, Heading):
-            para = word.add_paragraph()
-            para.add_run(block.text).bold = True
-        elif isinstance(block, Para):
-            for chunk in block.text.split("\n\n"):
-                para = word.add_paragraph()
-                lines = chunk.split("\n")
-                for i, line in enumerate(lines):
-                    run = para.add_run(line)
-                    run.bold = block.bold
-                    if block.small:
-                        run.font.size = Pt(8.5)
-                    if i < len(lines) - 1:
-                        run.add_break()
-        elif isinstance(block, Quote):
-            para = word.add_paragraph(f"“{block.text}”")
-            para.paragraph_format.left_indent = para.paragraph_format.right_indent = Inches(0.3)
-            source = word.add_paragraph(f"— {block.source}")
-            source.paragraph_format.left_indent = Inches(0.3)
-            source.runs[0].font.size = Pt(8.5)
-        elif isinstance(block, Grid):
-            table = word.add_table(rows=1, cols=len(block.header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, block.header, strict=True):
-                cell.text = ""
-                cell.paragraphs[0].add_run(text).bold = True
-            for row in block.rows:
-                cells = table.add_row().cells
-                for cell, text in zip(cells, row, strict=True):
-                    cell.text = text
-            for n, width in enumerate(block.widths):
-                for cell in table.columns[n].cells:
-                    cell.width = Inches(6.5 * width)
-            word.add_paragraph()
-        else:
-            word.add_paragraph("\n\n______________________________")
-            if block.name:
-                word.add_paragraph().add_run(block.name).bold = True
-                word.add_paragraph(block.title)
-            else:
-                word.add_paragraph(block.to_sign)
-    if doc.footer:
-        footer = section.footer.paragraphs[0]
-        footer.text = doc.footer
-        footer.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        _docx_block(word, block)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
+
+
+def _docx_block(word: Any, block: Block) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Inches, Pt
+
+    if isinstance(block, Heading):
+        para = word.add_paragraph()
+        para.paragraph_format.keep_with_next = True
+        para.add_run(block.text).bold = True
+    elif isinstance(block, Para):
+        for chunk in block.text.split("\n\n"):
+            para = word.add_paragraph()
+            lines = chunk.split("\n")
+            for i, line in enumerate(lines):
+                run = para.add_run(line)
+                run.bold = block.bold
+                if block.small:
+                    run.font.size = Pt(8.5)
+                if i < len(lines) - 1:
+                    run.add_break()
+    elif isinstance(block, Quote):
+        para = word.add_paragraph(f"“{block.text}”")
+        para.paragraph_format.left_indent = para.paragraph_format.right_indent = Inches(0.3)
+        source = word.add_paragraph(f"— {block.source}")
+        source.paragraph_format.left_indent = Inches(0.3)
+        source.runs[0].font.size = Pt(8.5)
+    elif isinstance(block, Grid):
+        table = word.add_table(rows=1, cols=len(block.header))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, block.header, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).bold = True
+        for row in block.rows:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, row, strict=True):
+                cell.text = text
+        for n, width in enumerate(block.widths):
+            for cell in table.columns[n].cells:
+                cell.width = Inches(6.5 * width)
+        word.add_paragraph()
+    elif isinstance(block, Caption):
+        court = word.add_paragraph()
+        court.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        court.add_run(block.court.upper()).bold = True
+        table = word.add_table(rows=1, cols=2)
+        table.style = "Table Grid"
+        left, right = table.rows[0].cells
+        left.text = ""
+        left.paragraphs[0].add_run(block.title).bold = True
+        right.text = "\n".join(block.numbers)
+        if block.document:
+            title = word.add_paragraph()
+            title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            title.add_run(block.document.upper()).bold = True
+        else:
+            word.add_paragraph()
+    elif isinstance(block, Notice):
+        table = word.add_table(rows=1, cols=1)
+        table.style = "Table Grid"
+        cell = table.rows[0].cells[0]
+        cell.text = ""
+        cell.paragraphs[0].add_run(block.title).bold = True
+        for line in block.lines:
+            cell.add_paragraph(f"• {line}")
+        word.add_paragraph()
+    else:
+        if block.label:
+            word.add_paragraph(block.label)
+        word.add_paragraph("\n\n______________________________")
+        if block.name:
+            word.add_paragraph().add_run(block.name).bold = True
+            for line in (block.title, *block.lines):
+                if line:
+                    word.add_paragraph(line)
+        else:
+            word.add_paragraph(block.to_sign)
+            for line in block.lines:
+                word.add_paragraph(line)

@@ -1,7 +1,8 @@
 """The letters and memos, as documents (see `casereview.documents.layout`): words only, no storage.
 
 - `non_opposition`: the prosecutor's office tells a court it will not contest an application for record relief,
-  under section 6 of its policy, quoted exactly;
+  under its policy: section 6 cited and quoted exactly where every record's ground (`relief_sections`) is section 6
+  alone, and no section otherwise (a public filing never says the person was a victim, trafficked or a minor);
 - `defense_request`: a defense office asks the prosecutor's office for that non-opposition;
 - `screening_memo`: a defense office's memo of how the policy screens each charge of a case, to attach to a motion;
 - `client_summary`: what the policy means for a client's charges and records, in plain words.
@@ -18,7 +19,7 @@ from datetime import date
 from casereview.documents.layout import Block, Document, Grid, Heading, Para, Quote, SignatureBlock
 
 KINDS = ("non_opposition", "defense_request", "screening_memo", "client_summary")
-KIND_LABELS = {"non_opposition": "Non-opposition letter (section 6)",
+KIND_LABELS = {"non_opposition": "Non-opposition letter (record relief)",
                "defense_request": "Request for non-opposition (to the prosecutor)",
                "screening_memo": "Screening memo", "client_summary": "Summary for the client"}
 DISPOSITIONS = {"convicted": "Convicted", "dismissed": "Dismissed", "arrest_only": "Arrest, no charge filed",
@@ -70,16 +71,40 @@ class Signer:
     title: str
 
 
+GUIDE = "the community guide “Possibilities and Impacts of Non-Prosecution Policies in the Context of Sex Work " \
+        "Criminalization”"
+GUIDE_PREFIX = "guide: "
+
+
 @dataclass(frozen=True)
 class Section:
-    """A policy section to quote: its number, its exact text, and the policy it comes from."""
+    """A policy section to quote: its number (or a community guide heading, "guide: …"), its exact text, and the
+    policy it comes from."""
 
     number: str
     text: str
     policy: str  # "Sex Work: Model Policy (version …)"
 
+    @property
+    def is_guide(self) -> bool:
+        return self.number.startswith(GUIDE_PREFIX)
+
     def quote(self) -> Quote:
+        if self.is_guide:  # the guide's words are attributed to the guide
+            return Quote(self.text, f"{GUIDE[0].upper()}{GUIDE[1:]}, “{self.number[len(GUIDE_PREFIX):]}”")
         return Quote(self.text, f"{self.policy}, section {self.number}")
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def citation(sections: tuple[Section, ...]) -> str:
+    """Sections as a sentence cites them: "section 6", "sections 4 and 6", "the community guide's “…”"."""
+    numbers = [s.number for s in sections if not s.is_guide]
+    parts = [f"section{'s' if len(numbers) > 1 else ''} {_and(numbers)}"] if numbers else []
+    parts += [f"the community guide's “{s.number[len(GUIDE_PREFIX):]}”" for s in sections if s.is_guide]
+    return _and(parts) if parts else ""
 
 
 def _the(name: str) -> str:
@@ -114,21 +139,30 @@ def _editable_checks(fields: Editable) -> dict[str, str]:
 
 
 def non_opposition(office: Letterhead, *, petitioner: str, case_number: str, records: tuple[Record, ...],
-                   relief: str, section: Section, fields: Editable, signer: Signer | None, day: date) -> Document:
+                   relief: str, section: Section | None, fields: Editable, signer: Signer | None,
+                   day: date) -> Document:
     """The prosecutor's office's letter to a court: it will not contest the petitioner's application for `relief`
-    (the state's own words) of every record listed, all from one case."""
+    (the state's own words) of every record listed, all from one case. `section`: section 6, cited, quoted and
+    its words applied to the records, when it is the ground of every record listed; None for any other ground
+    (then the letter names the policy and no section: it must not tell the court the person was a victim, was
+    trafficked or was a minor)."""
     plural = "records" if len(records) > 1 else "record"
     statement = (f"{_the(office.name)} will not contest the application of {petitioner} for {relief} of the "
-                 f"{plural} listed below, in case {case_number}. Section {section.number} of the office's "
-                 "non-prosecution policy provides:")
+                 f"{plural} listed below, in case {case_number}")
+    grounds: list[Block] = []
+    if section is not None:
+        statement += f". Section {section.number} of the office's non-prosecution policy provides:"
+        grounds = [Para(f"{'Each' if len(records) > 1 else 'The'} record listed arose solely from the consensual "
+                        "exchange of sex for something of value, or the solicitation of such an exchange, as the "
+                        "office's screening of the case under its policy found.")]
+    else:
+        statement += ", under the office's non-prosecution policy."
     subject = f"Re: {petitioner} — case {case_number}: application for {relief}; the office does not contest"
     blocks: list[Block] = [
               Para(long_date(day)), *_lines(fields.addressee), Para(subject, bold=True), *_lines(fields.salutation),
-              Para(statement), section.quote(),
+              Para(statement), *([section.quote()] if section is not None else []),
               Heading(f"The {plural} concerned"), Grid(RECORD_HEADER, tuple(r.row() for r in records), RECORD_WIDTHS),
-              Para(f"{'Each' if len(records) > 1 else 'The'} record listed arose solely from the consensual "
-                   "exchange of sex for something of value, or the solicitation of such an exchange, as the office's "
-                   "screening of the case under its policy found."),
+              *grounds,
               *_lines(fields.remarks), *_lines(fields.closing),
               _signature(signer, f"To be signed by {office.head_title or 'the head of office'} or a designee")]
     return Document(title=f"Non-opposition to {relief}, case {case_number}", author=office.name,
@@ -143,19 +177,29 @@ def _record_checks(records: tuple[Record, ...]) -> dict[str, str]:
 
 
 def defense_request(office: Letterhead, *, client: str, case_number: str, records: tuple[Record, ...], relief: str,
-                    section: Section, fields: Editable, signer: Signer | None, day: date) -> Document:
-    """A defense office asks the prosecutor's office not to oppose the client's application under section 6."""
+                    sections: tuple[Section, ...], exchange_only: bool, fields: Editable, signer: Signer | None,
+                    day: date) -> Document:
+    """A defense office asks the prosecutor's office not to oppose the client's application, citing and quoting
+    the grounds of the records (their `relief_sections`: section 6, 2, 3, 4, 4 and 6, or a guide heading).
+    `exchange_only`: every record's ground is section 6 alone, so the letter may describe them in its words; for
+    any other ground it never concedes that the exchange was consensual."""
     plural = "records" if len(records) > 1 else "record"
     ask = (f"On behalf of our client, {client}, we ask that your office not oppose an application for {relief} of "
-           f"the {plural} listed below, from case {case_number}. Section {section.number} of your office's "
-           "non-prosecution policy provides:")
+           f"the {plural} listed below, from case {case_number}")
+    ask += (f". Your office's non-prosecution policy provides ({citation(sections)}):" if sections else
+            ", under your office's non-prosecution policy.")
+    if exchange_only:
+        found = (f"Screened against the policy, the {plural} arose solely from the consensual exchange of sex for "
+                 "something of value, or its solicitation.")
+    else:
+        found = (f"Screened against the policy, the {plural} {'fall' if len(records) > 1 else 'falls'} under the "
+                 "policy's text quoted above.")
     subject = f"Re: {client} — case {case_number}: request for non-opposition to {relief}"
     blocks: list[Block] = [
               Para(long_date(day)), *_lines(fields.addressee), Para(subject, bold=True),
-              *_lines(fields.salutation), Para(ask), section.quote(),
+              *_lines(fields.salutation), Para(ask), *(s.quote() for s in sections),
               Heading(f"The {plural} concerned"), Grid(RECORD_HEADER, tuple(r.row() for r in records), RECORD_WIDTHS),
-              Para(f"Screened against the policy, the {plural} arose solely from the consensual exchange of sex for "
-                   "something of value, or its solicitation."),
+              Para(found),
               *_lines(fields.remarks), *_lines(fields.closing),
               _signature(signer, "To be signed by the attorney")]
     return Document(title=f"Request for non-opposition, case {case_number}", author=office.name,
@@ -174,7 +218,8 @@ class MemoEntry:
     decision: str  # "Decline (presumptively)"
     sections: tuple[Section, ...]
     reasons: tuple[str, ...]
-    record_relief: str  # "" for a pending charge
+    record_relief: str  # "" for a pending charge; else with its ground: "do not contest (ground: section 6)"
+    relief_sections: tuple[Section, ...] = ()  # the ground of a do_not_contest, quoted too
 
 
 def screening_memo(office: Letterhead, *, case_number: str, caption: str, entries: tuple[MemoEntry, ...],
@@ -191,8 +236,10 @@ def screening_memo(office: Letterhead, *, case_number: str, caption: str, entrie
                            f"{', '.join(s.number for s in entry.sections)}."))
         blocks += [Para(f"• {reason}") for reason in entry.reasons]
         if entry.record_relief:
-            blocks.append(Para(f"Record relief (section 6): {entry.record_relief}."))
+            blocks.append(Para(f"Record relief: {entry.record_relief}."))
+        quoted = {s.number for s in entry.sections}
         blocks += [s.quote() for s in entry.sections]
+        blocks += [s.quote() for s in entry.relief_sections if s.number not in quoted]
     blocks += [*_lines(fields.remarks), *_lines(fields.closing), _signature(signer, "To be signed by the attorney")]
     return Document(title=f"Screening memo, case {case_number}", author=office.name,
                     letterhead=(office.name, *office.lines), blocks=tuple(blocks),

@@ -1,4 +1,6 @@
-"""The one-page recovery sheet printed when a case file is created: the recovery key and what to do with it."""
+"""The one-page recovery sheet printed when a case file is created: the office, the case file, the recovery key and
+what to do with them — among which that the key opens the case file only together with its key file (NAME.keys),
+kept beside the case file and inside every backup."""
 
 from __future__ import annotations
 
@@ -13,13 +15,26 @@ from reportlab.pdfgen.canvas import Canvas
 from casereview.documents import fonts
 from casereview.store.safe_write import write_private
 
-_STEPS = (
-    "Keep this sheet somewhere safe and away from the computer, such as a locked cabinet or a safe.",
-    "Anyone who has this key and a copy of the case file can read every case in it.",
-    "If the case file's passphrase is lost, this key sets a new one: run "
-    "python -m casereview recover CASEFILE and type the key when asked.",
-    "Changing the passphrase does not change this key. It is shown only once, when the case file is created.",
-)
+
+def steps(case_file: Path) -> tuple[str, ...]:
+    """What to do with the sheet, in order (the first-run wizard prints the same)."""
+    keys = f"{case_file.name}.keys"
+    return (
+        "Keep this sheet somewhere safe and away from the computer, such as a locked cabinet or a safe.",
+        f"This key opens the case file {case_file.name} together with its key file, {keys}. The key file must be "
+        "kept beside the case file, in the same folder; it is inside every backup. Without the key file neither "
+        "this key nor the passphrase opens the case file: always copy, move and back up the two together.",
+        "Anyone who has this key, the case file and its key file can read every case in it.",
+        "If the case file's passphrase is lost, this key sets a new one: run "
+        f"python -m casereview recover {case_file.name} and type the key when asked.",
+        "Changing the passphrase does not change this key. It is shown only once, when the case file is created.",
+    )
+
+
+def office_words(office: str | None, case_file: Path) -> str:
+    """The office the sheet is for: its name, or (not named yet) the case file's name."""
+    name = " ".join((office or "").split())
+    return name or f"Not named yet: the office of the case file {case_file.name}"
 
 
 def recovery_sheet_pdf(*, case_file: Path, recovery_key: str, office: str | None = None,
@@ -36,7 +51,8 @@ def recovery_sheet_pdf(*, case_file: Path, recovery_key: str, office: str | None
     pdf.drawString(left, y, "CaseReview recovery sheet")
     y -= 0.45 * inch
     pdf.setFont(fonts.SANS, 11)
-    for label, value in (("Office", office or "\u2014"), ("Case file", case_file.name),
+    for label, value in (("Office", office_words(office, case_file)), ("Case file", case_file.name),
+                         ("Key file", f"{case_file.name}.keys, beside the case file"),
                          ("Folder when created", str(case_file.parent)),
                          ("Created", created.strftime("%Y-%m-%d %H:%M %Z").strip())):
         pdf.setFont(fonts.SANS_BOLD, 11)
@@ -62,14 +78,13 @@ def recovery_sheet_pdf(*, case_file: Path, recovery_key: str, office: str | None
     pdf.setFont(fonts.SANS_BOLD, 12)
     pdf.drawString(left, y, "What to do with this sheet")
     y -= 0.3 * inch
-    text = pdf.beginText(left, y)
-    text.setFont(fonts.SANS, 11)
-    text.setLeading(15)
-    for number, step in enumerate(_STEPS, 1):
-        for i, line in enumerate(_wrap(step, 84)):
-            text.textLine(f"{number}.  {line}" if i == 0 else f"     {line}")
-        text.textLine("")
-    pdf.drawText(text)
+    indent = 0.3 * inch
+    for number, step in enumerate(steps(case_file), 1):
+        fonts.draw_string(pdf, left, y, f"{number}.", 11)
+        for line in _wrap_to_width(step, 11, width - 2 * inch - indent):  # a file name in any script
+            fonts.draw_string(pdf, left + indent, y, line, 11)
+            y -= 15
+        y -= 7
     pdf.setFont(fonts.SANS, 8)
     pdf.drawString(left, 0.6 * inch, "No recovery key holds the digits 0, 1, 8 or 9 (read 0 as O, 1 as I, 8 as B). "
                                      "Spaces, dashes and capitals do not matter.")
@@ -89,14 +104,21 @@ def _split_to_width(text: str, size: float, width: float) -> list[str]:
     return [*lines, current]
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    lines, current = [], ""
+def _wrap_to_width(text: str, size: float, width: float) -> list[str]:
+    """`text` in lines that fit `width` points, broken between words (a word too long for a line, at any
+    character)."""
+    lines: list[str] = []
+    current = ""
     for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
+        candidate = f"{current} {word}" if current else word
+        if fonts.string_width(candidate, size) <= width:
+            current = candidate
+            continue
+        if current:
             lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
+        pieces = _split_to_width(word, size, width)
+        lines.extend(pieces[:-1])
+        current = pieces[-1]
     return [*lines, current] if current else lines
 
 

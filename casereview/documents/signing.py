@@ -17,9 +17,12 @@ signature is reserved from the certificates' sizes rather than measured by pyHan
 from __future__ import annotations
 
 import io
+import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 
@@ -66,11 +69,48 @@ class Identity:
                 tuple(asn1_x509.Certificate.load(der) for der in self.chain_der))
 
 
-def _name(common_name: str, organization: str | None) -> x509.Name:
+MAX_NAME_ATTRIBUTE = 64  # X.520's upper bound for a common name or a title
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a signing certificate names: the person's full name (its common name, as the stamp and a PDF reader's
+    signature panel show it), the account's user name (its user id attribute) and the person's title."""
+
+    full_name: str
+    username: str = ""
+    title: str | None = None
+
+    def signed_as(self) -> str:
+        return f"{self.full_name}, {self.title}" if self.title else self.full_name
+
+    def as_certified(self) -> Person:
+        """The person as a certificate can name them: a title longer than X.520 allows is left out (not cut)."""
+        title = self.title if self.title and len(self.title) <= MAX_NAME_ATTRIBUTE else None
+        return Person(self.full_name[:MAX_NAME_ATTRIBUTE], self.username[:MAX_NAME_ATTRIBUTE], title)
+
+
+def _name(common_name: str, organization: str | None, *, username: str = "", title: str | None = None) -> x509.Name:
     parts = [x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64] or "CaseReview")]
+    if title and len(title) <= MAX_NAME_ATTRIBUTE:  # a longer title is not cut: the stamp is given it instead
+        parts.append(x509.NameAttribute(NameOID.TITLE, title))
+    if username:
+        parts.append(x509.NameAttribute(NameOID.USER_ID, username[:64]))
     if organization:
         parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64]))
     return x509.Name(parts)
+
+
+def _attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    found = cert.subject.get_attributes_for_oid(oid)
+    return str(found[0].value) if found else None
+
+
+def named_person(cert_der: bytes) -> Person:
+    """The person a certificate names (its common name, user id and title attributes)."""
+    cert = x509.load_der_x509_certificate(cert_der)
+    return Person(_attribute(cert, NameOID.COMMON_NAME) or "", _attribute(cert, NameOID.USER_ID) or "",
+                  _attribute(cert, NameOID.TITLE))
 
 
 def _key_der(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -95,15 +135,19 @@ def make_office_authority(office_name: str, *, now: datetime | None = None) -> I
     return Identity(_key_der(key), cert.public_bytes(serialization.Encoding.DER))
 
 
-def issue_signer(authority: Identity, person: str, office_name: str | None, *,
+def issue_signer(authority: Identity, person: Person | str, office_name: str | None, *,
                  now: datetime | None = None) -> Identity:
-    """A signing identity for one person, issued by the office authority."""
+    """A signing identity for one person, issued by the office authority: its subject's common name is the
+    person's full name (as long as a certificate allows, 64 characters), with their title and user name beside."""
     now = now or datetime.now(UTC)
+    if isinstance(person, str):
+        person = Person(person)
     ca_key = serialization.load_der_private_key(authority.key_der, password=None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     ca_cert = authority.certificate
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(_name(person, office_name)).issuer_name(ca_cert.subject)
+    subject = _name(person.full_name, office_name, username=person.username, title=person.title)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=365 * SIGNER_YEARS))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -131,8 +175,14 @@ def signer_name(cert_der: bytes) -> str:
 
 def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_name: str, reason: str,
              location: str | None = None, fill: dict[str, str] | None = None,
-             new_field: tuple[int, tuple[int, int, int, int]] | None = None) -> bytes:
+             new_field: tuple[int, tuple[int, int, int, int]] | None = None,
+             time_zone: tzinfo | None = None, signer_title: str | None = None) -> bytes:
     """`pdf` with one more signature in `field_name` (an incremental update: earlier signatures stay valid).
+
+    The signature is PAdES baseline B-B: a CAdES detached signature (/SubFilter /ETSI.CAdES.detached) whose signed
+    attributes hold the signing certificate's hash (signing-certificate-v2). Its visible stamp names the signer as
+    the certificate does — full name and title (`signer_title` when given: a title too long for a certificate) — and
+    the time of signing in `time_zone` (the office's; by default this computer's own), never in UTC alone.
 
     The signature carries the signer's certificate and its chain: an imported identity's own, or the office
     authority's certificate. `fill` gives text form fields their values in the same update (the supervisor's
@@ -140,7 +190,7 @@ def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_n
     permit. `new_field` (page index, box) makes the signature field in the same update, when the document has none
     yet (one pass over the file fewer)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import SigFieldSpec
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -151,7 +201,7 @@ def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_n
     simple = _signer_class()(signing_cert=cert, signing_key=key, cert_registry=registry)
     simple.loaded_key = signer.loaded_key
     meta = signers.PdfSignatureMetadata(field_name=field_name, reason=reason, location=location,
-                                        md_algorithm="sha256")
+                                        md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES)
     certificates = len(signer.cert_der) + sum(len(c.dump()) for c in extra)
     out = io.BytesIO()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
@@ -160,8 +210,38 @@ def sign_pdf(pdf: bytes, signer: Identity, authority_cert_der: bytes, *, field_n
     # Hex in the PDF: two characters a byte. Reserving it spares pyHanko a trial signature to measure it.
     spec = SigFieldSpec(field_name, on_page=new_field[0], box=new_field[1]) if new_field else None
     signers.PdfSigner(meta, simple, stamp_style=_stamp_style(), new_field_spec=spec).sign_pdf(
-        writer, output=out, bytes_reserved=2 * (certificates + SIGNED_ATTRIBUTES_RESERVE))
+        writer, output=out, bytes_reserved=2 * (certificates + SIGNED_ATTRIBUTES_RESERVE),
+        appearance_text_params=stamp_words(signer.cert_der, datetime.now(UTC), time_zone, signer_title))
     return out.getvalue()
+
+
+def stamp_words(cert_der: bytes, moment: datetime, time_zone: tzinfo | None = None,
+                title: str | None = None) -> dict[str, str]:
+    """What the visible stamp says (`_stamp_style`): the signer as the certificate names them (the full name, then
+    the title on a line of its own: "Jordan Avery" / "Chief Deputy District Attorney") and the local time of signing
+    ("30 November 2026, 5:30 pm PST")."""
+    person = named_person(cert_der)
+    local = moment.astimezone(time_zone) if time_zone is not None else moment.astimezone()
+    hour = local.strftime("%I:%M").lstrip("0")
+    when = f"{local.day} {local:%B %Y}, {hour} {'am' if local.hour < 12 else 'pm'} {local:%Z}".strip()
+    who = person.full_name or signer_name(cert_der)
+    title = title or person.title
+    if title:  # the title on lines of its own, so that a long one does not shrink the whole stamp
+        who += "\n" + "\n".join(_lines(title, STAMP_LINE))
+    return {"who": who, "when": when}
+
+
+STAMP_LINE = 44  # characters on a line of the stamp
+
+
+def _lines(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 _STAMP: list[Any] = []
@@ -173,7 +253,7 @@ def _stamp_style() -> Any:
         from pyhanko.stamp import TextStampStyle
 
         _STAMP.append(TextStampStyle(border_width=1, background=None,
-                                     stamp_text="Digitally signed by %(signer)s\n%(ts)s"))
+                                     stamp_text="Digitally signed by\n%(who)s\n%(when)s"))
     return _STAMP[0]
 
 
@@ -413,22 +493,55 @@ def verify_pdf(pdf: bytes, trust_roots_der: list[bytes]) -> list[SignatureReport
     from pyhanko_certvalidator import ValidationContext
 
     roots = [asn1_x509.Certificate.load(der) for der in trust_roots_der]
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    reports = []
-    for embedded in reader.embedded_signatures:
-        context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
-        status = validate_pdf_signature(embedded, signer_validation_context=context,
-                                        key_usage_settings=KeyUsageConstraints(key_usage=set()))
-        modified = status.modification_level is not None and status.modification_level.name not in (
-            "NONE", "LTA_UPDATES", "FORM_FILLING")
-        cert_der = status.signing_cert.dump()
-        usage_ok = signs(cert_der)
-        reports.append(SignatureReport(
-            field=embedded.field_name, signer=signer_name(cert_der), signed_at=status.signer_reported_dt,
-            intact=bool(status.intact and status.valid), valid=bool(status.bottom_line) and usage_ok,
-            trusted=bool(status.trusted), modified_after=modified or not status.docmdp_ok,
-            summary=status.summary() + ("" if usage_ok else ",KEY_USAGE_NOT_FOR_SIGNING")))
+    with _quiet_pyhanko():
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        reports = []
+        for embedded in reader.embedded_signatures:
+            context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+            try:
+                status = validate_pdf_signature(embedded, signer_validation_context=context,
+                                                key_usage_settings=KeyUsageConstraints(key_usage=set()))
+            except Exception as exc:  # a signature damaged past reading (its bytes were changed): not valid
+                reports.append(_unreadable(embedded, exc))
+                continue
+            modified = status.modification_level is not None and status.modification_level.name not in (
+                "NONE", "LTA_UPDATES", "FORM_FILLING")
+            cert_der = status.signing_cert.dump()
+            usage_ok = signs(cert_der)
+            reports.append(SignatureReport(
+                field=embedded.field_name, signer=signer_name(cert_der), signed_at=status.signer_reported_dt,
+                intact=bool(status.intact and status.valid), valid=bool(status.bottom_line) and usage_ok,
+                trusted=bool(status.trusted), modified_after=modified or not status.docmdp_ok,
+                summary=status.summary() + ("" if usage_ok else ",KEY_USAGE_NOT_FOR_SIGNING")))
     return reports
+
+
+def _unreadable(embedded: Any, exc: Exception) -> SignatureReport:
+    try:
+        signer = signer_name(embedded.signer_cert.dump())
+    except Exception:
+        signer = "(a signer that cannot be read)"
+    try:
+        field_name = str(embedded.field_name)
+    except Exception:
+        field_name = "(unnamed)"
+    return SignatureReport(field=field_name, signer=signer, signed_at=None, intact=False, valid=False,
+                           trusted=False, modified_after=False, summary=f"UNREADABLE:{type(exc).__name__}")
+
+
+@contextmanager
+def _quiet_pyhanko() -> Iterator[None]:
+    """pyHanko logs what it finds wrong with a signature (with a traceback) as well as returning it: the report
+    says it in words, so that log is not shown."""
+    loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def signs(cert_der: bytes) -> bool:

@@ -22,10 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from casereview.documents import fonts
+from casereview.policy.profile import PolicyFileError
 from casereview.services import identities
 from casereview.services.access import OfficeType, Op, Role, office_words, roles_for
 from casereview.services.access import allowed as role_allows
-from casereview.services.office import FieldProblem
+from casereview.services.office import FieldProblem, office_policy
 from casereview.services.passwords import (
     USER_KDF,
     check_new_password,
@@ -51,11 +52,12 @@ from casereview.services.session import (
     set_audit_object,
     utc_now,
 )
-from casereview.store import audit
+from casereview.store import audit, cases
 from casereview.store import keys as keymod
 from casereview.store import models as m
 from casereview.store.audit_schema import has_audit_tables
 from casereview.store.backups import backup_files
+from casereview.store.cases import CaseServiceError
 from casereview.store.database import CaseFile, CaseFileError
 from casereview.store.keys import KdfParams
 
@@ -98,6 +100,43 @@ def _check_username(name: str) -> str:
     if any(not (ch.isalnum() or ch in " ._-@'") for ch in clean):
         raise AccountProblem("A user name may hold letters, digits, spaces and . _ - @ ' only.")
     return clean
+
+
+MAX_NAME = 200
+MAX_BAR_NUMBER = 40
+
+
+@dataclass(frozen=True)
+class PersonNames:
+    """The person behind an account, as documents name them: the full name (printed under a signature and named in
+    the signing certificate), the title ("Chief Deputy District Attorney") and, for an attorney, the bar number."""
+
+    full_name: str | None = None
+    title: str | None = None
+    bar_number: str | None = None
+
+    def signed_as(self, username: str = "") -> str:
+        """ "Jordan Avery, Chief Deputy District Attorney" (the user name when no full name is known)."""
+        name = self.full_name or username
+        return f"{name}, {self.title}" if self.title else name
+
+
+def check_names(full_name: str | None, title: str | None, bar_number: str | None) -> PersonNames:
+    """The names trimmed (an empty one is None); FieldProblem ("full_name", "title", "bar_number") names one that is
+    too long or holds characters the documents' fonts cannot print."""
+    clean: dict[str, str | None] = {}
+    for field_name, value, limit, words in (("full_name", full_name, MAX_NAME, "full name"),
+                                            ("title", title, MAX_NAME, "title"),
+                                            ("bar_number", bar_number, MAX_BAR_NUMBER, "bar number")):
+        text = unicodedata.normalize("NFC", " ".join((value or "").split()))
+        if len(text) > limit:
+            raise FieldProblem(field_name, f"The {words} is too long: at most {limit} characters.")
+        try:
+            fonts.check({words: text}, document="change")
+        except fonts.MissingGlyphs as exc:
+            raise FieldProblem(field_name, str(exc)) from None
+        clean[field_name] = text or None
+    return PersonNames(clean["full_name"], clean["title"], clean["bar_number"])
 
 
 def workspace_for(case_file: CaseFile, db_key: bytes, *, clock: Callable[[], datetime] = utc_now,
@@ -145,14 +184,16 @@ def older_copy_notices(ws: Workspace) -> list[str]:
 
 
 def _new_user(db: Session, ws: Workspace, username: str, role: Role, password: str, kdf: KdfParams,
-              now: datetime) -> m.User:
+              now: datetime, names: PersonNames | None = None) -> m.User:
     folded = fold_username(username)
     if db.scalars(select(m.User.id).where(m.User.username_folded == folded)).first() is not None:
         raise AccountProblem(f"There is already a user named {username}. Choose another name.")
     check_new_password(password, username)
+    names = names or PersonNames()
     user = m.User(username=username, username_folded=folded, role=role.value, status="active",
                   must_change_password=False, created_at=naive(now), failures_counted_from=naive(now),
-                  status_changed_at=naive(now))
+                  status_changed_at=naive(now), full_name=names.full_name, title=names.title,
+                  bar_number=names.bar_number)
     _new_credentials(db, ws, user, password, kdf)
     db.add(user)
     db.flush()
@@ -180,10 +221,13 @@ def has_accounts(ws: Workspace) -> bool:
 
 
 def set_up_office(ws: Workspace, office_type: OfficeType, admin_name: str, admin_password: str, *,
-                  kdf: KdfParams = USER_KDF, office_name: str | None = None) -> int:
-    """Give a case file with no accounts its office type and first administrator; returns the administrator's id.
-    Refused once any account exists (then an administrator adds users)."""
+                  kdf: KdfParams = USER_KDF, office_name: str | None = None, full_name: str | None = None,
+                  title: str | None = None, bar_number: str | None = None) -> int:
+    """Give a case file with no accounts its office type and first administrator (with the person's full name,
+    title and bar number, for what they sign); returns the administrator's id. Refused once any account exists
+    (then an administrator adds users)."""
     name = _check_username(admin_name)
+    names = check_names(full_name, title, bar_number)
     now = ws.now()
     with ws.session() as db, db.begin():
         if db.scalar(select(func.count(m.User.id))):
@@ -192,7 +236,7 @@ def set_up_office(ws: Workspace, office_type: OfficeType, admin_name: str, admin
         if office is None:
             db.add(m.Office(id=1, office_type=office_type.value, idle_limit_minutes=DEFAULT_IDLE_MINUTES,
                             name=office_name))
-        user = _new_user(db, ws, name, Role.ADMINISTRATOR, admin_password, kdf, now)
+        user = _new_user(db, ws, name, Role.ADMINISTRATOR, admin_password, kdf, now, names)
         audit.append(db, ws.audit_key, user_id=user.id, action="office_created", object_id="office:1", now=now)
         audit.append(db, ws.audit_key, user_id=user.id, action="user_created", object_id=f"user:{user.id}", now=now)
         return user.id
@@ -267,9 +311,35 @@ def login(ws: Workspace, username: str, password: str) -> UserSession:
     now = ws.now()
     if not ws.read_only:  # nothing can be recorded on read-only media (the guide says so)
         _record_login(ws, user.id, user_key, now)
-    return UserSession(ws, user.id, user.username, Role(user.role), office_type, user_key,
-                       idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now,
-                       credential=user.password_hash)
+    session = UserSession(ws, user.id, user.username, Role(user.role), office_type, user_key,
+                          idle_limit=timedelta(minutes=idle), last_activity=now, authenticated_at=now,
+                          credential=user.password_hash)
+    # A problem screening them must not keep the user out: the cases stay waiting (acting recorded the failure),
+    # their charges "not screened", and the next login of a user who may screen tries again.
+    with suppress(AccessProblem, CaseServiceError, PolicyFileError, CaseFileError, SQLAlchemyError):
+        screen_waiting(session)
+    return session
+
+
+def screen_waiting(session: UserSession) -> list[str]:
+    """Screen the cases waiting to be screened again under the current rules, as this user when their role may
+    screen; returns their case numbers. A case file upgraded to CaseReview 3 lists the cases whose imported or
+    typed-in section 8 approval counted before (in a case file an approval now exists only through the signed
+    workflow, so their decisions may change): until then their charges show "not screened". Screened with the
+    office's policy, each case audited as a screening, in one transaction."""
+    ws = session.workspace
+    if ws.read_only or not session.may(Op.SCREEN):
+        return []
+    with ws.session() as db:
+        if not cases.has_pending(db):
+            return []
+    profile, presumptive = office_policy(ws)
+    with session.acting(Op.SCREEN, "screening") as db:
+        numbers = cases.screen_pending(db, profile, presumptive)
+        for number in numbers:
+            session.audit(db, "screening", f"case:{cases.case_id(db, number)}")
+        set_audit_object(db, f"cases:{len(numbers)}")
+    return numbers
 
 
 def _record_login(ws: Workspace, user_id: int, user_key: bytes, now: datetime) -> None:
@@ -278,7 +348,10 @@ def _record_login(ws: Workspace, user_id: int, user_key: bytes, now: datetime) -
         assert row is not None
         row.last_login_at = row.failures_counted_from = naive(now)
         audit.append(db, ws.audit_key, user_id=user_id, action="login", object_id=f"user:{user_id}", now=now)
-        if not identities.has_identity(db, user_id):  # an account made before signing existed gets one now
+        # An account made before signing existed gets an identity now; one whose identity names someone else than
+        # the account's person (issued in the user name, before full names were kept) gets a new one, in the full
+        # name. Documents signed with the old one stay valid: the office authority issued it.
+        if identities.needs_new_identity(db, row):
             identities.issue_for(db, ws, row, user_key)
 
 
@@ -312,16 +385,47 @@ class UserRow:
     last_login_at: datetime | None
     must_change_password: bool
     letter_signer: bool = False
-    signer_name: str | None = None
-    signer_title: str | None = None
+    full_name: str | None = None
+    title: str | None = None
+    bar_number: str | None = None
+
+    @property
+    def signer_name(self) -> str | None:  # the name printed under the signature: the full name
+        return self.full_name
+
+    @property
+    def signer_title(self) -> str | None:
+        return self.title
+
+    @property
+    def names(self) -> PersonNames:
+        return PersonNames(self.full_name, self.title, self.bar_number)
+
+
+def _row(u: m.User) -> UserRow:
+    return UserRow(u.id, u.username, u.role, u.status, u.status_reason, u.last_login_at, u.must_change_password,
+                   u.letter_signer, u.full_name, u.title, u.bar_number)
 
 
 def list_users(session: UserSession) -> list[UserRow]:
     session.authorize(Op.MANAGE_USERS)
     with session.workspace.session() as db:
-        return [UserRow(u.id, u.username, u.role, u.status, u.status_reason, u.last_login_at,
-                        u.must_change_password, u.letter_signer, u.signer_name, u.signer_title)
-                for u in db.scalars(select(m.User).order_by(m.User.username_folded))]
+        return [_row(u) for u in db.scalars(select(m.User).order_by(m.User.username_folded))]
+
+
+def my_names(session: UserSession) -> PersonNames:
+    """The logged-in user's own full name, title and bar number (every role may read and change its own)."""
+    session.ensure_active()
+    with session.workspace.session() as db:
+        user = db.get(m.User, session.user_id)
+        assert user is not None
+        return PersonNames(user.full_name, user.title, user.bar_number)
+
+
+def signing_words(session: UserSession) -> str:
+    """Who the logged-in user signs as, for the question asked before signing: "Jordan Avery, Chief Deputy
+    District Attorney" (their user name when no full name is filled in: signing is then refused, saying so)."""
+    return my_names(session).signed_as(session.username)
 
 
 def _target(db: Session, username: str) -> m.User:
@@ -339,14 +443,63 @@ def _check_role(session: UserSession, role: Role) -> None:
 
 
 def create_user(session: UserSession, username: str, role: Role, password: str, *,
-                kdf: KdfParams = USER_KDF) -> int:
+                kdf: KdfParams = USER_KDF, full_name: str | None = None, title: str | None = None,
+                bar_number: str | None = None) -> int:
+    """A new account, with the person's full name, title and bar number (printed under what they sign; a role that
+    signs gets its signing identity, in the full name, once the full name is given)."""
     session.authorize(Op.MANAGE_USERS)  # before looking at the arguments: a refusal is audited as such
     name = _check_username(username)
     _check_role(session, role)
+    names = check_names(full_name, title, bar_number)
     with session.acting(Op.MANAGE_USERS, "user_created") as db:
-        user = _new_user(db, session.workspace, name, role, password, kdf, session.workspace.now())
+        user = _new_user(db, session.workspace, name, role, password, kdf, session.workspace.now(), names)
         set_audit_object(db, f"user:{user.id}")
         return user.id
+
+
+_KEEP = object()  # an argument not given: the value stays as it is
+
+
+def _store_names(user: m.User, names: PersonNames) -> None:
+    user.full_name, user.title, user.bar_number = names.full_name, names.title, names.bar_number
+    user.signer_name, user.signer_title = names.full_name, names.title  # kept for files made before 0011
+
+
+def set_user_names(session: UserSession, username: str, *, full_name: object | str | None = _KEEP,
+                   title: object | str | None = _KEEP, bar_number: object | str | None = _KEEP) -> PersonNames:
+    """Change the full name, title or bar number of an account (those not given stay): an administrator for anyone,
+    every user for themself. Audited ``user_names_changed``. A user whose signing identity names someone else
+    (another name, or the user name) gets a new one, in the new name, when they next sign or log in; what they signed
+    before keeps its signatures. Returns the names as saved."""
+    session.ensure_active()
+    with session.workspace.session() as db:
+        target = _target(db, username)
+        own = target.id == session.user_id
+        current = PersonNames(target.full_name, target.title, target.bar_number)
+    if not own:
+        session.authorize(Op.MANAGE_USERS)
+    names = check_names(current.full_name if full_name is _KEEP else full_name,  # type: ignore[arg-type]
+                        current.title if title is _KEEP else title,  # type: ignore[arg-type]
+                        current.bar_number if bar_number is _KEEP else bar_number)  # type: ignore[arg-type]
+    if own and not session.may(Op.MANAGE_USERS):
+        # Every role names itself (what it signs needs the name); not a privileged change: the password is not
+        # asked again.
+        ws = session.workspace
+        if ws.read_only:
+            session.authorize(Op.EDIT_CASE)  # refused on read-only media, saying why
+        with ws.session() as db, db.begin():
+            user = db.get(m.User, session.user_id)
+            assert user is not None
+            _store_names(user, names)
+            audit.append(db, ws.audit_key, user_id=user.id, action="user_names_changed", object_id=f"user:{user.id}",
+                         now=ws.now())
+        session.last_activity = ws.now()
+        return names
+    with session.acting(Op.MANAGE_USERS, "user_names_changed") as db:
+        user = _target(db, username)
+        set_audit_object(db, f"user:{user.id}")
+        _store_names(user, names)
+    return names
 
 
 def set_role(session: UserSession, username: str, role: Role) -> None:
@@ -363,7 +516,9 @@ def set_role(session: UserSession, username: str, role: Role) -> None:
 def set_letter_signer(session: UserSession, username: str, allowed: bool, *, name: str = "",
                       title: str = "") -> None:
     """Give (or take back) signing authority for letters: the head of office or a designee. `name` and `title` are
-    printed under the signature ("Jane Smith", "District Attorney"); a designee's title says so."""
+    the user's full name and title, printed under the signature ("Jane Smith", "District Attorney") and named in
+    their signing certificate; a designee's title says so. Giving the authority sets them (a title left empty
+    keeps the one the user has)."""
     session.authorize(Op.MANAGE_USERS)
     name, title = name.strip(), title.strip()
     for field_name, value in (("name", name), ("title", title)):
@@ -373,6 +528,8 @@ def set_letter_signer(session: UserSession, username: str, allowed: bool, *, nam
             fonts.check({f"signer's {field_name}": value}, document="change")
         except fonts.MissingGlyphs as exc:
             raise FieldProblem(field_name, str(exc)) from None
+    name = unicodedata.normalize("NFC", " ".join(name.split()))
+    title = unicodedata.normalize("NFC", " ".join(title.split()))
     with session.acting(Op.MANAGE_USERS, "letter_signer_granted" if allowed else "letter_signer_revoked") as db:
         user = _target(db, username)
         set_audit_object(db, f"user:{user.id}")
@@ -383,7 +540,8 @@ def set_letter_signer(session: UserSession, username: str, allowed: bool, *, nam
             raise FieldProblem("name", "Give the name printed under the signature (the signer's full name).")
         user.letter_signer = allowed
         if allowed:
-            user.signer_name, user.signer_title = name, title or None
+            user.full_name, user.title = name, title or user.title
+            user.signer_name, user.signer_title = user.full_name, user.title  # kept for files made before 0011
 
 
 def _set_status(session: UserSession, username: str, status: str, action: str) -> None:
@@ -418,6 +576,13 @@ RESET_WARNING = ("{name}'s password is reset. Their own key could not be kept (i
                  "when they next log in.")
 
 
+RESET_WARNING_NO_NAME = ("{name}'s password is reset. Their own key could not be kept (it was protected by the "
+                         "old password), so their signing identity must be issued again: it is issued in their full "
+                         "name, which is not filled in yet: fill it in (Users and roles, Names…) and the new identity "
+                         "is issued when they next log in. Documents they signed before keep their old signatures. "
+                         "They must choose a new password when they next log in.")
+
+
 def reset_password(session: UserSession, username: str, new_password: str, *, kdf: KdfParams = USER_KDF) -> str:
     """An administrator sets a new password for another user; returns the message to show the administrator."""
     with session.acting(Op.MANAGE_USERS, "password_reset") as db:
@@ -428,6 +593,8 @@ def reset_password(session: UserSession, username: str, new_password: str, *, kd
         check_new_password(new_password, user.username)
         _new_credentials(db, session.workspace, user, new_password, kdf)
         user.must_change_password = True
+        if user.role in identities.SIGNING_ROLES and identities.lacks_full_name(user):
+            return RESET_WARNING_NO_NAME.format(name=user.username)
         return RESET_WARNING.format(name=user.username)
 
 

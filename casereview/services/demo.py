@@ -69,9 +69,11 @@ DEMO_CASES: list[dict[str, Any]] = [
      "notes": "Driver; no force, theft or coercion."},
     {"case_number": "26-CR-0108", "incident_date": "2026-03-22", "county": "Lane County", "agency": "City PD",
      "people": [_p("A", "Amara Okafor", "seller", "1997-07-21"), _p("B", "Neil Hart", "buyer", "1979-05-05")],
-     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"}],
-     "exceptions": [{"charge": "1", "status": "approved", "ground": "protect_victim"}],
-     "notes": "Exception approved to keep the person in protective custody (section 8)."},
+     "charges": [{"id": "1", "person": "A", "offense": "selling_sex"},
+                 {"id": "2", "person": "B", "offense": "solicitation", "with": "A"}],
+     "notes": "The buyer is under investigation for paying a trafficker for access to several people. A section 8 "
+              "exception was requested for his solicitation charge (charge 2) and approved by a supervisor, both "
+              "signed in CaseReview; the seller's charge stays declined."},
     {"case_number": "26-CR-0109", "incident_date": "2026-03-25", "county": "Lane County", "agency": "Vice Unit",
      "people": [_p("B", "Carl Dorsey", "buyer", "1966-12-12"), _p("X", "Decoy officer", "seller", "1995-01-01")],
      "facts": [{"type": "sought_minor", "by": "B"}],
@@ -117,40 +119,53 @@ def demo_cases() -> list[Case]:
     return [parse_case(raw) for raw in DEMO_CASES]
 
 
+# The people behind the demo's accounts (invented): documents and signing certificates name them.
+DEMO_PEOPLE: dict[str, dict[str, str | None]] = {
+    "admin": {"full_name": "Casey Morgan", "title": "Office Administrator", "bar_number": None},
+    "supervisor": {"full_name": "Jordan Avery", "title": "Chief Deputy District Attorney",
+                   "bar_number": "OSB 941203"},
+    "prosecutor": {"full_name": "Riley Chen", "title": "Deputy District Attorney", "bar_number": "OSB 094512"},
+    "paralegal": {"full_name": "Sam Ortiz", "title": "Paralegal", "bar_number": None},
+}
+
+
 def add_demo_users(ws: Workspace, password: str = DEMO_PASSWORD, *, kdf: KdfParams = USER_KDF) -> None:
     """The demo office (its letterhead, relief words and letter signer) and its users, one of every role of a
     prosecutor's office, all with `password` (also for a demo file made before accounts existed)."""
     set_up_office(ws, OfficeType.PROSECUTOR, "admin", password, kdf=kdf, office_name="Demo County Prosecutor's "
-                  "Office")
+                  "Office", **DEMO_PEOPLE["admin"])
     admin = login(ws, "admin", password)
     for name, role in (("supervisor", Role.SUPERVISOR), ("prosecutor", Role.PROSECUTOR),
                        ("paralegal", Role.PARALEGAL)):
-        create_user(admin, name, role, password, kdf=kdf)
+        create_user(admin, name, role, password, kdf=kdf, **DEMO_PEOPLE[name])
     _demo_office(admin)
     admin.end()
 
 
+DEMO_REQUEST_CASE, DEMO_REQUEST_CHARGE = "26-CR-0108", "2"  # the buyer's solicitation
+DEMO_REQUEST = {
+    "ground": "prevent_trafficking",
+    "public_safety": "The buyer is under investigation for paying a trafficker for access to several people; "
+                     "charging the solicitation keeps him under court conditions while that investigation "
+                     "continues.",
+    "justification": "The charge concerns the buyer's own conduct: court conditions on it (no contact with the "
+                     "people he paid for, staying away from the place) limit his access to people being sold "
+                     "while the investigation of his payments goes on.",
+    "evidence": "Invented for the demo: detective's report and payment records.",
+}
+
+
 def _demo_request(prosecutor: UserSession, supervisor: UserSession) -> None:
-    """One section 8 request, submitted by the prosecutor and approved by the supervisor, both signatures real."""
-    from casereview.policy.engine import screen_case
+    """One section 8 request, on the buyer's solicitation charge of 26-CR-0108, drafted and signed by the
+    prosecutor and approved and signed by the supervisor: both signatures real. It uses no charge to secure
+    anyone's cooperation (section 2)."""
     from casereview.services import exception_requests as exceptions
-    profile = load_builtin()
-    for case in demo_cases():
-        victims = {p.id for p in case.people if p.trafficking_victim} | {f.against for f in case.facts if f.against}
-        declined = [d.charge for d in screen_case(case, profile, presumptive=True).charges
-                    if d.decision == "decline" and d.person not in victims]
-        if declined:
-            request = exceptions.draft_request(
-                prosecutor, case.case_number, declined[:1], ground="prevent_trafficking",
-                public_safety="The person is the only witness who can identify a trafficker still operating; public "
-                              "safety requires keeping the case open.",
-                justification="A pending charge keeps the witness in contact with victim services while the "
-                              "trafficking investigation goes on.",
-                evidence="Invented for the demo: detective's report and phone records.")
-            exceptions.submit_request(prosecutor, request)
-            exceptions.decide_request(supervisor, request, approve=True,
-                                      reason="Approved: the investigation protects others at risk.")
-            return
+
+    request = exceptions.draft_request(prosecutor, DEMO_REQUEST_CASE, [DEMO_REQUEST_CHARGE], **DEMO_REQUEST)
+    exceptions.submit_request(prosecutor, request)
+    exceptions.decide_request(supervisor, request, approve=True,
+                              reason="Approved: the conditions protect people at risk while the investigation of "
+                                     "the buyer goes on.")
 
 
 def _demo_office(admin: UserSession) -> None:

@@ -3,9 +3,11 @@ supervisory approval."
 
 draft → submitted (the request document, signed by the requester) → approved or denied with a written reason (the
 supervisor's decision filled in and signed on the same document). Every step is permission-checked and audited;
-nobody decides their own request. A request may cover only charges the policy declines: a `protect` charge, or a
-charge against a person the case records as a victim, is refused with the section that says why (section 2: the
-policy must not become a way to pressure a victim). Each signed document is kept byte for byte.
+nobody decides their own request. A request may cover only the charges screening allows one for
+(`ChargeDecision.exception_allowed`): pending or filed charges the policy declines, of people the record does not
+show may be victims; any other is refused with the sections that say why (section 2: the policy must not become a
+way to pressure a victim). Each signed document is kept byte for byte. In a case file these signed requests are the
+only section 8 approvals there are: every screening here counts only signed ones (``signed_only``).
 
 What the window needs to show requests is here too: a case's requests (`requests_for_case`), one request
 (`request_detail`), a user's own (`my_requests`), the queue of requests waiting for a decision (`queue`), a stored
@@ -27,7 +29,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from casereview.documents.exception_request import RequestText, reason_problem, render_request
 from casereview.documents.signing import sign_pdf
-from casereview.policy.case import VICTIM_FACTS, Case, ExceptionEntry
+from casereview.policy.case import Case, ExceptionEntry
 from casereview.policy.engine import ChargeDecision, screen_case
 from casereview.policy.profile import PolicyProfile
 from casereview.services import identities
@@ -140,32 +142,34 @@ def check_reason(reason: str) -> str:
     return clean
 
 
-def victims(case: Case) -> set[str]:
-    """The people the case records as victims: trafficked, or the target of a fact that makes a victim."""
-    return {p.id for p in case.people if p.trafficking_victim} | {
-        f.against for f in case.facts if f.type in VICTIM_FACTS and f.against}
-
-
 def charge_refusal(case: Case, decision: ChargeDecision, profile: PolicyProfile) -> str | None:
-    """Why no exception may be requested for this charge (citing the section), or None when one may."""
-    victim = decision.person in victims(case)
-    if decision.decision == "protect" or victim:
-        section = "2" if victim and decision.decision != "protect" else decision.sections[0]
-        return (f"Charge {decision.charge} cannot be the subject of an exception request: the policy treats the "
-                f"charged person as a victim (section {section}: “{profile.quote(section)}”).")
-    if decision.decision != "decline":
-        return (f"Charge {decision.charge} is screened {decision.decision}, not decline: section "
-                f"{profile.exception_section} exceptions are only for charges the policy declines.")
-    return None
+    """Why no exception may be requested for this charge (citing the sections), or None when one may. The
+    engine's decision says it (`exception_allowed`, `exception_refusal`), so the window and this service refuse
+    exactly what screening refuses: a past record, a charge of a person who may be a victim, any decision but a
+    decline. `decision` comes from screening `case` with its requests (`with_requests`)."""
+    if decision.exception_allowed:
+        return None
+    sec = profile.exception_section
+    what = f"Charge {decision.charge} cannot be the subject of an exception request"
+    if decision.base_decision == "protect":
+        section = decision.sections[0]
+        return (f"{what}: the policy treats the charged person as a victim (section {section}: "
+                f"“{profile.quote(section)}”).")
+    if decision.exception_refusal is None:  # an approved request applies: the charge is charged under section 8
+        return (f"Charge {decision.charge} is already charged under section {sec}: a supervisor approved a signed "
+                "request for it.")
+    return f"{what} (section {sec}): {decision.exception_refusal}."
 
 
 def with_requests(case: Case, requests: Iterable[RequestInfo]) -> Case:
-    """The case with its requests made in CaseReview after the recorded exception entries (the last entry for a
-    charge decides), to screen it as the stored screening does: an approved request makes a declined charge a
-    charge under section 8."""
-    entries = tuple(ExceptionEntry(charge, r.status, r.ground) for r in sorted(requests, key=lambda r: r.id)
-                    for charge in r.charge_ids)
-    return replace(case, exceptions=case.exceptions + entries) if entries else case
+    """The case with its requests made in CaseReview as its exception entries, oldest first (the last entry for a
+    charge decides), to screen it as the stored screening does (with ``signed_only``): an approved request is
+    signed (only a supervisor's signature on the requester's signed request approves it), and makes a declined
+    charge that may take an exception a charge under section 8. Entries the case brings itself are dropped: in a
+    case file an approval exists only through the signed workflow."""
+    entries = tuple(ExceptionEntry(charge, r.status, r.ground, signed=r.status == "approved")
+                    for r in sorted(requests, key=lambda r: r.id) for charge in r.charge_ids)
+    return replace(case, exceptions=entries) if entries or case.exceptions else case
 
 
 def waiting_charges(requests: Iterable[RequestInfo]) -> dict[str, int]:
@@ -176,8 +180,8 @@ def waiting_charges(requests: Iterable[RequestInfo]) -> dict[str, int]:
 def draft_request(user: UserSession, case_number: str, charge_ids: Sequence[str], *, ground: str,
                   public_safety: str, justification: str, evidence: str) -> int:
     """A draft request for some of a case's charges; returns its id. Refused for charges the policy does not
-    decline, for any charge against a person the case records as a victim, and for a charge whose earlier
-    request still waits for a decision."""
+    decline, for a past record, for a charge of a person the record shows may be a victim (`charge_refusal`), and
+    for a charge whose earlier request still waits for a decision."""
     user.authorize(Op.REQUEST_EXCEPTION)
     texts = check_texts(ground=ground, public_safety=public_safety, justification=justification,
                         evidence=evidence, charge_ids=charge_ids)
@@ -186,7 +190,7 @@ def draft_request(user: UserSession, case_number: str, charge_ids: Sequence[str]
         row = cases.load_case(db, case_number)
         spec_case = cases.to_spec(row)
         decisions = {d.charge: d for d in screen_case(cases.with_requests(db, row, spec_case), profile,
-                                                      presumptive=presumptive).charges}
+                                                      presumptive=presumptive, signed_only=True).charges}
         by_id = {c.local_id: c for c in row.charges}
         waiting = {c.local_id: w.id for w in db.scalars(select(m.ExceptionWorkflow).where(
             m.ExceptionWorkflow.case_id == row.id, m.ExceptionWorkflow.status == "submitted")) for c in w.charges}

@@ -34,9 +34,11 @@ from sqlalchemy.orm import Session
 
 from casereview.documents.signing import (
     Identity,
+    Person,
     certificate_pem,
     issue_signer,
     make_office_authority,
+    named_person,
     signer_name,
     signs,
 )
@@ -104,17 +106,45 @@ def has_identity(db: Session, user_id: int) -> bool:
     return db.scalars(_current(user_id)).first() is not None
 
 
+def lacks_full_name(user: m.User) -> bool:
+    """Whether the account has no full name: a signing identity names the person, so none is issued without it."""
+    return not (user.full_name or "").strip()
+
+
+def _person(user: m.User) -> Person:
+    return Person(full_name=(user.full_name or "").strip(), username=user.username, title=user.title or None)
+
+
+def needs_new_identity(db: Session, user: m.User) -> bool:
+    """Whether `user` should be issued a signing identity now: their role signs, their full name is filled in, and
+    they have none, or the office issued theirs in another name or title (in the user name, before full names were
+    kept; or before the name was changed). An identity the user imported from their own PKCS#12 file is theirs to
+    replace."""
+    if user.role not in SIGNING_ROLES or lacks_full_name(user):
+        return False
+    row = db.scalars(_current(user.id)).first()
+    if row is None:
+        return True
+    if row.chain_pem is not None:
+        return False
+    return named_person(row.cert_der) != _person(user).as_certified()
+
+
 def issue_for(db: Session, ws: Workspace, user: m.User, user_key: bytes) -> m.SigningIdentity | None:
     """Issue `user` a new signing identity (revoking any earlier one) when their role signs; `user_key` is the
-    user's own key, just unwrapped or just made, which wraps the new private key."""
+    user's own key, just unwrapped or just made, which wraps the new private key. The certificate names the person:
+    its common name is the full name (the user name is its user id attribute, the title its title). Without a full
+    name no identity is issued (`signing_identity` then says what to fill in); any earlier one is revoked all the
+    same, as its key may be one the user can no longer open. Documents signed with an earlier identity keep valid
+    signatures: the office authority issued it, and the office trusts the authority."""
     now = naive(ws.now())
     for old in db.scalars(_current(user.id)):
         old.revoked_at = now
-    if user.role not in SIGNING_ROLES:
+    if user.role not in SIGNING_ROLES or lacks_full_name(user):
         return None
     authority = _authority(db, ws)
     office = db.get(m.Office, 1)
-    made = issue_signer(authority, user.username, office.name if office else None)
+    made = issue_signer(authority, _person(user), office.name if office else None)
     row = m.SigningIdentity(user_id=user.id, cert_der=made.cert_der, created_at=now,
                             wrapped_key=_seal(user_key, made.key_der, f"signing key:{ws.file_id}:{user.id}"))
     db.add(row)
@@ -122,10 +152,35 @@ def issue_for(db: Session, ws: Workspace, user: m.User, user_key: bytes) -> m.Si
     return row
 
 
+def no_name_message(username: str, *, own: bool = True) -> str:
+    who = "Your" if own else f"{username}'s"
+    return (f"{who} full name is not filled in, so {'you' if own else 'they'} cannot sign: a signing certificate, "
+            "and every signed document, names the person who signs. Fill in the full name (and title) under "
+            "Administration → Users and roles → Names…, or with python -m casereview user set "
+            f"{username!r} --full-name \"…\" --title \"…\"; the signing identity is then issued in that name.")
+
+
 def signing_identity(session: UserSession) -> Identity:
-    """The logged-in user's own signing identity (their password, through the session, unwraps it)."""
+    """The logged-in user's own signing identity (their password, through the session, unwraps it).
+
+    Refused (NoSigningIdentity, saying what to fill in) when the account has no full name. When the office issued
+    the present identity in another name or title than the account's (in the user name, before full names were
+    kept), or the account has none yet, a new one is issued now, in the full name: the session holds the key that
+    wraps it."""
     session.ensure_active()
     ws = session.workspace
+    with ws.session() as db:
+        user = db.get(m.User, session.user_id)
+        assert user is not None
+        if user.role in SIGNING_ROLES and lacks_full_name(user):
+            raise NoSigningIdentity(no_name_message(session.username))
+        renew = needs_new_identity(db, user) and not ws.read_only
+    if renew:
+        with ws.session() as db, db.begin():
+            user = db.get(m.User, session.user_id)
+            assert user is not None
+            if needs_new_identity(db, user):
+                issue_for(db, ws, user, session.user_key)
     with ws.session() as db:
         row = db.scalars(_current(session.user_id)).first()
         if row is None:

@@ -4,9 +4,12 @@ Prosecutor's office — section 6 of the model policy: the office "will not cont
 record sealing, non-disclosure, or vacatur where the underlying charge arose solely from the consensual exchange of
 sex for something of value, or the solicitation of such an exchange." For each person, all their past records of
 one case whose screening gives `do_not_contest` go in one letter (a court rejects filings that cover part of a
-case). While any past record of that person in that case is in `review`, no letter is drafted, and the report says
-what to find out. A paralegal drafts and edits; a user the administrator has given signing authority for letters
-(the head of office or a designee) signs, one by one or a selection at once. Signed letters are kept byte for byte.
+case). Each record's ground is its decision's `relief_sections` (section 6, or 2, 3, 4, 4 and 6, a community guide
+heading): the letter cites and quotes section 6 only when it is every record's ground, and otherwise names the
+policy and no section; the defense office's request cites and quotes each ground. While any past record of that
+person in that case is in `review`, no letter is drafted, and the report says what to find out. A paralegal drafts
+and edits; a user the administrator has given signing authority for letters (the head of office or a designee)
+signs, one by one or a selection at once. Signed letters are kept byte for byte.
 
 Defense office: the same records give a letter asking the prosecutor for non-opposition; a screening memo for a
 case and a plain-language summary for a client are drafted on request. The attorney signs.
@@ -34,6 +37,7 @@ from casereview.documents import letters as words
 from casereview.documents.layout import Document, render_docx, render_pdf
 from casereview.policy.case import PAST_STATUSES
 from casereview.policy.engine import ChargeDecision, screen_case
+from casereview.policy.engine import relief_words as engine_relief_words
 from casereview.policy.profile import PolicyProfile
 from casereview.policy.words import need_words
 from casereview.progress import NO_PROGRESS, Progress
@@ -166,7 +170,7 @@ def letter_fields(user: UserSession, letter_id: int) -> tuple[LetterRow, dict[st
 
 def _decisions(db: Session, row: m.Case, profile: PolicyProfile, presumptive: bool) -> dict[str, ChargeDecision]:
     spec_case = cases.with_requests(db, row, cases.to_spec(row))
-    return {d.charge: d for d in screen_case(spec_case, profile, presumptive=presumptive).charges}
+    return {d.charge: d for d in screen_case(spec_case, profile, presumptive=presumptive, signed_only=True).charges}
 
 
 def _find_out(row: m.Case, d: ChargeDecision) -> list[str]:
@@ -195,8 +199,7 @@ def _load_cases(db: Session, case_ids: Sequence[int]) -> list[m.Case]:
     for start in range(0, len(case_ids), LOAD_CHUNK):
         found += db.scalars(select(m.Case).where(m.Case.id.in_(case_ids[start:start + LOAD_CHUNK])).options(
             selectinload(m.Case.parties).selectinload(m.CaseParty.person), selectinload(m.Case.charges),
-            selectinload(m.Case.facts),
-            selectinload(m.Case.exception_requests).selectinload(m.ExceptionRequest.charges))
+            selectinload(m.Case.facts))
             .order_by(m.Case.id)).all()
     return found
 
@@ -343,8 +346,8 @@ def draft_letter(user: UserSession, case_number: str, kind: str, person: str | N
                          None)
             if group is None or not group.eligible:
                 raise LetterRefused(f"{_person_name(party) if party else person} has no past record in case "
-                                    f"{case_number} that section {profile.relief_section} covers, so there is "
-                                    "nothing to write.")
+                                    f"{case_number} on which the office does not contest record relief, so there "
+                                    "is nothing to write.")
             if group.review:
                 needs = "; ".join(x for _, d in group.review for x in _find_out(row, d))
                 raise LetterRefused(f"Some of this person's records in case {case_number} are in review; a letter "
@@ -475,17 +478,20 @@ def _compose(db: Session, user: UserSession, letter: m.Letter, signer: words.Sig
     head = _letterhead(office)
     name = _person_name(letter.party) if letter.party else ""
     relief = relief_words(office, letter.relief)
-    if letter.kind == "non_opposition":
-        return words.non_opposition(head, petitioner=name, case_number=row.case_number,
-                                    records=tuple(_record(c) for c in letter.charges), relief=relief,
-                                    section=_section(profile, profile.relief_section), fields=fields, signer=signer,
-                                    day=day)
-    if letter.kind == "defense_request":
-        return words.defense_request(head, client=name, case_number=row.case_number,
-                                     records=tuple(_record(c) for c in letter.charges), relief=relief,
-                                     section=_section(profile, profile.relief_section), fields=fields, signer=signer,
-                                     day=day)
     decisions = _decisions(db, row, profile, presumptive)
+    if letter.kind in RECORD_KINDS:
+        # Each record's ground is its decision's relief_sections (section 6, or 2, 3, 4, 4 and 6, a guide heading).
+        grounds = [decisions[c.local_id].relief_sections for c in letter.charges if c.local_id in decisions]
+        exchange_only = bool(grounds) and all(g == (profile.relief_section,) for g in grounds)
+        records = tuple(_record(c) for c in letter.charges)
+        if letter.kind == "non_opposition":  # a public filing: section 6 only where it is every record's ground
+            return words.non_opposition(head, petitioner=name, case_number=row.case_number, records=records,
+                                        relief=relief, fields=fields, signer=signer, day=day,
+                                        section=_section(profile, profile.relief_section) if exchange_only else None)
+        cited = tuple(_section(profile, sid) for sid in dict.fromkeys(sid for g in grounds for sid in g))
+        return words.defense_request(head, client=name, case_number=row.case_number, records=records, relief=relief,
+                                     sections=cited, exchange_only=exchange_only, fields=fields, signer=signer,
+                                     day=day)
     if letter.kind == "client_summary":
         items = tuple(_plain(row, c, decisions[c.local_id], office, relief) for c in letter.charges)
         return words.client_summary(head, client=name, items=items, fields=fields, signer=signer, day=day)
@@ -499,7 +505,7 @@ def _compose(db: Session, user: UserSession, letter: m.Letter, signer: words.Sig
         entries.append(words.MemoEntry(
             f"Charge {charge.local_id}: {OFFENSE_WORDS.get(charge.offense, charge.offense)}{statute} — {holder}",
             word, tuple(_section(profile, s) for s in d.sections), tuple(d.reasons),
-            (d.record_relief or "").replace("_", " ")))
+            engine_relief_words(profile, d) or "", tuple(_section(profile, s) for s in d.relief_sections)))
     place = ", ".join(x for x in (row.county, row.court) if x)
     caption = f"{place + ', ' if place else ''}incident {row.incident_date.isoformat()}"
     return words.screening_memo(head, case_number=row.case_number, caption=caption, entries=tuple(entries),

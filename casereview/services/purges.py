@@ -114,9 +114,6 @@ def purge_rows(db: Session, person_id: int) -> tuple[int, int]:
         case = cases.load_case(db, party.case.case_number)
         party = next(p for p in case.parties if p.id == party.id)
         _drop_documents_naming(db, case, party)
-        for request in case.exception_requests:
-            request.charges = [c for c in request.charges if c.party is not party]
-        case.exception_requests = [r for r in case.exception_requests if r.charges]
         case.charges = [c for c in case.charges if c.party is not party]
         for charge in case.charges:
             if charge.with_party is party:

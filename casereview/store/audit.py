@@ -69,6 +69,7 @@ ACTIONS = frozenset({
     "session_locked", "session_unlocked", "reauthenticated",
     "user_created", "user_role_changed", "password_changed", "password_reset", "office_created",
     "office_settings_changed", "permission_denied",
+    "user_names_changed",  # an account's full name, title or bar number (by an administrator, or the user)
     "signing_identity_imported",  # a user's own PKCS#12 file, in place of the identity the office issued
     "certificate_trusted", "certificate_untrusted",  # an administrator adds (removes) a certificate the office trusts
     # cases

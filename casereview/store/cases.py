@@ -60,8 +60,30 @@ def _find_person(session: Session, person: spec.Person, seen: dict[str, m.Person
     return entity
 
 
+class ExceptionsRefused(CaseServiceError):
+    """A case brought in with section 8 exception entries: in a case file an approval exists only through the
+    signed workflow, so they are refused (the message is whole: it says what to do and that nothing was kept)."""
+
+
+def exceptions_refused(case_number: str, *, editing: bool = False, others: int = 0) -> ExceptionsRefused:
+    """The refusal of a case that lists `exceptions` (spec, `exceptions[]`: "an `exceptions` entry arriving by
+    import or by editing a case never counts as an approval"); `others`: how many more cases list them."""
+    more = f" (and {others} other case{'s' if others > 1 else ''})" if others else ""
+    lists = "list" if others else "lists"
+    then = ('Remove the exceptions from the case and save it again. Nothing was saved.' if editing else
+            'Remove "exceptions" from the case and import it again. Nothing was imported.')
+    return ExceptionsRefused(
+        f"Case {case_number}{more} {lists} section 8 exceptions. Exceptions are not imported or typed in: section 8 "
+        "requires a written request and a supervisor's approval, so in CaseReview an exception is requested on the "
+        "screened charge (Request an exception…), signed by the requester, and decided and signed by a supervisor. "
+        f"{then}")
+
+
 def import_case(session: Session, case: spec.Case) -> m.Case:
-    """Store a new case. Refuses a case number that is already stored; the caller commits."""
+    """Store a new case. Refuses a case number that is already stored, and a case that lists section 8 exceptions
+    (`exceptions_refused`); the caller commits."""
+    if case.exceptions:
+        raise exceptions_refused(case.case_number)
     if session.scalars(select(m.Case.id).where(m.Case.case_number == case.case_number)).first() is not None:
         raise CaseServiceError(
             f"Case {case.case_number} is already in this case file. Open it to edit it, or give the new case "
@@ -78,7 +100,10 @@ def import_case(session: Session, case: spec.Case) -> m.Case:
 def update_case(session: Session, case: spec.Case, *, expected_version: int) -> m.Case:
     """Replace a stored case's contents with `case` (same case number), keeping the ids of the people and charges
     that stay (matched by their ids in the case). Raises CaseConflict when someone else saved it since
-    `expected_version` was read; the caller commits."""
+    `expected_version` was read, and ExceptionsRefused when the case lists section 8 exceptions; the caller
+    commits."""
+    if case.exceptions:
+        raise exceptions_refused(case.case_number, editing=True)
     row = _load(session, case.case_number)
     if row.version != expected_version:
         raise CaseConflict(f"Case {case.case_number} was changed by someone else since you opened it (version "
@@ -121,9 +146,6 @@ def _fill(session: Session, row: m.Case, case: spec.Case, now: datetime) -> None
             c.docket_number
         charge.disposition_date, charge.notes = c.disposition_date, c.notes
         charges[c.id] = charge
-    row.exception_requests = [m.ExceptionRequest(position=pos, status=e.status, ground=e.ground,
-                                                 charges=[charges[e.charge]])
-                              for pos, e in enumerate(case.exceptions)]
     row.facts = [m.Fact(position=pos, type=f.type, by_party=parties[f.by],
                         against_party=parties[f.against] if f.against else None)
                  for pos, f in enumerate(case.facts)]
@@ -170,8 +192,7 @@ def _unindex(session: Session, case_id: int) -> None:
 def _load(session: Session, case_number: str) -> m.Case:
     row = session.scalars(
         select(m.Case).where(m.Case.case_number == case_number).options(
-            selectinload(m.Case.parties), selectinload(m.Case.charges), selectinload(m.Case.facts),
-            selectinload(m.Case.exception_requests).selectinload(m.ExceptionRequest.charges))
+            selectinload(m.Case.parties), selectinload(m.Case.charges), selectinload(m.Case.facts))
     ).first()
     if row is None:
         raise CaseServiceError(f"There is no case {case_number} in this case file. Check the case number.")
@@ -191,7 +212,8 @@ def case_id(session: Session, case_number: str) -> int:
 
 
 def to_spec(row: m.Case) -> spec.Case:
-    """A stored case in the screening input format."""
+    """A stored case in the screening input format. It has no `exceptions`: a case file's section 8 requests are
+    made in CaseReview (`with_requests` adds them for screening)."""
     people = tuple(spec.Person(
         id=p.local_id, role=p.role, name=p.name, date_of_birth=p.date_of_birth, age=p.age,
         trafficking_victim=p.trafficking_victim, person_key=p.person.person_key, race_ethnicity=p.race_ethnicity,
@@ -203,21 +225,22 @@ def to_spec(row: m.Case) -> spec.Case:
         docket_number=c.docket_number, disposition_date=c.disposition_date, notes=c.notes) for c in row.charges)
     facts = tuple(spec.Fact(f.type, f.by_party.local_id, f.against_party.local_id if f.against_party else None)
                   for f in row.facts)
-    exceptions = tuple(spec.ExceptionEntry(c.local_id, e.status, e.ground)
-                       for e in row.exception_requests for c in e.charges)
     return spec.Case(case_number=row.case_number, incident_date=row.incident_date, people=people, charges=charges,
-                     facts=facts, exceptions=exceptions, county=row.county, agency=row.agency, court=row.court,
-                     notes=row.notes)
+                     facts=facts, county=row.county, agency=row.agency, court=row.court, notes=row.notes)
 
 
 def with_requests(session: Session, row: m.Case, case: spec.Case) -> spec.Case:
-    """The case with its exception requests made in CaseReview added after the recorded ones (the last entry for
-    a charge decides), for screening: an approved request makes a declined charge a charge under section 8."""
+    """The case with its section 8 requests made in CaseReview as its exception entries, oldest first (the last
+    entry for a charge decides), to screen with ``signed_only``: an approved request is `signed` (a request
+    reaches "approved" only by a supervisor's signature on the requester's signed request,
+    `casereview.services.exception_requests.decide_request`), and makes a declined charge that may take an
+    exception a charge under section 8."""
     if row.id is None:
         return case
     made = session.scalars(select(m.ExceptionWorkflow).where(m.ExceptionWorkflow.case_id == row.id)
                            .order_by(m.ExceptionWorkflow.id).options(selectinload(m.ExceptionWorkflow.charges))).all()
-    entries = tuple(spec.ExceptionEntry(c.local_id, w.status, w.ground) for w in made for c in w.charges)
+    entries = tuple(spec.ExceptionEntry(c.local_id, w.status, w.ground, signed=w.status == "approved")
+                    for w in made for c in w.charges)
     return replace(case, exceptions=case.exceptions + entries) if entries else case
 
 
@@ -252,7 +275,8 @@ def screen_and_save(session: Session, case_number: str, profile: PolicyProfile, 
 def screen_row(session: Session, row: m.Case, profile: PolicyProfile, *,
                presumptive: bool | None = None) -> Screening:
     """`screen_and_save` for a case already in the session (just imported): it is not loaded again."""
-    result = screen_case(with_requests(session, row, to_spec(row)), profile, presumptive=presumptive)
+    result = screen_case(with_requests(session, row, to_spec(row)), profile, presumptive=presumptive,
+                         signed_only=True)
     store_policy(session, profile)
     saved = m.Screening(case=row, policy_hash=profile.content_hash, policy_id=profile.id,
                         policy_version=profile.version, presumptive=result.presumptive, case_version=row.version,
@@ -270,6 +294,27 @@ def screen_row(session: Session, row: m.Case, profile: PolicyProfile, *,
     session.add(saved)
     session.flush()
     return result
+
+
+def screen_pending(session: Session, profile: PolicyProfile, presumptive: bool | None = None) -> list[str]:
+    """Screen the cases waiting to be screened again under the current rules (`m.RescreenPending`: migration 0010
+    marked those whose unsigned section 8 approval counted before) and take them off the list; returns their case
+    numbers, in the order of their ids. The caller audits and commits."""
+    ids = list(session.scalars(select(m.RescreenPending.case_id).order_by(m.RescreenPending.case_id)))
+    done = []
+    for case_id in ids:
+        row = session.get(m.Case, case_id)
+        if row is not None:
+            screen_row(session, row, profile, presumptive=presumptive)
+            done.append(row.case_number)
+        session.execute(delete(m.RescreenPending).where(m.RescreenPending.case_id == case_id))
+    session.flush()
+    return done
+
+
+def has_pending(session: Session) -> bool:
+    """Whether any case waits to be screened again (`screen_pending`)."""
+    return session.scalars(select(m.RescreenPending.case_id).limit(1)).first() is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,8 +69,6 @@ class Case(Base):
     charges: Mapped[list[Charge]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Charge.position")
     facts: Mapped[list[Fact]] = relationship(cascade="all, delete-orphan", order_by="Fact.position")
-    exception_requests: Mapped[list[ExceptionRequest]] = relationship(
-        cascade="all, delete-orphan", order_by="ExceptionRequest.position")
     screenings: Mapped[list[Screening]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Screening.id")
 
@@ -146,26 +144,15 @@ class Fact(Base):
     against_party: Mapped[CaseParty | None] = relationship(foreign_keys=[against_party_id])
 
 
-class ExceptionRequest(Base):
-    """A section 8 exception request covering one or more charges (the signed workflow comes later)."""
+class RescreenPending(Base):
+    """A case to screen again under the current rules before its decisions show: migration 0010 marks the cases
+    whose imported or typed-in section 8 approval counted before CaseReview 3 (in a case file an approval exists
+    only through the signed workflow), and the first login of a user who may screen screens them
+    (`casereview.store.cases.screen_pending`)."""
 
-    __tablename__ = "exception_request"
+    __tablename__ = "rescreen_pending"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))
-    ground: Mapped[str | None] = mapped_column(String(40))
-
-    charges: Mapped[list[Charge]] = relationship(secondary="exception_charge", order_by="Charge.position")
-
-
-class ExceptionCharge(Base):
-    __tablename__ = "exception_charge"
-
-    request_id: Mapped[int] = mapped_column(ForeignKey("exception_request.id", ondelete="CASCADE"),
-                                            primary_key=True)
-    charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True)
 
 
 class PolicyText(Base):
@@ -480,3 +467,70 @@ class LetterCharge(Base):
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), primary_key=True)
     charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True,
                                            index=True)
+
+
+# ------------------------------------------------------------------------------------------- records import
+
+
+class RecordImportRun(Base):
+    """One run of a records import (`casereview.services.records`): the file by its SHA-256, and what became of
+    its rows. Its counts move with every batch stored, so a run killed in the middle stays ``running`` with what it
+    had stored; the next run of the same file carries on (``resumes`` names the run it carried on)."""
+
+    __tablename__ = "record_import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sheet: Mapped[str | None] = mapped_column(Text)
+    mapping_sha256: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # running | done | cancelled | interrupted
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer, default=0)  # records read (rows of data, blank lines left out)
+    cases: Mapped[int] = mapped_column(Integer, default=0)  # case numbers found
+    stored: Mapped[int] = mapped_column(Integer, default=0)  # cases this run stored
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # cases already stored with the same contents
+    rejected: Mapped[int] = mapped_column(Integer, default=0)  # rows rejected (bad rows and the rest of their case)
+    held: Mapped[int] = mapped_column(Integer, default=0)  # cases held: a statute to place, a match to decide
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)  # case numbers stored with other contents
+    resumes: Mapped[int | None] = mapped_column(Integer)
+
+
+class RecordImportCase(Base):
+    """A case a records import stored, with the SHA-256 of its contents as the file gave them: the same file
+    imported again finds it and adds nothing; a case number stored with other contents is reported, never
+    overwritten."""
+
+    __tablename__ = "record_import_case"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("record_import_run.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+
+class RecordMatch(Base):
+    """Two records that may be one person (a day and month swapped in the date of birth, names one letter apart,
+    a middle name missing, the same name and date of birth as a person with a key): never merged silently. A
+    person decides (``same`` or ``different``) and every later import follows the decision.
+
+    The two sides are named by keyed hashes of what identifies them (the person key, or the folded name and date
+    of birth), never by the names themselves; the labels a person decides by are cleared once decided. A side
+    already in the case file is also named by its person (deleted with it by a purge)."""
+
+    __tablename__ = "record_match"
+    __table_args__ = (UniqueConstraint("identity_a", "identity_b", name="uq_record_match_identities"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_a: Mapped[str] = mapped_column(String(64))
+    identity_b: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))  # dob_swapped | one_letter | middle_name | same_name_dob
+    label_a: Mapped[str | None] = mapped_column(Text)
+    label_b: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(String(20))  # None (to decide) | same | different
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    found_at: Mapped[datetime] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(Integer)

@@ -153,7 +153,7 @@ def test_a_prosecutor_imports_a_pkcs12_file_once_its_authority_is_trusted(
     dialog.show()
     changed: list[str] = []
     dialog.identity_changed.connect(changed.append)
-    assert dialog.holder.text() == "prosecutor" and "office's own signing authority" in dialog.kind.text()
+    assert dialog.holder.text() == "Riley Chen" and "office's own signing authority" in dialog.kind.text()
     assert dialog.password.echoMode() == QLineEdit.EchoMode.Password
 
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
@@ -207,4 +207,4 @@ def test_my_signing_certificate_is_in_the_file_menu_for_roles_that_sign(
 
     QTimer.singleShot(0, look_and_close)
     window.identity_action.trigger()
-    assert seen == ["prosecutor"]
+    assert seen == ["Riley Chen"]

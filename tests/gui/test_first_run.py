@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QMessageBox, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
+from casereview.services import accounts
 from casereview.services.access import OfficeType, Role
 from casereview.services.accounts import login, workspace_for
 from casereview.services.office import office_of
@@ -125,6 +127,8 @@ def test_wizard_end_to_end(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.Mon
     qtbot.keyClicks(office.head_title, "Chief Public Defender")
     qtbot.keyClicks(office.county, "Lane")
     qtbot.keyClicks(office.state, "Oregon")
+    qtbot.keyClicks(office.email, "pd@lanecountyor.gov")
+    office.time_zone.setEditText("America/Los_Angeles")
     office.relief_boxes["sealing"].setChecked(True)
     assert office.relief_words["sealing"].isEnabled() and office.relief_words["sealing"].text() == "Record sealing"
     office.relief_words["sealing"].setText("Set aside")
@@ -143,6 +147,12 @@ def test_wizard_end_to_end(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.Mon
     policy.policy.setCurrentIndex(policy.policy.findData("community-guide-model"))
     assert policy.presumptive.isChecked()  # the policy's default
     policy.presumptive.setChecked(False)
+    assert policy.caption.example.text() == "For example: State of Oregon v. Dana Roe"  # the state typed before
+    qtbot.keyClicks(policy.policy_title, "Policy on Commercial Sex Charges")
+    policy.adopted.known.setChecked(True)
+    policy.adopted.edit.setDate(QDate(2025, 3, 1))
+    policy.dob_in_letters.set_choice("year")
+    policy.certificate_of_service.setChecked(True)
     press(qtbot, wizard, QWizard.WizardButton.NextButton)
 
     # The first administrator; Finish sets it all up in the background and logs in.
@@ -152,6 +162,12 @@ def test_wizard_end_to_end(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.Mon
     admin.username.setText("chief")
     qtbot.keyClicks(admin.password, ADMIN_PASSWORD)
     qtbot.keyClicks(admin.confirm, ADMIN_PASSWORD)
+    press(qtbot, wizard, QWizard.WizardButton.FinishButton)  # without a full name: refused beside the field
+    assert wizard.session is None and "full name" in admin.full_name_message.text()
+    assert admin.full_name_message.isVisible()
+    qtbot.keyClicks(admin.full_name, "Ana Ruiz")
+    qtbot.keyClicks(admin.job_title, "Chief Public Defender")
+    qtbot.keyClicks(admin.bar_number, "OSB 951234")
     with qtbot.waitSignal(wizard.accepted, timeout=15_000):
         press(qtbot, wizard, QWizard.WizardButton.FinishButton)
     session = wizard.session
@@ -159,6 +175,8 @@ def test_wizard_end_to_end(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.Mon
     try:
         assert wizard.choice == "create" and wizard.result() == QDialog.DialogCode.Accepted
         assert session.username == "chief" and session.role == Role.ADMINISTRATOR
+        assert accounts.my_names(session) == accounts.PersonNames("Ana Ruiz", "Chief Public Defender",
+                                                                  "OSB 951234")
         assert session.office_type == OfficeType.DEFENSE
         assert admin.password.text() == "" and admin.confirm.text() == ""  # cleared on closing
         assert wizard.recovery.key.text() == ""
@@ -169,6 +187,10 @@ def test_wizard_end_to_end(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.Mon
             "Ana Ruiz", "Chief Public Defender", "Lane", "Oregon")
         assert profile.relief_terms == {"sealing": "Set aside"}
         assert (profile.policy_id, profile.presumptive) == ("community-guide-model", False)
+        assert (profile.email, profile.time_zone, profile.caption_style, profile.policy_title,
+                profile.policy_adopted_on, profile.dob_in_letters, profile.certificate_of_service) == (
+            "pd@lanecountyor.gov", "America/Los_Angeles", "state", "Policy on Commercial Sex Charges",
+            date(2025, 3, 1), "year", True)
     finally:
         session.workspace.case_file.close()
 

@@ -31,7 +31,7 @@ from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 
-DECLINED = "26-CR-0101"  # charge 1 approved in the demo (section 8), charge 2 declined
+DECLINED = "26-CR-0108"  # charge 2 (the buyer's) approved in the demo (section 8), charge 1 declined
 PROTECTED = "26-CR-0102"  # charge 1 protect (section 4), charge 2 charge
 STATEMENTS = {"public_safety": "The buyer is the only link to a trafficking ring still operating.",
               "justification": "A pending charge is the only way to keep him within reach of the investigation.",
@@ -114,18 +114,18 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     assert request_buttons(window, "2") == []  # charged: nothing to request
 
     open_case(window, DECLINED)
-    assert badge(window, "1") == "CHARGE" and "Section 8" in card(window, "1").findChildren(QLabel)[2].text()
-    [approved] = request_lines(window, "1")  # the demo's request, approved, linked to its signed document
+    assert badge(window, "2") == "CHARGE" and "Section 8" in card(window, "2").findChildren(QLabel)[2].text()
+    [approved] = request_lines(window, "2")  # the demo's request, approved, linked to its signed document
     assert "approved by supervisor" in approved.text() and "View document" in approved.text()
-    assert request_buttons(window, "1") == []
-    assert badge(window, "2") == "DECLINE"
-    [button] = request_buttons(window, "2")
+    assert request_buttons(window, "2") == []
+    assert badge(window, "1") == "DECLINE"
+    [button] = request_buttons(window, "1")
     assert button.isEnabled()
 
     button.click()
     dialog = window.request_dialog
     assert isinstance(dialog, RequestDialog) and dialog.isVisible()
-    assert dialog.chosen_charges() == ["2"] and "1" not in dialog.charges  # charge 1 is approved already
+    assert dialog.chosen_charges() == ["1"] and "2" not in dialog.charges  # charge 2 is approved already
     assert "public safety requires that deviation" in dialog.findChild(QLabel, "sectionQuote").text()
     assert all(b.text().startswith("“") for b in dialog.grounds.values())  # the policy's own words, quoted
     dialog.grounds["prevent_trafficking"].setChecked(True)
@@ -152,8 +152,8 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     text = signatures_checked(qtbot, viewer, 1)
     assert "Signed by prosecutor" in text and "issued by this office (trusted)" in text
     assert request_id is not None
-    [line] = [x for x in request_lines(window, "2") if f"request {request_id}" in x.text()]
-    assert "waiting for a supervisor" in line.text() and request_buttons(window, "2") == []
+    [line] = [x for x in request_lines(window, "1") if f"request {request_id}" in x.text()]
+    assert "waiting for a supervisor" in line.text() and request_buttons(window, "1") == []
 
     # a supervisor finds it in the queue, with its signed document beside it
     supervisor = accounts.login(demo, "supervisor", DEMO_PASSWORD)
@@ -178,9 +178,9 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     # the screening shows CHARGE under section 8, with the request linked to its signed document
     window.requests_changed()
     settle()
-    assert badge(window, "2") == "CHARGE"
-    assert any("Section 8" in label.text() for label in card(window, "2").findChildren(QLabel))
-    [line] = [x for x in request_lines(window, "2") if f"request {request_id}" in x.text()]
+    assert badge(window, "1") == "CHARGE"
+    assert any("Section 8" in label.text() for label in card(window, "1").findChildren(QLabel))
+    [line] = [x for x in request_lines(window, "1") if f"request {request_id}" in x.text()]
     assert "approved by supervisor" in line.text()
     line.linkActivated.emit(line.text().split('href="')[1].split('"')[0])
     viewer = window.viewer
@@ -200,7 +200,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
 
 def test_nobody_decides_their_own_request(qtbot: QtBot, demo: Workspace) -> None:
     supervisor = accounts.login(demo, "supervisor", DEMO_PASSWORD)
-    mine = exceptions.submit_new(supervisor, DECLINED, ["2"], ground="other", **STATEMENTS)
+    mine = exceptions.submit_new(supervisor, DECLINED, ["1"], ground="other", **STATEMENTS)
     queue = RequestsQueue(supervisor)
     qtbot.addWidget(queue)
     queue.show()
@@ -234,7 +234,7 @@ def test_a_refused_charge_shows_the_policy_s_reason_in_the_dialog(qtbot: QtBot, 
 def test_drafts_are_kept_submitted_later_or_discarded(qtbot: QtBot, demo: Workspace) -> None:
     window = window_for(qtbot, demo)
     open_case(window, DECLINED)
-    [button] = request_buttons(window, "2")
+    [button] = request_buttons(window, "1")
     button.click()
     dialog = window.request_dialog
     assert isinstance(dialog, RequestDialog)
@@ -245,8 +245,8 @@ def test_drafts_are_kept_submitted_later_or_discarded(qtbot: QtBot, demo: Worksp
     first = dialog.request_id
     assert first is not None
     settle()
-    assert any("a draft by prosecutor" in x.text() for x in request_lines(window, "2"))
-    second = exceptions.draft_request(window.session, DECLINED, ["2"], ground="other", **STATEMENTS)
+    assert any("a draft by prosecutor" in x.text() for x in request_lines(window, "1"))
+    second = exceptions.draft_request(window.session, DECLINED, ["1"], ground="other", **STATEMENTS)
 
     mine = MyRequests(window.session, window)
     qtbot.addWidget(mine)
@@ -276,9 +276,9 @@ def test_menus_and_buttons_follow_the_role(qtbot: QtBot, demo: Workspace) -> Non
     paralegal = window_for(qtbot, demo, "paralegal")
     assert not actions(paralegal)["&My requests…"].isEnabled()
     open_case(paralegal, DECLINED)
-    [button] = request_buttons(paralegal, "2")  # shown, greyed out, with the reason
+    [button] = request_buttons(paralegal, "1")  # shown, greyed out, with the reason
     assert not button.isEnabled() and "paralegal" in button.toolTip()
-    [approved] = request_lines(paralegal, "1")  # the signed request may be read, not saved (an export)
+    [approved] = request_lines(paralegal, "2")  # the signed request may be read, not saved (an export)
     approved.linkActivated.emit(approved.text().split('href="')[1].split('"')[0])
     viewer = paralegal.viewer
     assert isinstance(viewer, DocumentView) and viewer.isVisible()
@@ -289,7 +289,7 @@ def test_menus_and_buttons_follow_the_role(qtbot: QtBot, demo: Workspace) -> Non
     window.editor._changed()
     window.rescreen()
     settle()
-    [button] = request_buttons(window, "2")
+    [button] = request_buttons(window, "1")
     assert not button.isEnabled() and "Save the case first" in button.toolTip()
 
 

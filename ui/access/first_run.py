@@ -44,11 +44,21 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from casereview.documents.recovery_sheet import office_words as sheet_office
+from casereview.documents.recovery_sheet import steps as sheet_steps
 from casereview.documents.recovery_sheet import write_recovery_sheet
 from casereview.policy.profile import builtin_policy_ids, load_builtin
 from casereview.progress import Progress
 from casereview.services.access import OfficeType
-from casereview.services.accounts import AccountProblem, has_accounts, login, set_up_office, workspace_for
+from casereview.services.accounts import (
+    AccountProblem,
+    PersonNames,
+    check_names,
+    has_accounts,
+    login,
+    set_up_office,
+    workspace_for,
+)
 from casereview.services.office import (
     RELIEF_KINDS,
     RELIEF_LABELS,
@@ -72,6 +82,7 @@ from ui.access.login_dialog import (
     secret_field,
     with_message,
 )
+from ui.admin.office_fields import AdoptionDate, CaptionChooser, DobCombo, TimeZoneCombo
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected
 
@@ -79,7 +90,8 @@ PAGE_WELCOME, PAGE_LOCATION, PAGE_PASSPHRASE, PAGE_RECOVERY, PAGE_OFFICE, PAGE_P
 MIN_PASSPHRASE = 8
 # The office profile fields the wizard asks for; the rest keep the defaults set_up_office gives.
 PROFILE_FIELDS = ("name", "address", "phone", "head_name", "head_title", "county", "state", "relief_terms",
-                  "policy_id", "presumptive")
+                  "policy_id", "presumptive", "email", "time_zone", "caption_style", "policy_title",
+                  "policy_adopted_on", "dob_in_letters", "certificate_of_service")
 
 
 def passphrase_hint(text: str) -> str:
@@ -120,6 +132,7 @@ class _Setup:
     admin_name: str
     admin_password: str = field(repr=False)
     profile: OfficeProfile
+    admin_names: PersonNames = field(default_factory=PersonNames)
 
 
 def _create(path: Path, passphrase: str, kdf: KdfParams, progress: Progress) -> _Created:
@@ -144,8 +157,10 @@ def _set_up(created: _Created, setup: _Setup, user_kdf: KdfParams, clock: Callab
     ws = workspace_for(case_file, key) if clock is None else workspace_for(case_file, key, clock=clock)
     if not has_accounts(ws):  # a second try after a failure further on does not set up twice
         progress.report(0, 0, "Setting up the office and its administrator…")
+        names = setup.admin_names
         set_up_office(ws, setup.office_type, setup.admin_name, setup.admin_password, kdf=user_kdf,
-                      office_name=setup.profile.name)
+                      office_name=setup.profile.name, full_name=names.full_name, title=names.title,
+                      bar_number=names.bar_number)
     progress.report(0, 0, "Logging in…")
     session = login(ws, setup.admin_name, setup.admin_password)
     current = read_office(session)
@@ -499,22 +514,20 @@ class RecoveryPage(QWizardPage):
         self.key.setAccessibleDescription("")
 
 
-def recovery_page_html(recovery_key: str, case_file: Path | None) -> str:
+def recovery_page_html(recovery_key: str, case_file: Path | None, office: str | None = None) -> str:
+    """The recovery key as the printer gets it: the same facts and steps as the PDF sheet."""
     groups = recovery_key.split("-")
     half = (len(groups) + 1) // 2
     key_lines = "<br>".join("&nbsp;&nbsp;".join(part) for part in (groups[:half], groups[half:]))
+    path = case_file or Path("casereview.db")
     where = html.escape(str(case_file)) if case_file else "—"
+    items = "".join(f"<li>{html.escape(step)}</li>" for step in sheet_steps(path))
     return (
         "<h1>CaseReview recovery key</h1>"
-        f"<p><b>Case file:</b> {where}</p>"
+        f"<p><b>Office:</b> {html.escape(sheet_office(office, path))}</p>"
+        f"<p><b>Case file:</b> {where}<br><b>Key file:</b> {html.escape(path.name)}.keys, beside the case file</p>"
         f"<p style='font-family: monospace; font-size: 20pt; margin: 18pt'>{key_lines}</p>"
-        "<ol>"
-        "<li>Keep this page somewhere safe and away from the computer, such as a locked cabinet or a safe.</li>"
-        "<li>Anyone who has this key and a copy of the case file can read every case in it.</li>"
-        "<li>If the case file's passphrase is lost, this key sets a new one: run python -m casereview recover "
-        "CASEFILE and type the key when asked.</li>"
-        "<li>Changing the passphrase does not change this key.</li>"
-        "</ol>")
+        f"<ol>{items}</ol>")
 
 
 class OfficePage(QWizardPage):
@@ -553,11 +566,19 @@ class OfficePage(QWizardPage):
         grid.addWidget(buddy_label("&Address:", self.address, self), 1, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(with_message(self.address, self.messages["address"], self), 1, 1, 1, 3)
         self.phone = self._text_cell(grid, 2, 0, "phone", "P&hone:", "Phone")
+        self.email = self._text_cell(grid, 2, 2, "email", "O&ffice e-mail:", "E-mail",
+                                     placeholder="for example records@lanecountyor.gov")
         self.head_name = self._text_cell(grid, 3, 0, "head_name", "Head of &office:", "Head of office")
         self.head_title = self._text_cell(grid, 3, 2, "head_title", "Their &title:", "Title of the head of office",
                                           placeholder="for example District Attorney")
         self.county = self._text_cell(grid, 4, 0, "county", "&County:", "County")
-        self.state = self._text_cell(grid, 4, 2, "state", "&State:", "State")
+        self.state = self._text_cell(grid, 4, 2, "state", "&State:", "State", placeholder="for example Oregon")
+        self.time_zone = TimeZoneCombo(self)
+        self.messages["time_zone"] = FieldMessage(self.time_zone, self)
+        zone_label = buddy_label("Time &zone:", self.time_zone, self)
+        zone_label.setFixedHeight(self.time_zone.sizeHint().height())
+        grid.addWidget(zone_label, 5, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(with_message(self.time_zone, self.messages["time_zone"], self), 5, 1, 1, 3)
         layout.addLayout(grid)
 
         relief = QGroupBox("Record relief in your state", self)
@@ -623,7 +644,7 @@ class OfficePage(QWizardPage):
         return OfficeProfile(self.office_type().value, name=self.name.text(), address=self.address.toPlainText(),
                              phone=self.phone.text(), head_name=self.head_name.text(),
                              head_title=self.head_title.text(), county=self.county.text(), state=self.state.text(),
-                             relief_terms=terms)
+                             relief_terms=terms, email=self.email.text(), time_zone=self.time_zone.zone() or None)
 
     def validatePage(self) -> bool:
         for message in (*self.messages.values(), self.message):
@@ -646,9 +667,9 @@ class PolicyPage(QWizardPage):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__()
         self._w = wizard
-        self.setTitle("The office's policy")
+        self.setTitle("The office's policy and its letters")
         layout = QVBoxLayout(self)
-        layout.setSpacing(10)
+        layout.setSpacing(8)
         layout.addWidget(_intro(
             "CaseReview screens each case against a written non-prosecution policy. Choose the one your office "
             "adopted. An administrator can later switch to the office's own policy file.", self))
@@ -662,20 +683,67 @@ class PolicyPage(QWizardPage):
         self.source = _intro("", self)
         self.source.setAccessibleName("Where the policy comes from")
         layout.addWidget(self.source)
+        form = _form()
+        self.messages: dict[str, FieldMessage] = {}
+        self.policy_title = QLineEdit(self)
+        self.policy_title.setAccessibleName("The policy's title as the office adopted it")
+        self.policy_title.setPlaceholderText("as the office adopted it, e.g. Sex Work Non-Prosecution Policy")
+        self.messages["policy_title"] = FieldMessage(self.policy_title, self)
+        form.addRow(buddy_label("&Title as adopted:", self.policy_title, self),
+                    with_message(self.policy_title, self.messages["policy_title"], self))
+        self.adopted = AdoptionDate(self)
+        self.messages["policy_adopted_on"] = FieldMessage(self.adopted.edit, self)
+        form.addRow(buddy_label("Adopted &on:", self.adopted.known, self),
+                    with_message(self.adopted, self.messages["policy_adopted_on"], self))
+        layout.addLayout(form)
         layout.addSpacing(6)
         self.presumptive = QCheckBox("State declines as p&resumptive", self)
         layout.addWidget(self.presumptive)
         self.presumptive_note = _intro("", self)
         self.presumptive_note.setIndent(24)
         layout.addWidget(self.presumptive_note)
+
+        letters = QGroupBox("Letters to the court", self)
+        letters_form = _form()
+        letters.setLayout(letters_form)
+        self.caption = CaptionChooser(letters)
+        letters_form.addRow(buddy_label("&Caption:", self.caption.combo, letters), self.caption)
+        self.dob_in_letters = DobCombo(letters)
+        letters_form.addRow(buddy_label("&Date of birth:", self.dob_in_letters, letters), self.dob_in_letters)
+        self.certificate_of_service = QCheckBox("Letters carry a certificate of ser&vice", letters)
+        self.certificate_of_service.setAccessibleName("Letters carry a certificate of service")
+        letters_form.addRow(self.certificate_of_service)
+        layout.addWidget(letters)
+        self.message = FieldMessage(None, self, about="the policy and its letters")
+        layout.addWidget(self.message)
         layout.addStretch(1)
         self.policy.currentIndexChanged.connect(self._chosen)
         default = self.policy.findData("fjp-model-2025")
         self.policy.setCurrentIndex(max(default, 0))
         self._chosen()
 
+    def initializePage(self) -> None:
+        self.caption.set_state(self._w.office.state.text())  # the example names the state typed before
+
     def policy_id(self) -> str:
         return str(self.policy.currentData())
+
+    def choices(self) -> dict[str, object]:
+        """The profile's fields this page sets."""
+        return {"policy_id": self.policy_id(), "presumptive": self.presumptive.isChecked(),
+                "policy_title": self.policy_title.text(), "policy_adopted_on": self.adopted.value(),
+                "caption_style": self.caption.chosen(), "dob_in_letters": self.dob_in_letters.choice(),
+                "certificate_of_service": self.certificate_of_service.isChecked()}
+
+    def validatePage(self) -> bool:
+        for message in (*self.messages.values(), self.message):
+            message.clear()
+        try:
+            check_profile(replace(self._w.office.profile(), **self.choices()))  # type: ignore[arg-type]
+        except FieldProblem as problem:
+            (self.messages.get(problem.field) or self.message).show_message(str(problem))
+            return False
+        return True
 
     def _chosen(self, _index: int = 0) -> None:
         if self.policy.currentIndex() < 0:
@@ -707,6 +775,26 @@ class AdminPage(QWizardPage):
         self.username_message = FieldMessage(self.username, self)
         form.addRow(buddy_label("&User name:", self.username, self),
                     with_message(self.username, self.username_message, self))
+        self.full_name = QLineEdit(self)
+        self.full_name.setAccessibleName("Administrator's full name")
+        self.full_name.setPlaceholderText("for example Casey Morgan")
+        self.full_name.setToolTip("Printed under what the administrator signs, and named in their signing "
+                                  "certificate.")
+        self.full_name_message = FieldMessage(self.full_name, self)
+        form.addRow(buddy_label("Full na&me:", self.full_name, self),
+                    with_message(self.full_name, self.full_name_message, self))
+        self.job_title = QLineEdit(self)
+        self.job_title.setAccessibleName("Administrator's title")
+        self.job_title.setPlaceholderText("for example Office Administrator")
+        self.job_title_message = FieldMessage(self.job_title, self)
+        form.addRow(buddy_label("&Title:", self.job_title, self),
+                    with_message(self.job_title, self.job_title_message, self))
+        self.bar_number = QLineEdit(self)
+        self.bar_number.setAccessibleName("Administrator's bar number")
+        self.bar_number.setPlaceholderText("an attorney's bar number, if any")
+        self.bar_number_message = FieldMessage(self.bar_number, self)
+        form.addRow(buddy_label("Ba&r number:", self.bar_number, self),
+                    with_message(self.bar_number, self.bar_number_message, self))
         self.password = secret_field("Administrator's password", self)
         self.password_message = FieldMessage(self.password, self)
         form.addRow(buddy_label("&Password:", self.password, self),
@@ -724,8 +812,11 @@ class AdminPage(QWizardPage):
         self.busy = BusyRow(self)
         layout.addWidget(self.busy)
         layout.addStretch(1)
-        for edit in (self.username, self.password, self.confirm):
+        for edit in (self.username, self.full_name, self.password, self.confirm):
             edit.textChanged.connect(self.completeChanged)
+
+    def names(self) -> PersonNames:
+        return check_names(self.full_name.text(), self.job_title.text(), self.bar_number.text())
 
     def _show_typed(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
@@ -740,7 +831,8 @@ class AdminPage(QWizardPage):
             return True
         if self._w.busy:
             return False
-        for message in (self.message, self.username_message, self.password_message, self.confirm_message):
+        for message in (self.message, self.username_message, self.password_message, self.confirm_message,
+                        self.full_name_message, self.job_title_message, self.bar_number_message):
             message.clear()
         name, password = self.username.text().strip(), self.password.text()
         if not name:
@@ -758,6 +850,17 @@ class AdminPage(QWizardPage):
             self.confirm_message.show_message("The two passwords are not the same. Type the password again here.")
             self.confirm.clear()
             self.confirm.setFocus()
+            return False
+        if not self.full_name.text().strip():
+            self.full_name_message.show_message("Give the administrator's full name: what they sign names them, and "
+                                                "so does their signing certificate.")
+            self.full_name.setFocus()
+            return False
+        try:
+            self.names()
+        except FieldProblem as problem:
+            {"title": self.job_title_message, "bar_number": self.bar_number_message}.get(
+                problem.field, self.full_name_message).show_message(str(problem))
             return False
         self._w.finish_setup(name, password)
         return False
@@ -875,9 +978,8 @@ class FirstRunWizard(QWizard):
         when it is done."""
         created = self.created
         assert created is not None
-        profile = replace(self.office.profile(), policy_id=self.policy.policy_id(),
-                          presumptive=self.policy.presumptive.isChecked())
-        setup = _Setup(self.office.office_type(), admin_name, admin_password, profile)
+        profile = replace(self.office.profile(), **self.policy.choices())  # type: ignore[arg-type]
+        setup = _Setup(self.office.office_type(), admin_name, admin_password, profile, self.admin.names())
         user_kdf, clock = self._user_kdf, self._clock
         self._set_busy(True, self.admin, "Setting up the office and logging you in…")
         in_background(self, "Setting up the office",

@@ -1,5 +1,7 @@
-"""The office profile: letterhead details, the state's record-relief terms, the policy and its option, the idle
-limit and the backup folder. Everyone may look; only an administrator saves (after giving the password again).
+"""The office profile: letterhead details (with the e-mail address and the office's time zone), how court documents
+are made (the caption style, the date of birth in letters, a certificate of service), the state's record-relief
+terms, the policy as the office adopted it (its title and adoption date) and its option, the idle limit and the
+backup folder. Everyone may look; only an administrator saves (after giving the password again).
 
 Saving is all or nothing: every value is checked before anything is stored, a refused value is named beside its
 field, and when another administrator saved the profile meanwhile nothing is overwritten (the user may reload).
@@ -53,6 +55,7 @@ from casereview.services.session import MAX_IDLE_MINUTES, UserSession
 from casereview.store.cases import CaseConflict
 from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, buddy_label
+from ui.admin.office_fields import AdoptionDate, CaptionChooser, DobCombo, TimeZoneCombo
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
 
@@ -75,7 +78,11 @@ class OfficeDialog(AdminDialog):
         self._fields: dict[str, QWidget] = {}
 
         columns = QHBoxLayout()
-        columns.addWidget(self._letterhead_box(), 1)
+        left = QVBoxLayout()
+        left.addWidget(self._letterhead_box())
+        left.addWidget(self._documents_box())
+        left.addStretch(1)
+        columns.addLayout(left, 1)
         right = QVBoxLayout()
         right.addWidget(self._relief_box())
         right.addWidget(self._policy_box())
@@ -112,8 +119,10 @@ class OfficeDialog(AdminDialog):
             text.setReadOnly(True)
         self.address.setReadOnly(True)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+        self.policy_title.setReadOnly(True)
         for control in (self.save_button, self.choose_policy_file, self.browse, self.policy, self.presumptive,
-                        self.idle_limit, *self.relief_has.values()):
+                        self.idle_limit, *self.relief_has.values(), self.time_zone, self.caption.combo,
+                        self.dob_in_letters, self.certificate_of_service, self.adopted):
             control.setEnabled(False)
             control.setToolTip(_ADMIN_ONLY)
 
@@ -160,12 +169,37 @@ class OfficeDialog(AdminDialog):
         form.addRow(buddy_label("&Address:", self.address, group),
                     self._with_note("address", self.address, "the address", group))
         self.phone = self._line("phone", "&Phone:", group, form)
+        self.email = self._line("email", "E-&mail:", group, form)
         self.head_name = self._line("head_name", "&Head of office:", group, form)
         self.head_title = self._line("head_title", "Head's &title:", group, form)
         self.county = self._line("county", "Count&y:", group, form)
         self.state = self._line("state", "Stat&e:", group, form)
         self.phone.setPlaceholderText("for example (503) 555-0100")
+        self.email.setPlaceholderText("for example records@lanecountyor.gov")
         self.head_title.setPlaceholderText("for example District Attorney")
+        self.state.setPlaceholderText("for example Oregon")
+        self.time_zone = TimeZoneCombo(group)
+        form.addRow(buddy_label("Time &zone:", self.time_zone, group),
+                    self._with_note("time_zone", self.time_zone, "the time zone", group))
+        return group
+
+    def _documents_box(self) -> QGroupBox:
+        group = QGroupBox("Letters and court documents", self)
+        form = QFormLayout(group)
+        self.caption = CaptionChooser(group)
+        form.addRow(buddy_label("&Caption:", self.caption.combo, group),
+                    self._with_note("caption_style", self.caption, "the caption style", group))
+        self._fields["caption_style"] = self.caption.combo
+        self.state.textChanged.connect(self.caption.set_state)
+        self.dob_in_letters = DobCombo(group)
+        form.addRow(buddy_label("Date of &birth:", self.dob_in_letters, group),
+                    self._with_note("dob_in_letters", self.dob_in_letters, "the date of birth in letters", group))
+        self.certificate_of_service = QCheckBox("Letters carry a certificate of ser&vice", group)
+        self.certificate_of_service.setAccessibleName("Letters carry a certificate of service")
+        self.certificate_of_service.setToolTip("A certificate of service at the end of each letter, saying who it "
+                                               "was served on and how, for courts that ask for one.")
+        self._fields["certificate_of_service"] = self.certificate_of_service
+        form.addRow(self.certificate_of_service)
         return group
 
     def _relief_box(self) -> QGroupBox:
@@ -220,6 +254,16 @@ class OfficeDialog(AdminDialog):
         self.notes["policy_file"] = self.notes["policy_id"]
         self._fields["policy_id"] = self._fields["policy_file"] = self.policy
         form.addRow(buddy_label("Policy p&rofile:", self.policy, group), cell)
+        self.policy_title = QLineEdit(group)
+        self.policy_title.setAccessibleName("The policy's title as the office adopted it")
+        self.policy_title.setPlaceholderText("as the office adopted it, e.g. Sex Work Non-Prosecution Policy")
+        self.policy_title.setToolTip("Letters name the policy by this title and its adoption date.")
+        form.addRow(buddy_label("T&itle as adopted:", self.policy_title, group),
+                    self._with_note("policy_title", self.policy_title, "the policy's title", group))
+        self.adopted = AdoptionDate(group)
+        self._fields["policy_adopted_on"] = self.adopted.edit
+        form.addRow(buddy_label("Adopted &on:", self.adopted.known, group),
+                    self._with_note("policy_adopted_on", self.adopted, "the adoption date", group))
         self.presumptive = QCheckBox("State declines as pres&umptive", group)
         self.presumptive.setAccessibleName("State declines as presumptive")
         self.presumptive.setToolTip("Write that the office will “presumptively” not file a declined charge.")
@@ -240,7 +284,7 @@ class OfficeDialog(AdminDialog):
         self.backup_folder = QLineEdit(group)
         self.backup_folder.setAccessibleName("Backup folder")
         self.backup_folder.setPlaceholderText("the folder backups are saved in")
-        self.browse = browse = QPushButton("&Browse…", group)
+        self.browse = browse = QPushButton("Bro&wse…", group)
         browse.setAccessibleName("Choose the backup folder")
         browse.clicked.connect(self._browse_backup_folder)
         row = QWidget(group)
@@ -268,6 +312,14 @@ class OfficeDialog(AdminDialog):
             field.setText(getattr(profile, key) or "")
             field.setCursorPosition(0)  # a long name shows its beginning
         self.address.setPlainText(profile.address or "")
+        self.time_zone.set_zone(profile.time_zone)
+        self.caption.set_style(profile.caption_style, by_hand=bool(profile.state))  # a new profile's is a default
+        self.caption.set_state(profile.state or "")
+        self.dob_in_letters.set_choice(profile.dob_in_letters)
+        self.certificate_of_service.setChecked(profile.certificate_of_service)
+        self.policy_title.setText(profile.policy_title or "")
+        self.policy_title.setCursorPosition(0)
+        self.adopted.set_value(profile.policy_adopted_on)
         for kind in RELIEF_KINDS:
             word = profile.relief_term(kind)
             self.relief_has[kind].setChecked(bool(word))
@@ -288,8 +340,8 @@ class OfficeDialog(AdminDialog):
         self._clear_notes()
 
     def _lines(self) -> dict[str, QLineEdit]:
-        return {"name": self.name, "phone": self.phone, "head_name": self.head_name, "head_title": self.head_title,
-                "county": self.county, "state": self.state}
+        return {"name": self.name, "phone": self.phone, "email": self.email, "head_name": self.head_name,
+                "head_title": self.head_title, "county": self.county, "state": self.state}
 
     def missing_relief_words(self) -> dict[str, str]:
         """A note for each relief kind ticked without the state's word for it (by field key)."""
@@ -311,7 +363,11 @@ class OfficeDialog(AdminDialog):
                        phone=self.phone.text(), head_name=self.head_name.text(), head_title=self.head_title.text(),
                        county=self.county.text(), state=self.state.text(), relief_terms=terms, policy_id=policy_id,
                        policy_hash=policy_hash, presumptive=self.presumptive.isChecked(),
-                       idle_limit_minutes=self.idle_limit.value(), backup_folder=self.backup_folder.text())
+                       idle_limit_minutes=self.idle_limit.value(), backup_folder=self.backup_folder.text(),
+                       email=self.email.text(), time_zone=self.time_zone.zone() or None,
+                       caption_style=self.caption.chosen(), dob_in_letters=self.dob_in_letters.choice(),
+                       certificate_of_service=self.certificate_of_service.isChecked(),
+                       policy_title=self.policy_title.text(), policy_adopted_on=self.adopted.value())
 
     # ------------------------------------------------------------------------------------------------- notes
 

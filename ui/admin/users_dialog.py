@@ -1,6 +1,7 @@
-"""Users and roles: the office's accounts, their role and status, and the administrator's work on them (add a
-user, change a role, release a locked account, enable or disable one, reset a password, give signing authority for
-letters). Each change asks for the
+"""Users and roles: the office's accounts, the people behind them (full name, title, bar number: printed under what
+they sign, and named in their signing certificates), their role and status, and the administrator's work on them
+(add a user, change the names or the role, release a locked account, enable or disable one, reset a password, give
+signing authority for letters). Each change asks for the
 administrator's password again when it was not given in the last few minutes; the services check the role.
 """
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from casereview.services import identities
 from casereview.services.access import OfficeType, Op, Role, allowed, role_label, roles_for
 from casereview.services.accounts import (
     AccountProblem,
@@ -37,6 +39,7 @@ from casereview.services.accounts import (
     reset_password,
     set_letter_signer,
     set_role,
+    set_user_names,
 )
 from casereview.services.office import FieldProblem
 from casereview.services.passwords import WeakPassword
@@ -75,7 +78,7 @@ def _role_words(role: str) -> str:
 class UserModel(RowsModel[UserRow]):
     """The office's accounts (an office has tens of users: they are all held)."""
 
-    COLUMNS = ("Name", "Role", "Status", "Last login")
+    COLUMNS = ("User name", "Role", "Status", "Last login", "Full name and title")
 
     def user(self, row: int) -> UserRow:
         return self.row(row)
@@ -90,7 +93,15 @@ class UserModel(RowsModel[UserRow]):
             return _role_words(row.role) + (" · signs letters" if row.letter_signer else "")
         if column == 2:
             return status_words(row)
-        return local_time(row.last_login_at)
+        if column == 3:
+            return local_time(row.last_login_at)
+        if not row.full_name:
+            return "(no full name: cannot sign)" if allowed_to_sign(row) else "(no full name)"
+        return row.names.signed_as() + (f" · bar no. {row.bar_number}" if row.bar_number else "")
+
+
+def allowed_to_sign(row: UserRow) -> bool:
+    return row.role in identities.SIGNING_ROLES
 
 
 # --------------------------------------------------------------------------------------------------------- forms
@@ -125,6 +136,32 @@ class _Form(AdminDialog):
         self.form.addRow("", note)
         self._notes.append(note)
         return note
+
+    def _name_rows(self, names: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
+        """The person's full name, title and bar number (self.full_name, self.title, self.bar_number, with notes)."""
+        self.full_name = QLineEdit(names[0] or "", self)
+        self.full_name.setAccessibleName("Full name")
+        self.full_name.setPlaceholderText("for example Jordan Avery")
+        self.full_name.setToolTip("Printed under what they sign, and the name in their signing certificate.")
+        self.full_name_note = self._row("&Full name:", self.full_name, "the full name")
+        self.title = QLineEdit(names[1] or "", self)
+        self.title.setAccessibleName("Title")
+        self.title.setPlaceholderText("for example Chief Deputy District Attorney")
+        self.title_note = self._row("&Title:", self.title, "the title")
+        self.bar_number = QLineEdit(names[2] or "", self)
+        self.bar_number.setAccessibleName("Bar number")
+        self.bar_number.setPlaceholderText("an attorney's bar number, e.g. OSB 094512")
+        self.bar_number_note = self._row("&Bar number:", self.bar_number, "the bar number")
+
+    def _name_refused(self, exc: Exception) -> bool:
+        """Say a refused name beside its field; False when `exc` is not about one."""
+        if not isinstance(exc, FieldProblem) or exc.field not in ("full_name", "title", "bar_number"):
+            return False
+        note, field = {"full_name": (self.full_name_note, self.full_name), "title": (self.title_note, self.title),
+                       "bar_number": (self.bar_number_note, self.bar_number)}[exc.field]
+        note.say(str(exc))
+        field.setFocus()
+        return True
 
     def _password_pair(self, label: str) -> tuple[QLineEdit, FieldNote, QLineEdit, FieldNote]:
         password = QLineEdit(self)
@@ -175,13 +212,14 @@ class AddUserForm(_Form):
         self.form.addRow(intro)
         self.name = QLineEdit(self)
         self.name.setAccessibleName("User name")
-        self.name_note = self._row("&Name:", self.name, "the user name")
+        self.name_note = self._row("&User name:", self.name, "the user name")
         self.role = QComboBox(self)
         self.role.setAccessibleName("Role")
         for role in roles_for(session.office_type):
             self.role.addItem(role_label(role), role.value)
         self.role.setCurrentIndex(self.role.count() - 1)  # the least powerful role
         self.role_note = self._row("&Role:", self.role, "the role")
+        self._name_rows()
         self.password, self.password_note, self.again, self.again_note = self._password_pair("&Password:")
         self.password.setToolTip("At least a few ordinary words with spaces between them: long and easy to "
                                  "remember.")
@@ -191,13 +229,22 @@ class AddUserForm(_Form):
             self.again_note.say("The two passwords differ: type the same password in both fields.")
             self.again.setFocus()
             return False
+        role = Role(self.role.currentData())
+        if role.value in identities.SIGNING_ROLES and not self.full_name.text().strip():
+            self.full_name_note.say(f"A {role_label(role).lower()} signs documents, which name the person who signs: "
+                                    "give their full name.")
+            self.full_name.setFocus()
+            return False
         return True
 
     def _do(self) -> None:
-        create_user(self.session, self.name.text(), Role(self.role.currentData()), self.password.text())
+        create_user(self.session, self.name.text(), Role(self.role.currentData()), self.password.text(),
+                    full_name=self.full_name.text(), title=self.title.text(), bar_number=self.bar_number.text())
         self.user_created.emit(" ".join(self.name.text().split()))
 
     def _refused(self, exc: Exception) -> None:
+        if self._name_refused(exc):
+            return
         if isinstance(exc, WeakPassword):
             self.password_note.say(str(exc))
             self.password.setFocus()
@@ -205,6 +252,32 @@ class AddUserForm(_Form):
             self.name_note.say(str(exc))
             self.name.setFocus()
         else:
+            self.problem.say(str(exc))
+
+
+class NamesForm(_Form):
+    """The full name, title and bar number of one user. `names_changed(name)` once saved."""
+
+    names_changed = Signal(str)
+
+    def __init__(self, session: UserSession, user: UserRow, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"Names of {user.username}", parent)
+        self.username = user.username
+        intro = QLabel(f"The person who logs in as {user.username}. Documents print the full name and title under "
+                       "their signature (and an attorney's bar number), and their signing certificate names them: "
+                       "when the name or title changes, a new signing identity is issued in the new name the next "
+                       "time they sign or log in. What they signed before keeps its signatures.", self)
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self._name_rows((user.full_name, user.title, user.bar_number))
+
+    def _do(self) -> None:
+        set_user_names(self.session, self.username, full_name=self.full_name.text(), title=self.title.text(),
+                       bar_number=self.bar_number.text())
+        self.names_changed.emit(self.username)
+
+    def _refused(self, exc: Exception) -> None:
+        if not self._name_refused(exc):
             self.problem.say(str(exc))
 
 
@@ -274,10 +347,11 @@ class LetterSignerForm(_Form):
         super().__init__(session, f"Signing authority for letters: {user.username}", parent)
         self.username = user.username
         intro = QLabel("Letters telling a court that the office will not contest record relief (section 6) are "
-                       "signed by the head of office or a designee. The name and title below are printed under "
-                       "the signature." if session.office_type == OfficeType.PROSECUTOR else
-                       "Attorneys sign their letters, memos and client summaries. The name and title below are "
-                       "printed under the signature (without them, the user name is).", self)
+                       "signed by the head of office or a designee. The full name and title below are printed under "
+                       "the signature and are the user's own (as Names… sets them)." if
+                       session.office_type == OfficeType.PROSECUTOR else
+                       "Attorneys sign their letters, memos and client summaries. The full name and title below are "
+                       "printed under the signature and are the user's own (as Names… sets them).", self)
         intro.setWordWrap(True)
         self.form.addRow(intro)
         self.allowed = QCheckBox(f"{user.username} signs letters", self)
@@ -286,11 +360,11 @@ class LetterSignerForm(_Form):
         if session.office_type != OfficeType.PROSECUTOR:  # an attorney signs without a grant: only the name matters
             self.allowed.setChecked(True)
             self.allowed.hide()
-        self.name = QLineEdit(user.signer_name or "", self)
+        self.name = QLineEdit(user.full_name or "", self)
         self.name.setAccessibleName("Name printed under the signature")
         self.name.setPlaceholderText("For example: Jane Smith")
         self.name_note = self._row("&Name:", self.name, "the name")
-        self.title = QLineEdit(user.signer_title or "", self)
+        self.title = QLineEdit(user.title or "", self)
         self.title.setAccessibleName("Title printed under the signature")
         self.title.setPlaceholderText("For example: District Attorney, or Chief Deputy (designee)")
         self.title_note = self._row("&Title:", self.title, "the title")
@@ -328,7 +402,7 @@ class UsersDialog(AdminDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Users and roles")
-        self.resize(820, 460)
+        self.resize(1000, 460)
         self.model = UserModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -338,14 +412,16 @@ class UsersDialog(AdminDialog):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for column in (0, 1, 3):
+        for column in (0, 1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Users summary")
 
         self.add_button = self._button("&Add user…", "Add a user", self.add_user)
+        self.names_button = self._button("&Names…", "Change the selected user's full name, title and bar number",
+                                         self.change_names)
         self.role_button = self._button("Change &role…", "Change the selected user's role", self.change_role)
         self.release_button = self._button("Re&lease", "Release the selected locked account", self.release)
         self.enable_button = self._button("&Enable", "Enable the selected account", self.enable)
@@ -354,8 +430,8 @@ class UsersDialog(AdminDialog):
                                          self.reset_password)
         self.signer_button = self._button("Letter &signing…", "Give or take back signing authority for letters",
                                           self.letter_signing)
-        self.action_buttons = (self.add_button, self.role_button, self.release_button, self.enable_button,
-                               self.disable_button, self.reset_button, self.signer_button)
+        self.action_buttons = (self.add_button, self.names_button, self.role_button, self.release_button,
+                               self.enable_button, self.disable_button, self.reset_button, self.signer_button)
         row = QHBoxLayout()
         for button in self.action_buttons:
             row.addWidget(button)
@@ -410,6 +486,7 @@ class UsersDialog(AdminDialog):
         user = self.selected()
         own = user is not None and user.id == self.session.user_id
         why_not = {
+            self.names_button: "Select a user first." if user is None else "",
             self.role_button: "Select a user first." if user is None else
             "Another administrator must change your own role." if own else "",
             self.release_button: "Select a locked account first." if user is None or user.status != "locked" else "",
@@ -434,6 +511,15 @@ class UsersDialog(AdminDialog):
         form = AddUserForm(self.session, self)
         form.user_created.connect(lambda name: self._changed(name, f"{name} was added."))
         return form
+
+    def names_form(self, user: UserRow) -> NamesForm:
+        form = NamesForm(self.session, user, self)
+        form.names_changed.connect(lambda name: self._changed(name, f"The names of {name} were saved."))
+        return form
+
+    def change_names(self) -> None:
+        if (user := self.selected()) is not None:
+            run_form(self.names_form(user))
 
     def role_form(self, user: UserRow) -> RoleForm:
         form = RoleForm(self.session, user, self)

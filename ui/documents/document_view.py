@@ -1,6 +1,11 @@
 """A signed PDF shown inside CaseReview: its pages (QtPdf), its signatures checked against the office's
 certificate and said in plain words, Print and Save as.
 
+Printing is an export: the Print button works only where the caller gave a way to print (`print_export`), which
+checks the role (the same permission as saving a copy), asks for the password again when needed, and writes an audit
+record like the export's; a print to a file is written owner-only (0600). `ask_to_sign` is the one question every
+signing action asks before the password prompt: what will be signed, and as whom.
+
 `DocumentPane` is the widget (the requests queue embeds it); `DocumentView` is the window around it, made from a
 title, the PDF's bytes and, optionally, how to save a copy — the same viewer serves exception requests and letters.
 `show_stored_document` opens a document kept in the case file, saved through the services (an audited export).
@@ -8,6 +13,8 @@ title, the PDF's bytes and, optionally, how to save a copy — the same viewer s
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
@@ -22,6 +29,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,17 +40,54 @@ from casereview.documents.display import display_copy
 from casereview.documents.signing import SignatureReport, verify_pdf
 from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
-from casereview.services.identities import office_trust_roots
+from casereview.services.accounts import my_names
+from casereview.services.identities import no_name_message, office_trust_roots
 from casereview.services.session import UserSession
+from casereview.store.lock import refuse_case_file_part
 from ui.access.reauth import confirm_for
 from ui.shared import file_dialogs
-from ui.shared.problems import show_problem
+from ui.shared.problems import is_expected, show_problem
 from ui.shared.worker import Task, run_task
 
 ZOOM_STEP = 1.25
 MAX_PRINT_DPI = 300  # a letter page at 300 dpi is 2550 × 3300 pixels (32 MB); at 1200 dpi it would be 16 times that
 
 SaveCopy = Callable[[Path], object]
+# How a pane prints: given the printing itself (which returns the pages printed), it checks and records it, and
+# returns the pages printed (None when the user stopped at the password).
+PrintGuard = Callable[[Callable[[], int]], int | None]
+
+
+def ask_to_sign(parent: QWidget | None, what: str, session: UserSession, title: str = "Sign") -> bool:
+    """Ask once, before the password prompt, whether to sign what the action signs, naming the signer as the
+    signature will: "Sign 41 letters as Jordan Avery, Chief Deputy District Attorney?". An account without a full
+    name cannot sign: that is said instead (and False returned)."""
+    names = my_names(session)
+    if not names.full_name:
+        QMessageBox.warning(parent, "Your full name is needed to sign", no_name_message(session.username))
+        return False
+    answer = QMessageBox.question(
+        parent, title, f"{what} as {names.signed_as()}?\n\nYour signature names you, with your signing certificate; "
+        "a signed document cannot be changed afterwards.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def print_export(session: UserSession, op: Op, action: str, object_id: str,
+                 parent: QWidget | None) -> PrintGuard | None:
+    """How a document is printed: as an export. None when the user's role may not `op` (no printing); otherwise
+    the password is asked again when needed, and the printing is recorded in the audit trail (`action`,
+    `object_id`, as its export is), or recorded as failed when the printer fails."""
+    if not session.may(op):
+        return None
+
+    def guard(work: Callable[[], int]) -> int | None:
+        if not confirm_for(session, op, parent):
+            return None
+        with session.acting(op, action, object_id):
+            return work()
+
+    return guard
 
 
 def signature_words(report: SignatureReport) -> str:
@@ -205,6 +250,28 @@ def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
     return last - first + 1
 
 
+def print_privately(document: QPdfDocument, printer: QPrinter) -> int:
+    """`print_pdf`, with a print to a file written owner-only (0600): the printer writes a temporary file made
+    owner-only beside the one chosen, which then takes its place (a copy of a document is as private as the case
+    file's own)."""
+    out = printer.outputFileName()
+    if not out:
+        return print_pdf(document, printer)
+    target = Path(out)
+    refuse_case_file_part(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # mode 0600
+    os.close(fd)
+    try:
+        printer.setOutputFileName(temporary)
+        pages = print_pdf(document, printer)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+    finally:
+        printer.setOutputFileName(out)
+        Path(temporary).unlink(missing_ok=True)
+    return pages
+
+
 class DocumentPane(QWidget):
     """A PDF's pages, a strip with its signatures, and the buttons Zoom out / Fit width / Zoom in, Print and
     Save as. `signatures_checked(reports)` when the signatures have been checked."""
@@ -216,6 +283,7 @@ class DocumentPane(QWidget):
         self.pdf = b""
         self.file_name = "document.pdf"
         self.save_copy: SaveCopy | None = None
+        self.print_guard: PrintGuard | None = None
         self.reports: list[SignatureReport] | None = None
         self.check_task: Task[list[SignatureReport]] | None = None
         self._buffer: QBuffer | None = None  # QPdfDocument reads from it for as long as the document is shown
@@ -288,9 +356,10 @@ class DocumentPane(QWidget):
         if old is not None:
             old.close()
             old.deleteLater()
-        for button in (self.zoom_out, self.fit, self.zoom_in, self.print_button):
+        for button in (self.zoom_out, self.fit, self.zoom_in):
             button.setEnabled(bool(pdf))
         self.set_save_copy(save_copy)
+        self.set_print_guard(None)
         self.fit_width()
         self._show_count()
         self.signatures.clear()
@@ -320,6 +389,13 @@ class DocumentPane(QWidget):
         self.save_button.setEnabled(bool(self.pdf) and save_copy is not None)
         self.save_button.setToolTip("" if save_copy is not None or not self.pdf else
                                     why_not or "This document cannot be saved from here.")
+
+    def set_print_guard(self, guard: PrintGuard | None, *, why_not: str = "") -> None:
+        """How Print checks and records the printing (`print_export`); None: no Print, with `why_not` shown."""
+        self.print_guard = guard
+        self.print_button.setEnabled(bool(self.pdf) and guard is not None)
+        self.print_button.setToolTip("" if guard is not None or not self.pdf else
+                                     why_not or "This document cannot be printed from here.")
 
     def _checked(self, shown: bytes, reports: list[SignatureReport]) -> None:
         if shown is not self.pdf:
@@ -376,6 +452,8 @@ class DocumentPane(QWidget):
     # ------------------------------------------------------------------------------------------ print, save
 
     def print_document(self) -> None:
+        if self.print_guard is None:
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(Path(self.file_name).stem)
         dialog = QPrintDialog(printer, self)
@@ -386,12 +464,23 @@ class DocumentPane(QWidget):
         self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> int:
-        """Print on a printer already set up (the Print dialog's, or a PDF file's); problems are shown."""
+        """Print on a printer already set up (the Print dialog's, or a PDF file's), through the print guard when the
+        pane has one (role, password, audit record); problems are shown. A print to a file is written owner-only.
+        Returns the pages printed (0 when nothing was)."""
+        def work() -> int:
+            return print_privately(self.document, printer)
+
         try:
-            return print_pdf(self.document, printer)
+            printed = work() if self.print_guard is None else self.print_guard(work)
         except OSError as exc:
             show_problem(self, "The document was not printed", exc)
             return 0
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            show_problem(self, "The document was not printed", exc)
+            return 0
+        return printed or 0
 
     def save_as(self) -> Path | None:
         """Ask where to save a copy, then save it through `save_copy` (the exact bytes as kept)."""
@@ -455,6 +544,11 @@ def no_copy_reason(session: UserSession) -> str:
     return f"Your role ({session.role.value}) may not {Op.EXPORT.value}: saving a copy is an export."
 
 
+def stored_print(session: UserSession, doc_id: int, parent: QWidget | None) -> PrintGuard | None:
+    """How a stored document is printed: an export of it (role-checked, the password, an audit record)."""
+    return print_export(session, Op.EXPORT, "export", f"document:{doc_id}:printed", parent)
+
+
 def document_title(doc: exceptions.DocumentInfo) -> str:
     stage = "signed by the requester" if doc.stage == "submitted" else "with the supervisor's decision"
     return f"Case {doc.case_number} — exception request {doc.request_id}, {stage}"
@@ -465,6 +559,7 @@ def show_stored_document(session: UserSession, doc: exceptions.DocumentInfo, par
     view = DocumentView(document_title(doc), exceptions.document_bytes(session, doc.id), parent=parent,
                         file_name=doc.file_name, trust_roots=office_trust_roots(session.workspace))
     view.pane.set_save_copy(stored_copy(session, doc.id, view), why_not=no_copy_reason(session))
+    view.pane.set_print_guard(stored_print(session, doc.id, view), why_not=no_copy_reason(session))
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     view.show()
     return view

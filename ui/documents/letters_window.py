@@ -43,7 +43,7 @@ from casereview.services.identities import office_trust_roots
 from casereview.services.office import RELIEF_KINDS, RELIEF_LABELS, FieldProblem, office_of
 from casereview.services.session import UserSession
 from ui.access.reauth import confirm_for
-from ui.documents.document_view import DocumentView
+from ui.documents.document_view import DocumentView, ask_to_sign, print_export
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
 from ui.shared.worker import Task, run_task, still_working
@@ -401,13 +401,20 @@ class LettersWindow(QDialog):
                             f"{' (draft, not signed)' if row.status == 'draft' else ''}", pdf,
                             save_copy=save_copy if self.session.may(op) else None, file_name=name,
                             trust_roots=office_trust_roots(self.session.workspace), parent=self)
+        # Printing is an export too: the same permission, the password, and a record like the save's.
+        view.pane.set_print_guard(print_export(self.session, op, "letter_exported", f"letter:{row.id}:printed", view),
+                                  why_not=f"Your role ({self.session.role.value}) may not {op.value}: printing is "
+                                          "an export.")
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         view.show()
         return view
 
     def sign(self) -> None:
         drafts = [r.id for r in self.selected() if r.status == "draft"]
-        if not drafts or not confirm_for(self.session, Op.SIGN_LETTERS, self):
+        if not drafts or not ask_to_sign(self, f"Sign {len(drafts)} letter{'s' if len(drafts) != 1 else ''}",
+                                         self.session, "Sign letters"):
+            return
+        if not confirm_for(self.session, Op.SIGN_LETTERS, self):
             return
 
         def work(progress: Progress) -> letters.SignReport:

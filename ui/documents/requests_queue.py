@@ -38,7 +38,14 @@ from casereview.services.session import AccessProblem, UserSession
 from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, local_time
 from ui.cases.screening_panel import local_day
-from ui.documents.document_view import DocumentPane, document_title, no_copy_reason, stored_copy
+from ui.documents.document_view import (
+    DocumentPane,
+    ask_to_sign,
+    document_title,
+    no_copy_reason,
+    stored_copy,
+    stored_print,
+)
 from ui.shared.problems import show_problem
 from ui.shared.rows_model import RowsModel
 from ui.shared.worker import Task, run_task, still_working
@@ -183,6 +190,8 @@ class _RequestsDialog(AdminDialog):
             return
         self.preview.show_pdf(pdf, file_name=document.file_name, trust_roots=self.trust_roots)
         self.preview.set_save_copy(stored_copy(self.session, document.id, self), why_not=no_copy_reason(self.session))
+        self.preview.set_print_guard(stored_print(self.session, document.id, self),
+                                     why_not=no_copy_reason(self.session))
         self.preview.setToolTip(document_title(document))
 
     def describe(self, request: RequestInfo) -> str:
@@ -284,6 +293,9 @@ class RequestsQueue(_RequestsDialog):
         except FieldProblem as exc:
             self.show_error(exc)
             return
+        verb = "Approve" if approve else "Deny"
+        if not ask_to_sign(self, f"{verb} request {request.id} and sign it", self.session, f"{verb} the request"):
+            return
         if not confirm_for(self.session, Op.DECIDE_EXCEPTION, self):
             return
         session, request_id = self.session, request.id
@@ -351,7 +363,10 @@ class MyRequests(_RequestsDialog):
 
     def submit(self) -> None:
         request = self.selected()
-        if request is None or not confirm_for(self.session, Op.SIGN, self):
+        if request is None or not ask_to_sign(self, f"Sign request {request.id} and submit it", self.session,
+                                              "Sign and submit the request"):
+            return
+        if not confirm_for(self.session, Op.SIGN, self):
             return
         session, request_id = self.session, request.id
         self._run("Signing and submitting the request", lambda: exceptions.submit_request(session, request_id),

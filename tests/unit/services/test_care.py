@@ -130,7 +130,7 @@ def test_an_edit_keeps_ids_and_a_stale_edit_is_refused(workspace: Workspace, off
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(first=case_dicts(), second=case_dicts())
+@given(first=case_dicts(exceptions=False), second=case_dicts(exceptions=False))
 def test_any_case_can_be_edited_into_any_other(workspace: Workspace, first: dict[str, object],
                                                second: dict[str, object]) -> None:
     pat = log_in(workspace, "pat") if _has(workspace, "pat") else _make_pat(workspace)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def test_round_trip_is_lossless(tmp_path_factory: pytest.TempPathFactory) -> Non
     cf, _recovery = create_case_file(tmp_path_factory.mktemp("rt") / "rt.db", PASSPHRASE, kdf=TEST_KDF)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(case_dicts())
+    @given(case_dicts(exceptions=False))
     def check(raw: dict[str, Any]) -> None:
         case = parse_case(raw)
         with cf.session() as session, session.begin():
@@ -42,6 +43,42 @@ def test_round_trip_is_lossless(tmp_path_factory: pytest.TempPathFactory) -> Non
             back = cases.export_case(session, case.case_number)
         assert back == case
         assert parse_case(case_to_json(back)) == case
+
+    try:
+        check()
+    finally:
+        cf.close()
+
+
+def test_a_case_listing_exceptions_is_refused_by_import_and_by_update(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Section 8: in a case file an approval exists only through the signed workflow, so a case that brings
+    `exceptions` is refused, by name and saying how exceptions are made, and nothing of it is stored."""
+    cf, _recovery = create_case_file(tmp_path_factory.mktemp("ex") / "ex.db", PASSPHRASE, kdf=TEST_KDF)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case_dicts(exceptions=True).filter(lambda raw: bool(raw.get("exceptions"))))
+    def check(raw: dict[str, Any]) -> None:
+        case = parse_case(raw)
+        with cf.session() as session, session.begin():
+            session.execute(m.Case.__table__.delete())
+        with pytest.raises(cases.ExceptionsRefused) as refused, cf.session() as session, session.begin():
+            cases.import_case(session, case)
+        message = str(refused.value)
+        assert message.startswith(f"Case {case.case_number} lists section 8 exceptions.")
+        assert "Request an exception…" in message and "signed by a supervisor" in message
+        assert message.endswith("Nothing was imported.")
+        with cf.session() as session:
+            assert cases.count_cases(session) == 0
+        bare = replace(case, exceptions=())
+        with cf.session() as session, session.begin():
+            version = cases.import_case(session, bare).version
+        with pytest.raises(cases.ExceptionsRefused, match=r"save it again\. Nothing was saved\.$"), \
+                cf.session() as session, session.begin():
+            cases.update_case(session, case, expected_version=version)
+        with cf.session() as session:
+            assert cases.export_case(session, case.case_number) == bare
+            assert cases.load_case(session, case.case_number).version == version
 
     try:
         check()

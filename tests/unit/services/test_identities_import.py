@@ -162,7 +162,7 @@ def test_a_request_signed_with_an_imported_rsa_identity_is_trusted_by_the_office
     # the supervisor signs with the identity the office issued; both check out against the office's roots
     decided = exceptions.decide_request(sue, request, approve=True, reason="The witness's safety comes first.")
     assert [(r.signer, r.ok) for r in verify_pdf(decided, roots)] == [("Pat Prosecutor (RSA)", True),
-                                                                       ("supervisor", True)]
+                                                                       ("Jordan Avery", True)]
 
     rows, trusted = _state(workspace)
     pat_rows = [r for r in rows if r[1] in (issued_before.cert_der, mine.cert_der)]
@@ -210,7 +210,7 @@ def test_an_import_is_refused_until_an_administrator_trusts_the_root(
     with workspace.session() as db:
         assert len(audit.records(db)) == records
     me = identities.my_identity(pat)
-    assert me is not None and (me.name, me.imported, me.trusted) == ("prosecutor", False, True)
+    assert me is not None and (me.name, me.imported, me.trusted) == ("Riley Chen", False, True)
 
 
 def test_trusting_only_the_intermediate_accepts_what_it_issued(

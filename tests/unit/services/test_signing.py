@@ -15,7 +15,7 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from casereview.documents.signing import make_office_authority, sign_pdf, verify_pdf
+from casereview.documents.signing import Person, make_office_authority, named_person, sign_pdf, verify_pdf
 from casereview.services import accounts, identities
 from casereview.services.access import OfficeType, Role
 from casereview.services.session import Workspace
@@ -80,7 +80,7 @@ def test_two_signatures_in_turn_verify_and_a_change_is_caught(workspace: Workspa
     decided = sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office,
                        field_name="Supervisor", reason="Approved")
     reports = verify_pdf(decided, [office])
-    assert [r.signer for r in reports] == ["prosecutor", "supervisor"]
+    assert [r.signer for r in reports] == ["Riley Chen", "Jordan Avery"]
     assert all(r.ok for r in reports), [r.summary for r in reports]
     # another office's authority: intact, but not trusted here
     other = make_office_authority("Another County").cert_der
@@ -103,13 +103,16 @@ def test_two_signatures_in_turn_verify_and_a_change_is_caught(workspace: Workspa
     assert pdfsig.stdout.count("Signature is Valid") == 2
 
 
-def test_an_account_made_before_signing_gets_its_identity_at_its_next_login(workspace: Workspace) -> None:
+def test_an_account_made_before_signing_gets_its_identity_when_it_signs_or_logs_in(workspace: Workspace) -> None:
     users = staff(workspace, OfficeType.PROSECUTOR)
     with workspace.session() as db, db.begin():  # as a file from before signing existed
         db.execute(m.SigningIdentity.__table__.delete())
         db.execute(m.OfficeAuthority.__table__.delete())
-    with pytest.raises(identities.NoSigningIdentity):
-        identities.signing_identity(users[Role.SUPERVISOR])
+    # The session holds the user's own key: the identity is issued at once, in the full name.
+    issued = identities.signing_identity(users[Role.SUPERVISOR])
+    assert named_person(issued.cert_der) == Person("Jordan Avery", "supervisor", "Chief Deputy District Attorney")
+    with workspace.session() as db, db.begin():
+        db.execute(m.SigningIdentity.__table__.delete())
     again = log_in(workspace, "supervisor")
     assert identities.signing_identity(again).certificate.issuer == x509.load_der_x509_certificate(
         identities.authority_certificate(workspace)).subject

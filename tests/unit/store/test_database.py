@@ -41,8 +41,9 @@ def test_new_file_is_created_at_head_owner_only(new_case_file: tuple[Path, bytes
         tables = set(inspect(case_file.engine).get_table_names())
     finally:
         case_file.close()
-    assert {"case_record", "person", "case_party", "charge", "fact", "exception_request", "screening",
-            "screening_decision", "policy_text", "case_search"} <= tables
+    assert {"case_record", "person", "case_party", "charge", "fact", "exception_workflow", "screening",
+            "screening_decision", "policy_text", "case_search", "rescreen_pending"} <= tables
+    assert {"exception_request", "exception_charge"}.isdisjoint(tables)  # approvals: only the signed workflow
     assert _revision(path, key) == head_revision()
     for made in (path, keymod.key_file_path(path)):
         assert stat.S_IMODE(made.stat().st_mode) == 0o600

@@ -49,12 +49,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Columns are dropped in place (no table rebuild: a rebuild drops the table it copies, and with foreign keys
+    on, the rows that reference it would go with it)."""
     for table, columns in (("letter", ("copy_to", "answered_docket", "answered_caption")),
                            ("case_record", ("prosecutor_adopted_policy", "prosecuting_office")),
                            ("case_party", ("client",)),
                            ("app_user", ("bar_number", "title", "full_name")),
                            ("office", ("certificate_of_service", "dob_in_letters", "policy_adopted_on",
                                        "policy_title", "caption_style", "time_zone", "email"))):
-        with op.batch_alter_table(table) as batch:
-            for column in columns:
-                batch.drop_column(column)
+        for column in columns:
+            op.drop_column(table, column)

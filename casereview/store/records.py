@@ -1,0 +1,389 @@
+"""The records import's rows and queries, in the caller's transaction: import runs, the fingerprints of the cases
+an import stored, the possible matches of people and their decisions, and storing many new cases at once.
+
+`store_cases` stores a batch of new cases and their screenings with one multi-row INSERT per table, in place of
+`casereview.store.cases.import_case` and `screen_row` case by case (the ORM's unit of work costs about
+30 times as much per row: 100,000 rows would take minutes). It writes exactly the rows those two write: the same
+columns, values and search index (tests/unit/services/test_records_import.py compares the two on every table,
+and fails when a table gains a column `WRITTEN` does not list). Its people are given, not looked up: the import
+decides who each person is (`casereview.records.people`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from casereview.policy import case as spec
+from casereview.policy.engine import Screening, screen_case
+from casereview.policy.profile import PolicyProfile
+from casereview.store import cases
+from casereview.store import models as m
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def fingerprint(case: spec.Case) -> str:
+    """The SHA-256 of a case's contents in the case format (the same case read twice gives the same)."""
+    text_ = json.dumps(spec.case_to_json(case), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ what is stored
+
+
+def statute_catalog(session: Session) -> dict[str, str]:
+    """The office's statute catalog: folded statute text -> offense."""
+    return {code: offense for code, offense in session.connection().execute(
+        select(m.Statute.code_folded, m.Statute.offense))}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPerson:
+    id: int
+    key: str | None
+    name: str | None
+    date_of_birth: date | None
+
+
+def known_people(session: Session) -> list[KnownPerson]:
+    """Every person of the case file (id, key, name and date of birth as first recorded)."""
+    return [KnownPerson(*row) for row in session.connection().execute(
+        select(m.Person.id, m.Person.person_key, m.Person.name, m.Person.date_of_birth).order_by(m.Person.id))]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNumber:
+    case_id: int
+    fingerprint: str | None  # None: the case was not stored by a records import
+
+
+def stored_numbers(session: Session) -> dict[str, StoredNumber]:
+    """Every case number of the case file, with the fingerprint a records import kept of it."""
+    rows = session.connection().execute(
+        select(m.Case.case_number, m.Case.id, m.RecordImportCase.fingerprint)
+        .outerjoin(m.RecordImportCase, m.RecordImportCase.case_id == m.Case.id))
+    return {number: StoredNumber(case_id, fp) for number, case_id, fp in rows}
+
+
+def stored_contents(session: Session, case_number: str) -> spec.Case:
+    """A stored case as the case format gives it, without its people's keys when only the person record has them
+    (to compare with a case read from a file)."""
+    return cases.to_spec(cases.load_case(session, case_number))
+
+
+# -------------------------------------------------------------------------------------------------- runs
+
+
+def unfinished_run(session: Session, sha256: str) -> int | None:
+    """The latest run of the same file that did not finish (killed, cancelled), to carry on."""
+    return session.scalars(select(m.RecordImportRun.id).where(
+        m.RecordImportRun.file_sha256 == sha256, m.RecordImportRun.status.in_(("running", "cancelled")))
+        .order_by(m.RecordImportRun.id.desc()).limit(1)).first()
+
+
+def start_run(session: Session, *, file_name: str, sha256: str, sheet: str | None, mapping_sha256: str | None,
+              user_id: int, now: datetime, rows: int, cases_found: int) -> m.RecordImportRun:
+    """A new run; an earlier run of the same file that did not finish is marked interrupted and carried on."""
+    earlier = unfinished_run(session, sha256)
+    if earlier is not None:
+        session.execute(update(m.RecordImportRun).where(m.RecordImportRun.id == earlier)
+                        .values(status="interrupted"))
+    run = m.RecordImportRun(file_name=file_name, file_sha256=sha256, sheet=sheet, mapping_sha256=mapping_sha256,
+                            user_id=user_id, status="running", started_at=now, rows=rows, cases=cases_found,
+                            stored=0, skipped=0, rejected=0, held=0, conflicts=0, resumes=earlier)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def count_run(session: Session, run_id: int, **counts: int) -> None:
+    """Set a run's counts (stored, skipped, rejected, held, conflicts)."""
+    session.execute(update(m.RecordImportRun).where(m.RecordImportRun.id == run_id).values(**counts))
+
+
+def finish_run(session: Session, run_id: int, status: str, now: datetime) -> None:
+    session.execute(update(m.RecordImportRun).where(m.RecordImportRun.id == run_id)
+                    .values(status=status, finished_at=now))
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    id: int
+    file_name: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows: int
+    stored: int
+    skipped: int
+    rejected: int
+    held: int
+    conflicts: int
+    resumes: int | None
+
+
+def runs(session: Session, sha256: str | None = None) -> list[RunRow]:
+    stmt = select(m.RecordImportRun).order_by(m.RecordImportRun.id)
+    if sha256 is not None:
+        stmt = stmt.where(m.RecordImportRun.file_sha256 == sha256)
+    return [RunRow(r.id, r.file_name, r.status, r.started_at, r.finished_at, r.rows, r.stored, r.skipped, r.rejected,
+                   r.held, r.conflicts, r.resumes) for r in session.scalars(stmt)]
+
+
+# ----------------------------------------------------------------------------------------------- matches
+
+
+def match_decisions(session: Session) -> dict[tuple[str, str], str]:
+    """The decisions kept: (identity a, identity b) -> same | different."""
+    return {(a, b): str(d) for a, b, d in session.connection().execute(
+        select(m.RecordMatch.identity_a, m.RecordMatch.identity_b, m.RecordMatch.decision)
+        .where(m.RecordMatch.decision.is_not(None)))}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    id: int
+    label_a: str
+    label_b: str
+    reason: str
+    decision: str | None
+    identity_a: str
+    identity_b: str
+
+
+def save_matches(session: Session, found: Iterable[tuple[str, str, str, str, str, int | None]], *, run_id: int,
+                 now: datetime) -> dict[tuple[str, str], int]:
+    """Keep the matches to decide (identity a, identity b, label a, label b, reason, person id): new ones added,
+    those already kept given the labels of this file. Returns their ids by identities."""
+    kept = {(a, b): (match_id, decision) for match_id, a, b, decision in session.connection().execute(
+        select(m.RecordMatch.id, m.RecordMatch.identity_a, m.RecordMatch.identity_b, m.RecordMatch.decision))}
+    ids: dict[tuple[str, str], int] = {}
+    for a, b, label_a, label_b, reason, person_id in found:
+        here = kept.get((a, b))
+        if here is None:
+            row = m.RecordMatch(identity_a=a, identity_b=b, label_a=label_a, label_b=label_b, reason=reason,
+                                person_id=person_id, found_at=now, run_id=run_id)
+            session.add(row)
+            session.flush()
+            ids[(a, b)] = row.id
+        else:
+            if here[1] is None:
+                session.execute(update(m.RecordMatch).where(m.RecordMatch.id == here[0]).values(
+                    label_a=label_a, label_b=label_b, reason=reason, person_id=person_id))
+            ids[(a, b)] = here[0]
+    return ids
+
+
+def pending_matches(session: Session) -> list[MatchRow]:
+    return [MatchRow(r.id, r.label_a or "", r.label_b or "", r.reason, r.decision, r.identity_a, r.identity_b)
+            for r in session.scalars(select(m.RecordMatch).where(m.RecordMatch.decision.is_(None))
+                                     .order_by(m.RecordMatch.id))]
+
+
+class MatchNotFound(cases.CaseServiceError):
+    pass
+
+
+def decide_match(session: Session, match_id: int, decision: str, user_id: int, now: datetime) -> MatchRow:
+    """Record a decision (same | different) on a match; its labels (names) are no longer kept."""
+    if decision not in ("same", "different"):
+        raise ValueError(decision)
+    row = session.get(m.RecordMatch, match_id)
+    if row is None:
+        raise MatchNotFound(f"There is no match {match_id} to decide in this case file. List them with "
+                            "`records matches`.")
+    shown = MatchRow(row.id, row.label_a or "", row.label_b or "", row.reason, decision, row.identity_a,
+                     row.identity_b)
+    row.decision, row.decided_by, row.decided_at = decision, user_id, now
+    row.label_a = row.label_b = None
+    session.flush()
+    return shown
+
+
+# --------------------------------------------------------------------------------------- storing new cases
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLink:
+    """Whom a person of a new case is: a person of the case file (`person_id`), or the new person of
+    `component` (made with the first case that has them); `key` is set on a person of the case file that has
+    none."""
+
+    component: str
+    person_id: int | None = None
+    key: str | None = None
+
+
+# Every column store_cases writes, per table. A column added to one of these tables must be written here too (or
+# be shown to take its default in both ways of storing): the test that compares the two fails until it is.
+WRITTEN: Final = {
+    "person": ("id", "person_key", "name", "date_of_birth", "race_ethnicity", "gender_identity"),
+    "case_record": ("id", "case_number", "incident_date", "county", "agency", "court", "notes", "search_text",
+                    "version", "created_at", "updated_at", "prosecuting_office", "prosecutor_adopted_policy"),
+    "case_party": ("id", "case_id", "person_id", "position", "local_id", "role", "trafficking_victim", "name",
+                   "date_of_birth", "age", "race_ethnicity", "gender_identity", "notes", "client"),
+    "charge": ("id", "case_id", "position", "local_id", "party_id", "with_party_id", "offense", "statute", "status",
+               "offense_date", "arose_from_exchange", "court", "docket_number", "disposition_date", "notes",
+               "decision", "record_relief"),
+    "screening": ("id", "case_id", "policy_hash", "policy_id", "policy_version", "presumptive", "case_version",
+                  "screened_at", "rules_version"),
+    "screening_decision": ("id", "screening_id", "charge_id", "decision", "sections", "reasoning", "quote",
+                           "exception_allowed", "record_relief", "missing", "relief_sections"),
+}
+_MODELS: Final = (m.Person, m.Case, m.CaseParty, m.Charge, m.Screening, m.ScreeningDecision)
+
+
+@dataclass(frozen=True)
+class Stored:
+    case_id: int
+    screening: Screening
+
+
+def _next_ids(session: Session) -> dict[str, int]:
+    conn = session.connection()
+    return {model.__tablename__: (conn.execute(select(func.max(model.id))).scalar() or 0) + 1 for model in _MODELS}
+
+
+def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]], profile: PolicyProfile,
+                *, presumptive: bool | None, components: dict[str, int], run_id: int,
+                fingerprints: Sequence[str]) -> tuple[list[Stored], dict[str, int]]:
+    """Store new cases (their numbers not in the case file), screen each and keep the screening, and record each
+    as stored by the run with its fingerprint. `components` are the new people made before (component -> person
+    id); returns what was stored and the new people made now (to add to `components` once committed). The
+    caller audits and commits."""
+    if not batch:
+        return [], {}
+    conn = session.connection()
+    ids = _next_ids(session)
+    now = _now()
+    cases.store_policy(session, profile)
+    session.flush()
+    made: dict[str, int] = {}
+    keyed: dict[int, str] = {}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in WRITTEN}
+    search: list[dict[str, Any]] = []
+    imported: list[dict[str, Any]] = []
+    out: list[Stored] = []
+
+    def new_id(table: str) -> int:
+        value = ids[table]
+        ids[table] = value + 1
+        return value
+
+    for (case, links), fp in zip(batch, fingerprints, strict=True):
+        if case.exceptions:
+            raise cases.exceptions_refused(case.case_number)
+        if case.facts:
+            raise ValueError("store_cases stores cases without facts (as records files give them)")
+        case_id = new_id("case_record")
+        search_text = cases.search_text_of(case)
+        rows["case_record"].append({
+            "id": case_id, "case_number": case.case_number, "incident_date": case.incident_date,
+            "county": case.county, "agency": case.agency, "court": case.court, "notes": case.notes,
+            "search_text": search_text, "version": 1, "created_at": now, "updated_at": now,
+            "prosecuting_office": None, "prosecutor_adopted_policy": False})
+        search.append({"id": case_id, "t": search_text})
+        imported.append({"case_id": case_id, "run_id": run_id, "fingerprint": fp})
+        party_ids: dict[str, int] = {}
+        for position, p in enumerate(case.people):
+            link = links[p.id]
+            person_id = link.person_id or components.get(link.component) or made.get(link.component)
+            if person_id is None:
+                person_id = made[link.component] = new_id("person")
+                rows["person"].append({
+                    "id": person_id, "person_key": link.key or p.person_key, "name": p.name,
+                    "date_of_birth": p.date_of_birth, "race_ethnicity": p.race_ethnicity,
+                    "gender_identity": p.gender_identity})
+            elif link.person_id is not None and link.key:
+                keyed[link.person_id] = link.key
+            party_id = party_ids[p.id] = new_id("case_party")
+            rows["case_party"].append({
+                "id": party_id, "case_id": case_id, "person_id": person_id, "position": position, "local_id": p.id,
+                "role": p.role, "trafficking_victim": p.trafficking_victim, "name": p.name,
+                "date_of_birth": p.date_of_birth, "age": p.age, "race_ethnicity": p.race_ethnicity,
+                "gender_identity": p.gender_identity, "notes": p.notes, "client": False})
+        result = screen_case(case, profile, presumptive=presumptive, signed_only=True)
+        decided = {d.charge: d for d in result.charges}
+        charge_ids: dict[str, int] = {}
+        for position, c in enumerate(case.charges):
+            charge_id = charge_ids[c.id] = new_id("charge")
+            d = decided[c.id]
+            rows["charge"].append({
+                "id": charge_id, "case_id": case_id, "position": position, "local_id": c.id,
+                "party_id": party_ids[c.person], "with_party_id": party_ids[c.with_] if c.with_ else None,
+                "offense": c.offense, "statute": c.statute, "status": c.status, "offense_date": c.offense_date,
+                "arose_from_exchange": c.arose_from_exchange, "court": c.court, "docket_number": c.docket_number,
+                "disposition_date": c.disposition_date, "notes": c.notes, "decision": d.decision,
+                "record_relief": d.record_relief})
+        screening_id = new_id("screening")
+        rows["screening"].append({
+            "id": screening_id, "case_id": case_id, "policy_hash": profile.content_hash, "policy_id": profile.id,
+            "policy_version": profile.version, "presumptive": result.presumptive, "case_version": 1,
+            "screened_at": now, "rules_version": profile.screening_version})
+        for d in result.charges:
+            rows["screening_decision"].append({
+                "id": new_id("screening_decision"), "screening_id": screening_id, "charge_id": charge_ids[d.charge],
+                "decision": d.decision, "sections": list(d.sections), "reasoning": [r.to_json() for r in d.reasoning],
+                "quote": d.quote, "exception_allowed": d.exception_allowed, "record_relief": d.record_relief,
+                "missing": [n.to_json() for n in d.missing], "relief_sections": list(d.relief_sections)})
+        out.append(Stored(case_id, result))
+    for model in _MODELS:  # (in the order of their foreign keys)
+        if rows[model.__tablename__]:
+            conn.execute(insert(model), rows[model.__tablename__])
+    for person_id, key in keyed.items():
+        conn.execute(update(m.Person).where(m.Person.id == person_id, m.Person.person_key.is_(None))
+                     .values(person_key=key))
+    if session.get_bind().dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM case_search WHERE rowid >= :first"), {"first": search[0]["id"]})
+        conn.execute(text("INSERT INTO case_search(rowid, search_text) VALUES (:id, :t)"), search)
+    conn.execute(insert(m.RecordImportCase), imported)
+    return out, made
+
+
+# --------------------------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    case_number: str
+    charge: str
+    offense: str
+    person: str  # local id
+    person_name: str | None
+    decision: str
+    record_relief: str | None
+    relief_sections: tuple[str, ...]
+    missing: tuple[tuple[str, str], ...]  # (person local id, need)
+
+
+def latest_decisions(session: Session, case_ids: Sequence[int]) -> list[DecisionRow]:
+    """The decisions of the latest screening of each of some cases, charge by charge, in case and charge order."""
+    conn = session.connection()
+    out: list[DecisionRow] = []
+    for start in range(0, len(case_ids), 500):
+        chunk = list(case_ids[start:start + 500])
+        newest = select(func.max(m.Screening.id)).where(m.Screening.case_id.in_(chunk)) \
+            .group_by(m.Screening.case_id).scalar_subquery()
+        for row in conn.execute(
+                select(m.Case.case_number, m.Charge.local_id, m.Charge.offense, m.CaseParty.local_id,
+                       m.CaseParty.name, m.ScreeningDecision.decision, m.ScreeningDecision.record_relief,
+                       m.ScreeningDecision.relief_sections, m.ScreeningDecision.missing)
+                .join(m.Screening, m.Screening.id == m.ScreeningDecision.screening_id)
+                .join(m.Case, m.Case.id == m.Screening.case_id)
+                .join(m.Charge, m.Charge.id == m.ScreeningDecision.charge_id)
+                .join(m.CaseParty, m.CaseParty.id == m.Charge.party_id)
+                .where(m.ScreeningDecision.screening_id.in_(newest))
+                .order_by(m.Case.id, m.Charge.position)):
+            out.append(DecisionRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(row[7] or ()),
+                                   tuple((n.get("person", ""), n.get("need", "")) for n in row[8] or ())))
+    return out
