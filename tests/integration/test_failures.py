@@ -494,6 +494,7 @@ def test_a_full_disk_during_restore(room: str, small_disk: SmallDisk, tmp_path: 
     assert_intact(path, key, range(1, 3))
 
 
+@pytest.mark.parametrize("small_disk", [2 * SMALL_DISK], indirect=True)  # room for the file, its WAL and a backup
 def test_a_full_disk_during_an_automatic_backup_keeps_the_older_backups(small_disk: SmallDisk) -> None:
     path = small_disk.path / "cases.db"
     create_case_file(path, PASSPHRASE, kdf=TEST_KDF)[0].close()
