@@ -55,6 +55,7 @@ from casereview.records.mapping import parse_mapping, resolve_columns  # noqa: E
 from casereview.records.reading import read_table  # noqa: E402
 from casereview.services import accounts, records  # noqa: E402
 from casereview.services.access import OfficeType, Role  # noqa: E402
+from casereview.services.session import UserSession  # noqa: E402
 from casereview.store import models as m  # noqa: E402
 from casereview.store.database import CaseFile, create_case_file, open_case_file, unlock  # noqa: E402
 from casereview.store.keys import TEST_KDF  # noqa: E402
@@ -210,11 +211,11 @@ def raw_cases(folder: Path, cases: list[Any]) -> float:
                                            "disposition_date": c.disposition_date, "docket_number": c.docket_number,
                                            "court": c.court, "arose_from_exchange": False})
             with case_file.engine.begin() as conn:
-                conn.execute(insert(m.Case.__table__), rows["case"])
+                conn.execute(insert(m.Case), rows["case"])
                 # (the same key twice in a file of people made one by one: none here, each row a new person)
-                conn.execute(insert(m.Person.__table__), [dict(r, person_key=None) for r in rows["person"]])
-                conn.execute(insert(m.CaseParty.__table__), rows["party"])
-                conn.execute(insert(m.Charge.__table__), rows["charge"])
+                conn.execute(insert(m.Person), [dict(r, person_key=None) for r in rows["person"]])
+                conn.execute(insert(m.CaseParty), rows["party"])
+                conn.execute(insert(m.Charge), rows["charge"])
         return time.perf_counter() - start
     finally:
         case_file.close()
@@ -223,7 +224,7 @@ def raw_cases(folder: Path, cases: list[Any]) -> float:
 @dataclass
 class Office:
     case_file: CaseFile
-    user: accounts.UserSession
+    user: UserSession
 
 
 def office(path: Path) -> Office:
@@ -286,12 +287,13 @@ def main(argv: list[str] | None = None) -> int:
             importing = time.perf_counter() - start
         finally:
             bench.case_file.close()
-        if report.stored_cases != len(cases):
+        if report.stored_cases + len(report.held) != len(cases) or report.rejects:
             raise SystemExit(f"stored {report.stored_cases} cases of {len(cases)}: {report.summary()}")
         baseline = reading + screening + raw
         ratio = importing / baseline
         print(f"{len(cases):,} cases, {report.people_found:,} people, {review:,} cases with a charge held for review "
-              f"({review / max(1, len(cases)):.0%})")
+              f"({review / max(1, len(cases)):.0%}); {len(report.matches)} possible matches of people to decide "
+              f"(their {len(report.held)} cases held)")
         rows_ = [
             ("1. read the CSV (read_table)", reading),
             ("   (for information: rows into cases, Converter.convert)", converting),
@@ -306,8 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label.ljust(width)}  {seconds:8.2f} s")
         print(f"{'ratio import / (1 + 2 + 3a)'.ljust(width)}  {ratio:8.2f} x   target <= {RATIO_TARGET:g}x: "
               f"{'ok' if ratio <= RATIO_TARGET else 'MISSED'}")
-        print(f"{'ratio import / (1 + 2 + 3b)'.ljust(width)}  {importing / (reading + screening + raw_case_tables):8.2f}"
-              " x   (for information)")
+        other = importing / (reading + screening + raw_case_tables)
+        print(f"{'ratio import / (1 + 2 + 3b)'.ljust(width)}  {other:8.2f} x   (for information)")
         print(f"{'import, seconds'.ljust(width)}  {importing:8.2f} s   aim < {SECONDS_AIM:g} s: "
               f"{'ok' if importing < SECONDS_AIM else 'MISSED'}")
         if args.profile:
@@ -321,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.disable()
             finally:
                 bench.case_file.close()
-            pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(pstats.SortKey.TIME).print_stats(30)
+            stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+            stats.sort_stats(pstats.SortKey.TIME).print_stats(30)
     return 0
 
 

@@ -53,8 +53,12 @@ def import_report_pdf(report: ImportReport, *, office: str = "", user: str = "")
                    for m in report.matches[:_FIRST]]
         blocks += _more(len(report.matches))
     if report.rejects:
-        problems = Counter(_WHERE.sub("", r.problem) for r in report.rejects)
+        problems = Counter(_WHERE.sub("", r.problem) for r in report.rejects if r.own)
+        besides = sum(1 for r in report.rejects if not r.own)
         blocks.append(Heading("Rejected rows: the most frequent problems (every row is in the rejects CSV)"))
+        if besides:
+            blocks.append(Para(f"{besides:,} other row(s) rejected with their case: nothing of a case is stored half.",
+                               small=True))
         blocks += [Para(_short(f"{n:,} × {text}"), small=True) for text, n in problems.most_common(_FIRST)]
         blocks += _more(len(problems))
     if report.review:

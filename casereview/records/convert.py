@@ -183,8 +183,7 @@ class Converter:
             if not value:
                 return None
             if field_name in ONE_LINE and ("\n" in value or "\r" in value):
-                problems.append(Problem(line, self._name(field_name), "holds a line break (a quote left open, or "
-                                        "two records run together?)"))
+                problems.append(Problem(line, self._name(field_name), self._line_break(row)))
                 return None
             return value
 
@@ -306,28 +305,49 @@ class Converter:
         found.cases.add(number)
         return key
 
+    def _broken(self, row: RawRow) -> Problem | None:
+        """A one-line value holding a line break (a quote left open runs on over the lines after it)."""
+        for field_name, at in self.columns.index.items():
+            if field_name in ONE_LINE and at < len(row.cells):
+                value = text_of(row.cells[at])
+                if "\n" in value or "\r" in value:
+                    return Problem(row.line, self._name(field_name), self._line_break(row))
+        return None
+
+    @staticmethod
+    def _line_break(row: RawRow) -> str:
+        if row.last_line > row.line:
+            return (f"holds a line break: a quote left open runs on to line {row.last_line}, taking the lines "
+                    "after it into this value")
+        return "holds a line break (a quote left open, or two records run together?)"
+
     # ----------------------------------------------------------------------------------------------- cases
 
     def convert(self) -> Conversion:
         drafts: dict[str, CaseDraft] = {}
         orphans: list[tuple[RawRow, Problem]] = []
         values: dict[str, list[_Values]] = {}
-        signatures: dict[str, dict[tuple[str, ...], int]] = {}
+        signatures: dict[str, dict[tuple[str, ...], int]] = {}  # the mapped values (and any past the header's)
         number_at = self.columns.index["case_number"]
         for row in self.table.rows:
             raw_number = row.cells[number_at] if number_at < len(row.cells) else None
             number = text_of(raw_number)
-            if not number or "\n" in number or "\r" in number:
-                what = "is empty (every row names its case)" if not number else \
-                    "holds a line break (a quote left open, or two records run together?)"
-                orphans.append((row, Problem(row.line, self._name("case_number"), what)))
+            # (a CSV record on one line holds no line break; a quoted one over several lines, or a sheet's cell, may)
+            broken = self._broken(row) if row.last_line > row.line or self.table.kind != "csv" else None
+            if broken is not None and (not number or "\n" in number or "\r" in number):
+                orphans.append((row, broken))
+                continue
+            if not number:
+                orphans.append((row, Problem(row.line, self._name("case_number"), "is empty (every row names its "
+                                                                                  "case)")))
                 continue
             draft = drafts.get(number)
             if draft is None:
                 draft = drafts[number] = CaseDraft(number)
                 values[number], signatures[number] = [], {}
             draft.rows.append(row)
-            signature = tuple(text_of(row.cells[i]) if i < len(row.cells) else "" for i in self.signature_at)
+            signature = (*(text_of(row.cells[i]) if i < len(row.cells) else "" for i in self.signature_at),
+                         *map(text_of, row.cells[self.width:]))
             first = signatures[number].get(signature)
             if first is not None:
                 draft.duplicates[row.line] = first
@@ -380,10 +400,12 @@ class Converter:
             roles[p.id] = p.role(problems) or "other"
             if incident is None:
                 continue
-            if p.date_of_birth is not None and p.date_of_birth > incident:
+            named = any(q.line == p.dob_line and q.column == self._column("date_of_birth") for q in problems)
+            if p.date_of_birth is not None and p.date_of_birth > incident and not named:
                 problems.append(Problem(p.dob_line, self._column("date_of_birth"), f"{p.date_of_birth.isoformat()} is "
                                         f"after the incident date {incident.isoformat()}"))
-            elif p.date_of_birth is not None and p.age is not None and age_on(p.date_of_birth, incident) != p.age:
+            elif p.date_of_birth is not None and p.age is not None and not named and \
+                    age_on(p.date_of_birth, incident) != p.age:
                 problems.append(Problem(p.age_line, self._column("age"), f"says {p.age} but the date of birth "
                                         f"{p.date_of_birth.isoformat()} makes the person "
                                         f"{age_on(p.date_of_birth, incident)} on the incident date "

@@ -349,7 +349,8 @@ def _pairs(nodes: dict[str, _Node]) -> dict[tuple[str, str], str]:
             out[pair] = reason
 
     for members in by_dob.values():
-        if len(members) < 2 or not any(nodes[c].incoming for c, _ in members):
+        if len(members) < 2 or not any(nodes[c].incoming for c, _ in members) or \
+                all(nodes[c].key is not None for c, _ in members):  # (two keys are never a match)
             continue
         # Same name (a keyless record and a keyed one), or one letter apart: candidates share a name with one
         # letter dropped (symmetric deletion), checked exactly after.

@@ -27,6 +27,7 @@ class Reject:
     case_number: str
     problem: str  # "line 14, column DISP_DATE: 02/30/2019 is not a real date (format MM/DD/YYYY)"
     cells: tuple[str, ...]  # the row as the file gave it
+    own: bool = True  # False: a good row rejected with its case (its problem names the bad row)
 
 
 @dataclass(frozen=True)

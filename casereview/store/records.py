@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from casereview.policy import case as spec
@@ -76,8 +77,7 @@ def stored_numbers(session: Session) -> dict[str, StoredNumber]:
 
 
 def stored_contents(session: Session, case_number: str) -> spec.Case:
-    """A stored case as the case format gives it, without its people's keys when only the person record has them
-    (to compare with a case read from a file)."""
+    """A stored case in the case format (to compare with a case read from a file)."""
     return cases.to_spec(cases.load_case(session, case_number))
 
 
@@ -254,6 +254,53 @@ def _next_ids(session: Session) -> dict[str, int]:
     return {model.__tablename__: (conn.execute(select(func.max(model.id))).scalar() or 0) + 1 for model in _MODELS}
 
 
+def _insert_many(conn: Connection, table_name: str, columns: Sequence[str], rows: list[tuple[Any, ...]],
+                 converted: frozenset[str] = frozenset()) -> None:
+    """Insert rows (values in the order of `columns`) with one prepared statement: each value converted by its
+    column's own type, as any SQLAlchemy insert converts it, without building a statement per row (the columns
+    in `converted` hold values their type has converted already: `_Converted`)."""
+    if not rows:
+        return
+    table = m.Base.metadata.tables[table_name]
+    dialect = conn.dialect
+    if dialect.paramstyle != "qmark":  # (another database: SQLAlchemy's own executemany)
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    processors = [None if name in converted else table.c[name].type.bind_processor(dialect) for name in columns]
+    quote = dialect.identifier_preparer.quote
+    sql = f"INSERT INTO {quote(table_name)} ({', '.join(quote(c) for c in columns)}) " \
+          f"VALUES ({', '.join('?' for _ in columns)})"
+    if any(processors):  # column by column: a call per value converted, none per value left as it is
+        values = list(zip(*rows, strict=True))
+        for i, convert in enumerate(processors):
+            if convert is not None:
+                values[i] = tuple([None if v is None else convert(v) for v in values[i]])
+        rows = list(zip(*values, strict=True))
+    conn.exec_driver_sql(sql, rows)
+
+
+class _Converted:
+    """A column's values as its type converts them for the database, each distinct value converted once (the
+    screening's sections, needs and relief grounds are a few values repeated over every charge)."""
+
+    def __init__(self, conn: Connection, table_name: str, column: str) -> None:
+        self.convert = m.Base.metadata.tables[table_name].c[column].type.bind_processor(conn.dialect)
+        self.known: dict[Any, Any] = {}
+
+    def __call__(self, value: Any, key: Any = None) -> Any:
+        if self.convert is None or value is None:
+            return value
+        if key is None:
+            return self.convert(value)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self.convert(value)
+        return found
+
+
+_DECISION_JSON: Final = frozenset({"sections", "reasoning", "missing", "relief_sections"})
+
+
 def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]], profile: PolicyProfile,
                 *, presumptive: bool | None, components: dict[str, int], run_id: int,
                 fingerprints: Sequence[str]) -> tuple[list[Stored], dict[str, int]]:
@@ -263,90 +310,122 @@ def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, Per
     caller audits and commits."""
     if not batch:
         return [], {}
+    if session.get_bind().dialect.name != "sqlite":
+        # A database server: several users may write at once, and ids come from its sequences. The ORM's way.
+        return _store_cases_orm(session, batch, profile, presumptive=presumptive, components=components,
+                                run_id=run_id, fingerprints=fingerprints)
     conn = session.connection()
-    ids = _next_ids(session)
+    ids = _next_ids(session)  # (a case file has one writer at a time: its lock)
     now = _now()
     cases.store_policy(session, profile)
     session.flush()
     made: dict[str, int] = {}
     keyed: dict[int, str] = {}
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in WRITTEN}
-    search: list[dict[str, Any]] = []
-    imported: list[dict[str, Any]] = []
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in WRITTEN}
+    persons, case_rows, parties, charges = rows["person"], rows["case_record"], rows["case_party"], rows["charge"]
+    screenings, decisions = rows["screening"], rows["screening_decision"]
+    search: list[tuple[int, str]] = []
+    imported: list[tuple[int, int, str]] = []
     out: list[Stored] = []
-
-    def new_id(table: str) -> int:
-        value = ids[table]
-        ids[table] = value + 1
-        return value
-
+    next_case, next_person, next_party = ids["case_record"], ids["person"], ids["case_party"]
+    next_charge, next_screening, next_decision = ids["charge"], ids["screening"], ids["screening_decision"]
+    policy = (profile.content_hash, profile.id, profile.version)
+    json_of = {name: _Converted(conn, "screening_decision", name) for name in _DECISION_JSON} \
+        if conn.dialect.paramstyle == "qmark" else None
     for (case, links), fp in zip(batch, fingerprints, strict=True):
         if case.exceptions:
             raise cases.exceptions_refused(case.case_number)
         if case.facts:
             raise ValueError("store_cases stores cases without facts (as records files give them)")
-        case_id = new_id("case_record")
+        case_id, next_case = next_case, next_case + 1
         search_text = cases.search_text_of(case)
-        rows["case_record"].append({
-            "id": case_id, "case_number": case.case_number, "incident_date": case.incident_date,
-            "county": case.county, "agency": case.agency, "court": case.court, "notes": case.notes,
-            "search_text": search_text, "version": 1, "created_at": now, "updated_at": now,
-            "prosecuting_office": None, "prosecutor_adopted_policy": False})
-        search.append({"id": case_id, "t": search_text})
-        imported.append({"case_id": case_id, "run_id": run_id, "fingerprint": fp})
+        # (the order of WRITTEN)
+        case_rows.append((case_id, case.case_number, case.incident_date, case.county, case.agency, case.court,
+                          case.notes, search_text, 1, now, now, None, False))
+        search.append((case_id, search_text))
+        imported.append((case_id, run_id, fp))
         party_ids: dict[str, int] = {}
         for position, p in enumerate(case.people):
             link = links[p.id]
             person_id = link.person_id or components.get(link.component) or made.get(link.component)
             if person_id is None:
-                person_id = made[link.component] = new_id("person")
-                rows["person"].append({
-                    "id": person_id, "person_key": link.key or p.person_key, "name": p.name,
-                    "date_of_birth": p.date_of_birth, "race_ethnicity": p.race_ethnicity,
-                    "gender_identity": p.gender_identity})
+                person_id = made[link.component] = next_person
+                next_person += 1
+                persons.append((person_id, link.key or p.person_key, p.name, p.date_of_birth, p.race_ethnicity,
+                                p.gender_identity))
             elif link.person_id is not None and link.key:
                 keyed[link.person_id] = link.key
-            party_id = party_ids[p.id] = new_id("case_party")
-            rows["case_party"].append({
-                "id": party_id, "case_id": case_id, "person_id": person_id, "position": position, "local_id": p.id,
-                "role": p.role, "trafficking_victim": p.trafficking_victim, "name": p.name,
-                "date_of_birth": p.date_of_birth, "age": p.age, "race_ethnicity": p.race_ethnicity,
-                "gender_identity": p.gender_identity, "notes": p.notes, "client": False})
+            party_id = party_ids[p.id] = next_party
+            next_party += 1
+            parties.append((party_id, case_id, person_id, position, p.id, p.role, p.trafficking_victim, p.name,
+                            p.date_of_birth, p.age, p.race_ethnicity, p.gender_identity, p.notes, False))
         result = screen_case(case, profile, presumptive=presumptive, signed_only=True)
         decided = {d.charge: d for d in result.charges}
         charge_ids: dict[str, int] = {}
         for position, c in enumerate(case.charges):
-            charge_id = charge_ids[c.id] = new_id("charge")
+            charge_id = charge_ids[c.id] = next_charge
+            next_charge += 1
             d = decided[c.id]
-            rows["charge"].append({
-                "id": charge_id, "case_id": case_id, "position": position, "local_id": c.id,
-                "party_id": party_ids[c.person], "with_party_id": party_ids[c.with_] if c.with_ else None,
-                "offense": c.offense, "statute": c.statute, "status": c.status, "offense_date": c.offense_date,
-                "arose_from_exchange": c.arose_from_exchange, "court": c.court, "docket_number": c.docket_number,
-                "disposition_date": c.disposition_date, "notes": c.notes, "decision": d.decision,
-                "record_relief": d.record_relief})
-        screening_id = new_id("screening")
-        rows["screening"].append({
-            "id": screening_id, "case_id": case_id, "policy_hash": profile.content_hash, "policy_id": profile.id,
-            "policy_version": profile.version, "presumptive": result.presumptive, "case_version": 1,
-            "screened_at": now, "rules_version": profile.screening_version})
+            charges.append((charge_id, case_id, position, c.id, party_ids[c.person],
+                            party_ids[c.with_] if c.with_ else None, c.offense, c.statute, c.status, c.offense_date,
+                            c.arose_from_exchange, c.court, c.docket_number, c.disposition_date, c.notes, d.decision,
+                            d.record_relief))
+        screening_id, next_screening = next_screening, next_screening + 1
+        screenings.append((screening_id, case_id, *policy, result.presumptive, 1, now, profile.screening_version))
         for d in result.charges:
-            rows["screening_decision"].append({
-                "id": new_id("screening_decision"), "screening_id": screening_id, "charge_id": charge_ids[d.charge],
-                "decision": d.decision, "sections": list(d.sections), "reasoning": [r.to_json() for r in d.reasoning],
-                "quote": d.quote, "exception_allowed": d.exception_allowed, "record_relief": d.record_relief,
-                "missing": [n.to_json() for n in d.missing], "relief_sections": list(d.relief_sections)})
+            sections, relief = list(d.sections), list(d.relief_sections)
+            reasoning, missing = [r.to_json() for r in d.reasoning], [n.to_json() for n in d.missing]
+            if json_of is not None:
+                sections, relief = json_of["sections"](sections, d.sections), \
+                    json_of["relief_sections"](relief, d.relief_sections)
+                reasoning = json_of["reasoning"](reasoning)
+                missing = json_of["missing"](missing, tuple((n.charge, n.person, n.need) for n in d.missing))
+            decisions.append((next_decision, screening_id, charge_ids[d.charge], d.decision, sections, reasoning,
+                              d.quote, d.exception_allowed, d.record_relief, missing, relief))
+            next_decision += 1
         out.append(Stored(case_id, result))
     for model in _MODELS:  # (in the order of their foreign keys)
-        if rows[model.__tablename__]:
-            conn.execute(insert(model), rows[model.__tablename__])
+        name = model.__tablename__
+        _insert_many(conn, name, WRITTEN[name], rows[name],
+                     _DECISION_JSON if name == "screening_decision" and json_of is not None else frozenset())
     for person_id, key in keyed.items():
         conn.execute(update(m.Person).where(m.Person.id == person_id, m.Person.person_key.is_(None))
                      .values(person_key=key))
     if session.get_bind().dialect.name == "sqlite":
-        conn.execute(text("DELETE FROM case_search WHERE rowid >= :first"), {"first": search[0]["id"]})
-        conn.execute(text("INSERT INTO case_search(rowid, search_text) VALUES (:id, :t)"), search)
-    conn.execute(insert(m.RecordImportCase), imported)
+        conn.execute(text("DELETE FROM case_search WHERE rowid >= :first"), {"first": search[0][0]})
+        conn.exec_driver_sql("INSERT INTO case_search(rowid, search_text) VALUES (?, ?)", search)
+    _insert_many(conn, "record_import_case", ("case_id", "run_id", "fingerprint"), imported)
+    return out, made
+
+
+def _store_cases_orm(session: Session, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]],
+                     profile: PolicyProfile, *, presumptive: bool | None, components: dict[str, int], run_id: int,
+                     fingerprints: Sequence[str]) -> tuple[list[Stored], dict[str, int]]:
+    """`store_cases` case by case with `casereview.store.cases.import_case` and `screen_row`, each person then
+    made the one `PersonLink` says."""
+    made: dict[str, int] = {}
+    out: list[Stored] = []
+    for (case, links), fp in zip(batch, fingerprints, strict=True):
+        if case.facts:
+            raise ValueError("store_cases stores cases without facts (as records files give them)")
+        row = cases.import_case(session, case)
+        for party, p in zip(row.parties, case.people, strict=True):
+            link = links[p.id]
+            target = link.person_id or components.get(link.component) or made.get(link.component)
+            if target is None:
+                made[link.component] = party.person.id
+            elif party.person.id != target:
+                orphan = party.person
+                party.person = session.get_one(m.Person, target)
+                session.flush()
+                if not orphan.parties:
+                    session.delete(orphan)
+            if link.key and party.person.person_key is None:
+                party.person.person_key = link.key
+        result = cases.screen_row(session, row, profile, presumptive=presumptive)
+        session.add(m.RecordImportCase(case_id=row.id, run_id=run_id, fingerprint=fp))
+        out.append(Stored(row.id, result))
+    session.flush()
     return out, made
 
 
