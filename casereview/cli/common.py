@@ -63,10 +63,17 @@ def _as_user(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def case_file_target(text: str) -> Path | str:
+    """A case file's path, or a database server's URL kept as written (``postgresql://ROLE@HOST:PORT/DB``: a
+    Path would fold its ``//``)."""
+    return text if "://" in text else Path(text)
+
+
 def _sub(sub: SubParsers, name: str, help_text: str, *, db: bool = True, user: bool = True) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
     if db:
-        parser.add_argument("db", type=Path)
+        parser.add_argument("db", type=case_file_target, metavar="DB",
+                            help="the case file, or a database server's address postgresql://ROLE@HOST:PORT/DATABASE")
     if user:
         _as_user(parser)
     return parser
@@ -158,18 +165,44 @@ def read_recovery_key(args: argparse.Namespace) -> str:
     return ask_for("Recovery key (from the recovery sheet): ", "--recovery-key-file")
 
 
+def ask_for_server_password(url: str) -> None:
+    """A database server's role password, when none is given (in the URL, $CASEREVIEW_DB_PASSWORD or libpq's
+    $PGPASSWORD) and a terminal can ask for it: kept in this process's environment only, never written."""
+    import os
+
+    if os.environ.get("CASEREVIEW_DB_PASSWORD") or os.environ.get("PGPASSWORD") or not sys.stdin.isatty():
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # opening says what is wrong with it
+    if parsed.password is None and (parsed.host or "localhost") not in ("127.0.0.1", "::1", "localhost"):
+        import getpass
+
+        os.environ["CASEREVIEW_DB_PASSWORD"] = getpass.getpass(
+            f"Database password for {parsed.username or 'your role'} on {parsed.host}: ")
+
+
 # ------------------------------------------------------------------------------------------- acting as a user
 
 
 @contextmanager
-def workspace(db: Path, passphrase: str) -> Iterator[Workspace]:
-    from casereview.store.lock import holder_of, in_use_message
+def workspace(db: Path | str, passphrase: str) -> Iterator[Workspace]:
+    """The workspace of a case file, or of a database server (by URL: the office key from the server key file
+    this computer keeps, see `casereview.store.server`)."""
+    if isinstance(db, Path):
+        from casereview.store.lock import holder_of, in_use_message
 
-    holder = holder_of(db)  # refused at once, before loading the storage (opening would refuse it anyway)
-    if holder is not None:
-        from casereview.store.database import CaseFileBusy
+        holder = holder_of(db)  # refused at once, before loading the storage (opening would refuse it anyway)
+        if holder is not None:
+            from casereview.store.database import CaseFileBusy
 
-        raise CaseFileBusy(in_use_message(db, holder))
+            raise CaseFileBusy(in_use_message(db, holder))
+    else:
+        ask_for_server_password(db)
     from casereview.services.accounts import has_accounts, workspace_for
     from casereview.store import audit
     from casereview.store.database import open_case_file, unlock
@@ -188,7 +221,7 @@ def workspace(db: Path, passphrase: str) -> Iterator[Workspace]:
 
 
 @contextmanager
-def acting(args: argparse.Namespace, db: Path | None = None) -> Iterator[UserSession]:
+def acting(args: argparse.Namespace, db: Path | str | None = None) -> Iterator[UserSession]:
     """Open the case file and log in as ``--user``; the session ends (and the anchor moves) afterwards."""
     from casereview.services.accounts import login
 

@@ -58,7 +58,7 @@ from casereview.store import models as m
 from casereview.store.audit_schema import has_audit_tables
 from casereview.store.backups import backup_files
 from casereview.store.cases import CaseServiceError
-from casereview.store.database import CaseFile, CaseFileError
+from casereview.store.database import CaseFile, CaseFileError, read_keys
 from casereview.store.keys import KdfParams
 
 INACTIVE_AFTER = timedelta(days=90)
@@ -144,9 +144,10 @@ def workspace_for(case_file: CaseFile, db_key: bytes, *, clock: Callable[[], dat
     """The workspace of an open case file (its id comes from the key file beside it). When the file is an older
     copy of the one last used at its place, that is recorded in its trail and said in the workspace's `notices`
     (`older_copy_notices`; a restore, which records itself, passes ``note_older_copy=False``)."""
-    if case_file.path is None:
-        raise ValueError("a database server's workspace needs its file id")
-    file_id = keymod.read_key_file(case_file.path).file_id
+    if case_file.path is None:  # a database server: the office key file this computer keeps for it
+        file_id = read_keys(case_file.address).file_id
+    else:
+        file_id = keymod.read_key_file(case_file.path).file_id
     ws = Workspace(case_file, file_id, audit.audit_key(db_key, file_id), db_key, clock)
     if note_older_copy:
         ws.notices.extend(older_copy_notices(ws))

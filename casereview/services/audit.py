@@ -11,9 +11,10 @@ from pathlib import Path
 
 from casereview.services.access import Op
 from casereview.services.purges import case_file_path
-from casereview.services.session import UserSession
+from casereview.services.session import UserSession, Workspace
 from casereview.store import audit
 from casereview.store import models as m
+from casereview.store.audit_schema import TRIGGERS, audit_triggers_present
 from casereview.store.backups import audit_check
 from casereview.store.safe_write import write_private
 
@@ -21,8 +22,26 @@ from casereview.store.safe_write import write_private
 def verify_trail(user: UserSession, extra_anchors: list[Path] | None = None) -> audit.VerifyReport:
     user.authorize(Op.VIEW_AUDIT)
     ws = user.workspace
-    report = audit_check(case_file_path(ws), ws.db_key, extra_anchors or [])
+    if ws.case_file.path is None:
+        report = server_audit_check(ws, extra_anchors or [])
+    else:
+        report = audit_check(case_file_path(ws), ws.db_key, extra_anchors or [])
     ws.record(user_id=user.user_id, action="audit_viewed", object_id="verify")
+    return report
+
+
+def server_audit_check(ws: Workspace, extra_anchors: list[Path]) -> audit.VerifyReport:
+    """The audit trail of a database server checked as a file's is (chain, head, the anchors this computer keeps
+    and those given, the triggers), in one snapshot: other users may go on appending while it is read."""
+    anchors = audit.known_anchors(ws.file_id, (), extra_anchors)
+    with ws.session() as db:
+        conn = db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        missing = sorted(set(TRIGGERS) - audit_triggers_present(conn))
+        report = audit.verify(db, ws.audit_key, anchors)
+    if missing:
+        return audit.VerifyReport(False, report.records, report.first_broken, [
+            *report.lines, f"The database rules that protect the audit trail are missing ({', '.join(missing)}): "
+            "the database was altered outside CaseReview. Restore the latest backup of the server."])
     return report
 
 

@@ -241,6 +241,7 @@ class UserSession:
             return
         try:
             with db, db.begin():
+                audit.hold_head(db)  # on a server: the trail's lock first, so concurrent changes queue (see there)
                 yield db
                 audit.append(db, ws.audit_key, user_id=self.user_id, action=action,
                              object_id=db.info.get("audit_object", object_id), now=ws.now())

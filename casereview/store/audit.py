@@ -84,6 +84,7 @@ ACTIONS = frozenset({
     "backup", "restore", "purge", "court_order", "audit_viewed", "audit_exported", "audit_anchor_exported",
     "admin_rescue",
     "older_copy_opened",  # the file opened was an older copy of the one last used at its place: records:K+1-N
+    "server_move",  # a case file's whole contents moved to this database server (rows:N), its trail included
 })
 OUTCOMES = frozenset({"success", "denied", "failed"})
 
@@ -141,6 +142,36 @@ def append(session: Session, key: bytes, *, user_id: int | None, action: str, ob
                          "again.")
     session.info[_HEAD_KEY] = (seq, chain)
     return seq
+
+
+def hold_head(session: Session) -> None:
+    """On a database server, take the trail's head row lock now, at the start of a write transaction, and keep
+    the head for `append`. Every audited change then holds the one lock first and keeps it to its commit: other
+    users' changes wait for it (a few milliseconds each) instead of interleaving, so the trail stays one chain and
+    no change deadlocks against another over rows both touch (a person, a case) while one holds the head. A case
+    file needs nothing: SQLite lets one writer in at a time already."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" or session.info.get(_HEAD_KEY) is not None:
+        return
+    found = conn.execute(_READ_HEAD_LOCKED).one_or_none()
+    if found is not None:  # a missing head: `append` says so
+        session.info[_HEAD_KEY] = (int(found.seq), str(found.chain))
+
+
+def hold_head_on_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
+    """A database server's sessions (`casereview.store.database.open_case_file` listens with this): a
+    transaction begun explicitly (``with db.begin():``, how every change is made here) takes the head lock at
+    once, as `hold_head` does; one begun by a read alone (autobegin) takes nothing. So changes are made one at a
+    time, as in a case file, and each reads what the one before it committed (a login's account row, a case's
+    version) instead of failing on it or deadlocking."""
+    from sqlalchemy.orm import SessionTransactionOrigin
+
+    if transaction.parent is not None or transaction.origin is not SessionTransactionOrigin.BEGIN:
+        return
+    if session.info.get(_HEAD_KEY) is None:
+        found = connection.execute(_READ_HEAD_LOCKED).one_or_none()
+        if found is not None:
+            session.info[_HEAD_KEY] = (int(found.seq), str(found.chain))
 
 
 _HEAD_KEY = "casereview.audit_head"

@@ -36,11 +36,21 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from casereview.paths import data_dir
+from casereview.store import audit
 from casereview.store import keys as keymod
 from casereview.store.keys import DEFAULT_KDF, KdfParams
 from casereview.store.lock import CaseFileInUse, CaseFileLock, acquire, is_read_only_media
 from casereview.store.replace import finish_interrupted, journal_path, remove_leftovers
 from casereview.store.safe_write import fsync_dir, write_private
+from casereview.store.server import (
+    ServerAddressProblem,
+    connect_args,
+    describe,
+    display_address,
+    is_server,
+    read_server_keys,
+    server_url,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs",
@@ -71,6 +81,11 @@ class DamagedCaseFile(CaseFileError):
 
 class CaseFileBusy(CaseFileError):
     """Another window or command has the case file open (the message names the process, user and time)."""
+
+
+class ServerUnavailable(CaseFileError):
+    """The database server cannot be reached, refused the login, or went away during the work (the message names
+    the server and what to check; a change that was not finished was not kept)."""
 
 
 class DiskFull(CaseFileError):
@@ -117,6 +132,16 @@ class CaseFile:
     backup_made: Path | None = None
     lock: CaseFileLock | None = None  # this process's hold on the file (None for a database server)
     read_only: bool = False  # on read-only media: it can be read, nothing can be saved
+    address: str = ""  # a database server's address, postgresql://ROLE@HOST:PORT/DATABASE (never a password)
+
+    @property
+    def is_server(self) -> bool:
+        return self.path is None
+
+    @property
+    def where(self) -> str:
+        """The case file's path or the server's address, as the user is told it."""
+        return self.address if self.path is None else str(self.path)
 
     def session(self) -> Session:
         return self.session_factory()
@@ -173,8 +198,9 @@ def connect_cipher(path: Path, key: bytes, *, read_only: bool = False) -> Callab
 
 def make_engine(target: Path | str, *, key: bytes | None = None, read_only: bool = False) -> Engine:
     """An engine for an encrypted case file (with its key), or for a database URL (``postgresql+psycopg://``)."""
-    if isinstance(target, str) and "://" in target:
-        return create_engine(target, hide_parameters=True)
+    if is_server(target):
+        assert isinstance(target, str)
+        return server_engine(target)
     if key is None:
         raise ValueError("an encrypted case file needs its key")
     return sqlite_engine(sqlcipher3.dbapi2, connect_cipher(Path(target), key, read_only=read_only), str(target),
@@ -220,13 +246,65 @@ def sqlite_engine(module: Any, connect: Callable[[], Any], where: str, *, read_o
     return engine
 
 
+def server_engine(target: str) -> Engine:
+    """An engine for a PostgreSQL server: a pool whose connections are checked before use (a server restarted
+    since is reconnected to without the user noticing), TLS verified for anything not on this computer, and a
+    plain message (`ServerUnavailable`) when the server cannot be reached or goes away during the work."""
+    try:
+        url = server_url(target)
+        args = connect_args(url)
+    except ServerAddressProblem as exc:
+        raise CaseFileError(str(exc)) from None
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                           pool_recycle=3600, connect_args=args)
+    where = describe(url)
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if context.is_pre_ping:  # the pool reconnects by itself
+            return
+        problem = server_problem(context.original_exception, where, is_disconnect=context.is_disconnect)
+        if problem is not None:
+            raise problem from context.original_exception
+
+    return engine
+
+
+def server_problem(exc: BaseException, where: str, *, is_disconnect: bool = False) -> ServerUnavailable | None:
+    """A connection problem of the server at `where` in plain words; None for any other error."""
+    import psycopg
+
+    orig = getattr(exc, "orig", None) or exc
+    if not isinstance(orig, psycopg.OperationalError):
+        return None
+    state = getattr(orig, "sqlstate", None) or ""
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if state in ("28P01", "28000") or "password authentication failed" in first or "no password" in first:
+        return ServerUnavailable(
+            f"The database server {where} refused the login ({first}). Check the role's password "
+            "(CASEREVIEW_DB_PASSWORD or PGPASSWORD), and that the server's pg_hba.conf lets this computer in. "
+            "Nothing was changed.")
+    if state.startswith(("08", "57P")) or not state or is_disconnect:
+        return ServerUnavailable(
+            f"The database server {where} cannot be reached ({first}). Check that the server is running, that "
+            "this computer can reach it on the office network (its address and port, listen_addresses and "
+            "pg_hba.conf on the server, the firewall), then try again. A change that was not finished was not "
+            "kept; everything saved before is on the server.")
+    return None
+
+
 def _current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+UPGRADE_LOCK = 0x4361736552657631  # "CaseRev1": the advisory lock that lets one process upgrade a server at a time
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # several computers may open a new or older server at once
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
         command.upgrade(_alembic_config(conn), revision)
 
 
@@ -333,9 +411,11 @@ def _finish_restore(path: Path) -> None:
             finish_interrupted(path)
 
 
-def unlock(path: Path, passphrase: str) -> bytes:
-    """The case file's key from its passphrase; raises WrongKey (after a growing pause) when it is wrong."""
-    _finish_restore(path)
+def unlock(path: Path | str, passphrase: str) -> bytes:
+    """The case file's key from its passphrase; raises WrongKey (after a growing pause) when it is wrong. For a
+    database server, the office key from this computer's server key file (`casereview.store.server`)."""
+    if not is_server(path):
+        _finish_restore(Path(path))
     keys = read_keys(path)
     count = _slow_down(keys.file_id)
     try:
@@ -348,15 +428,23 @@ def unlock(path: Path, passphrase: str) -> bytes:
     return key
 
 
-def unlock_with_recovery(path: Path, recovery_key: str) -> bytes:
-    _finish_restore(path)
+def unlock_with_recovery(path: Path | str, recovery_key: str) -> bytes:
+    if not is_server(path):
+        _finish_restore(Path(path))
     try:
         return keymod.unlock_with_recovery(read_keys(path), recovery_key)
     except keymod.WrongRecoveryKey as exc:
         raise WrongKey(str(exc)) from None
 
 
-def read_keys(path: Path) -> keymod.KeyFile:
+def read_keys(path: Path | str) -> keymod.KeyFile:
+    if is_server(path):
+        assert isinstance(path, str)
+        try:
+            return read_server_keys(path)
+        except keymod.KeyFileProblem as exc:
+            raise CaseFileError(str(exc)) from None
+    path = Path(path)
     try:
         return keymod.read_key_file(path)
     except keymod.KeyFileProblem as exc:
@@ -436,7 +524,7 @@ def open_case_file(target: Path | str, key: bytes | None = None) -> CaseFile:
 
     The file's lock is taken first (`CaseFileBusy` when another process has it open); a file on read-only media
     is opened to read only (`CaseFile.read_only`)."""
-    is_file = not (isinstance(target, str) and "://" in target)
+    is_file = not is_server(target)
     path = Path(target) if is_file else None
     lock: CaseFileLock | None = None
     if path is not None:
@@ -481,6 +569,7 @@ def _open_locked(path: Path | None, target: Path | str, key: bytes | None, lock:
                 f"changes still wait in {wal.name}, which cannot be read here. Copy the folder to this computer's "
                 "disk and open the copy there. Nothing was changed.")
     engine = make_engine(path if path is not None else target, key=key, read_only=read_only)
+    shown = str(path) if path is not None else display_address(str(target))  # never a password
     backup = None
     try:
         try:
@@ -498,19 +587,19 @@ def _open_locked(path: Path | None, target: Path | str, key: bytes | None, lock:
         head = head_revision()
         if current is None:
             if tables:
-                raise CaseFileError(f"{target} is a database, but not a CaseReview case file. Nothing was changed.")
+                raise CaseFileError(f"{shown} is a database, but not a CaseReview case file. Nothing was changed.")
             if read_only:
-                raise CaseFileError(f"{target} is on read-only media and is empty. Nothing was changed.")
+                raise CaseFileError(f"{shown} is on read-only media and is empty. Nothing was changed.")
             upgrade(engine)
         elif current != head:
             script = ScriptDirectory.from_config(_alembic_config(None))
             if current not in {rev.revision for rev in script.walk_revisions()}:
                 raise CaseFileError(
-                    f"{target} was made by a newer version of CaseReview (schema {current}). "
+                    f"{shown} was made by a newer version of CaseReview (schema {current}). "
                     "Install the newer version to open it. Nothing was changed.")
             if read_only:
                 raise CaseFileError(
-                    f"{target} was made by an earlier version of CaseReview and must be upgraded before it can be "
+                    f"{shown} was made by an earlier version of CaseReview and must be upgraded before it can be "
                     "opened, but it is on read-only media. Copy it (with its .keys file) to this computer's disk "
                     "and open the copy. Nothing was changed.")
             if path is not None and key is not None:
@@ -519,7 +608,11 @@ def _open_locked(path: Path | None, target: Path | str, key: bytes | None, lock:
     except Exception:
         engine.dispose()
         raise
-    return CaseFile(path, engine, sessionmaker(engine, expire_on_commit=False), backup, lock, read_only)
+    address = "" if path is not None else display_address(str(target))
+    factory = sessionmaker(engine, expire_on_commit=False)
+    if path is None:  # several users at once: changes queue on the audit trail's head lock (see there)
+        event.listen(factory, "after_begin", audit.hold_head_on_begin)
+    return CaseFile(path, engine, factory, backup, lock, read_only, address)
 
 
 def encrypted_copy(source: Path, key: bytes, target: Path) -> None:

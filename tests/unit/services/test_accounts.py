@@ -32,6 +32,8 @@ from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
 from tests.helpers import PASSWORD, FakeClock, add_user, log_in
 
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
+
 WRONG = "not the password at all"
 
 

@@ -39,6 +39,8 @@ from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
 from tests.helpers import FakeClock, staff
 
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
+
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{2}Z$")
 FIELDS = ("seq", "at", "user_id", "action", "object_id", "outcome", "chain")
 ACTIONS = sorted(audit.ACTIONS)
@@ -468,6 +470,7 @@ def test_anchor_files_with_bad_fields_are_refused(tmp_path: Path, bare: Workspac
 # ----------------------------------------------------------------------------------------------------- 5. backups
 
 
+@pytest.mark.sqlite_only  # backups of a file
 def test_a_backup_carries_an_anchor_covering_its_own_record(workspace: Workspace, tmp_path: Path) -> None:
     path = workspace.case_file.path
     assert path is not None
@@ -492,6 +495,7 @@ def test_a_backup_carries_an_anchor_covering_its_own_record(workspace: Workspace
     assert audit_check(path, workspace.db_key).ok
 
 
+@pytest.mark.sqlite_only  # backups of a file
 def test_a_later_cut_shows_against_the_backups_anchor(workspace: Workspace, data_dir: Path) -> None:
     path = workspace.case_file.path
     assert path is not None
@@ -546,16 +550,22 @@ def test_an_action_whose_record_cannot_be_written_is_rolled_back(workspace: Work
     prosecutor = staff(workspace, OfficeType.PROSECUTOR)[Role.PROSECUTOR]
     engine = workspace.case_file.engine
     before = rows(engine)
+    postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
-        conn.execute(text("CREATE TRIGGER t BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk trouble'); "
-                          "END"))
+        if postgres:
+            conn.execute(text("CREATE FUNCTION trouble() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk trouble'; "
+                              "END; $$ LANGUAGE plpgsql"))
+            conn.execute(text("CREATE TRIGGER t BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION trouble()"))
+        else:
+            conn.execute(text("CREATE TRIGGER t BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk trouble'); "
+                              "END"))
     with pytest.raises(DBAPIError, match="disk trouble"):
         casework.import_cases(prosecutor, demo_cases(), load_builtin())
     with workspace.session() as db:
         assert cases.count_cases(db) == 0
     assert rows(engine) == before
     with engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER t"))
+        conn.execute(text("DROP TRIGGER t ON audit_log" if postgres else "DROP TRIGGER t"))
     assert check(workspace).ok
     # The same import goes through once the record can be written.
     casework.import_cases(prosecutor, demo_cases(), load_builtin())
@@ -568,7 +578,8 @@ def test_a_missing_head_rolls_back_the_work(workspace: Workspace) -> None:
     prosecutor = staff(workspace, OfficeType.PROSECUTOR)[Role.PROSECUTOR]
     engine = workspace.case_file.engine
     with engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER audit_head_no_delete"))
+        conn.execute(text("DROP TRIGGER audit_head_no_delete" + (" ON audit_head" if engine.dialect.name ==
+                                                                  "postgresql" else "")))
         conn.execute(text("DELETE FROM audit_head"))
     with pytest.raises(audit.AuditError):
         casework.import_cases(prosecutor, demo_cases()[:2], load_builtin())

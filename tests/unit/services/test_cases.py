@@ -21,6 +21,8 @@ from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
 from tests.strategies import case_dicts
 
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
 def case_file(new_case_file: tuple[Path, bytes]) -> Any:

@@ -1,0 +1,154 @@
+"""A database server (PostgreSQL 15, through psycopg 3) in place of a case file: its address, the connection's
+settings, and where the office key for it is kept.
+
+A server is named by a URL, ``postgresql://ROLE@HOST:PORT/DATABASE`` (``postgresql+psycopg://`` and
+``postgres://`` are read the same). What changes against a file, and what does not:
+
+- **No SQLCipher.** PostgreSQL does not encrypt its files: encryption at rest is the server's disk encryption
+  (see docs/server-guide.md). Everything else of the office's secrets stays as in a file: the office key (32
+  random bytes) is wrapped by the office passphrase and by the recovery key in a *server key file*, in the same
+  format as a case file's ``.keys`` file, kept on each computer that uses the server — never in the database.
+  From it come the audit chain's key, the office authority's key and the users' key wrapping, exactly as for a
+  file (all derived from the office key and the key file's id), so whoever holds only the database can neither
+  forge the audit chain nor read a signing key. Where it is kept: ``$CASEREVIEW_SERVER_KEYS`` when set, else the
+  data folder's ``servers/HOST-PORT-DATABASE.keys``. `server move` copies the case file's own key file there;
+  `server init` makes a new one.
+- **No lock file.** Several users at once is the point; the version column refuses a lost update, and the audit
+  chain is serialised by a row lock on its head (`casereview.store.audit.append`).
+- **TLS.** Anything but this computer (127.0.0.1, ::1, localhost) is reached with ``sslmode=verify-full``
+  against the office's CA certificate: ``sslrootcert=`` in the URL, or ``$CASEREVIEW_SERVER_CA`` (or libpq's
+  ``$PGSSLROOTCERT``). Without one the connection is refused before anything is sent.
+- **The role's password** is never written beside the application: it comes from ``$CASEREVIEW_DB_PASSWORD`` or
+  libpq's own ``$PGPASSWORD`` (or a prompt in a terminal, `casereview.cli.common`). A password in the URL is used
+  but never shown: every message names the server without it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from casereview.paths import data_dir
+from casereview.store import keys as keymod
+from casereview.store.safe_write import write_private
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+DEFAULT_PORT = 5432
+CONNECT_TIMEOUT = 10  # seconds: an unreachable server is said at once, not after the system's two minutes
+
+
+class ServerAddressProblem(ValueError):
+    """A server URL that cannot be used as given; the message says what to change."""
+
+
+def is_server(target: object) -> bool:
+    """Whether a case file target is a database server's URL (rather than a file's path)."""
+    return isinstance(target, str) and "://" in target
+
+
+def server_url(target: str) -> URL:
+    """The URL for SQLAlchemy (driver psycopg 3), or `ServerAddressProblem`."""
+    try:
+        url = make_url(target)
+    except ArgumentError:
+        raise ServerAddressProblem(f"{_safe(target)} is not a database server address. Write it "
+                                   "postgresql://ROLE@HOST:PORT/DATABASE.") from None
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        url = url.set(drivername="postgresql+psycopg")
+    else:
+        raise ServerAddressProblem(f"{describe(url)}: CaseReview works with PostgreSQL servers only (an address "
+                                   "starting postgresql://).")
+    if not url.database:
+        raise ServerAddressProblem(f"{describe(url)} names no database: add /DATABASE at its end.")
+    password = os.environ.get("CASEREVIEW_DB_PASSWORD")
+    if url.password is None and password:
+        url = url.set(password=password)
+    return url
+
+
+def _safe(text: str) -> str:
+    """A URL as text with any password blanked out (for messages)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+
+
+def describe(url: URL | str) -> str:
+    """The server as the user is told it: ``ROLE@HOST:PORT/DATABASE`` (never a password)."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            return _safe(str(url))
+    who = f"{url.username}@" if url.username else ""
+    return f"{who}{url.host or 'localhost'}:{url.port or DEFAULT_PORT}/{url.database or ''}"
+
+
+def display_address(url: URL | str) -> str:
+    """The address the window and the reports show: ``postgresql://ROLE@HOST:PORT/DATABASE``."""
+    return f"postgresql://{describe(url)}"
+
+
+def is_local(url: URL) -> bool:
+    return (url.host or "localhost") in LOCAL_HOSTS
+
+
+def connect_args(url: URL) -> dict[str, Any]:
+    """The driver's settings: a connect timeout, and TLS verified against the office's CA for any server not on
+    this computer (`ServerAddressProblem` when no CA certificate is given)."""
+    args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "application_name": "CaseReview"}
+    query = dict(url.query)
+    if is_local(url):
+        return args
+    mode = query.get("sslmode")
+    if mode not in (None, "verify-full"):
+        raise ServerAddressProblem(
+            f"{describe(url)} asks for sslmode={mode}. A server on another computer is reached only with "
+            "sslmode=verify-full (the connection encrypted, the server's certificate and name checked): remove "
+            "sslmode from the address.")
+    ca = query.get("sslrootcert") or os.environ.get("CASEREVIEW_SERVER_CA") or os.environ.get("PGSSLROOTCERT")
+    if not ca or isinstance(ca, tuple):
+        raise ServerAddressProblem(
+            f"{describe(url)} is on another computer, and no certificate of the office's certificate authority "
+            "was given to check it against. Set CASEREVIEW_SERVER_CA to the CA file your administrator gave you "
+            "(or add ?sslrootcert=FILE to the address). Nothing was sent to the server.")
+    if not Path(ca).is_file():
+        raise ServerAddressProblem(f"The office's CA certificate {ca} (for {describe(url)}) does not exist. "
+                                   "Nothing was sent to the server.")
+    args.update(sslmode="verify-full", sslrootcert=str(ca))
+    return args
+
+
+def server_key_path(target: URL | str) -> Path:
+    """Where this computer keeps the office key file of the server at `target` (see the module)."""
+    given = os.environ.get("CASEREVIEW_SERVER_KEYS")
+    if given:
+        return Path(given)
+    url = target if isinstance(target, URL) else make_url(target)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{url.host or 'localhost'}-{url.port or DEFAULT_PORT}-{url.database}")
+    return data_dir() / "servers" / f"{name}.keys"
+
+
+def read_server_keys(target: URL | str) -> keymod.KeyFile:
+    path = server_key_path(target)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise keymod.KeyFileProblem(
+            f"This computer has no office key file for the server {describe(target)} (looked for {path}). Copy "
+            "it from the computer where the server was set up (python -m casereview server init or server move "
+            "wrote it), or set CASEREVIEW_SERVER_KEYS to where it is.") from None
+    return keymod.loads(data, str(path))
+
+
+def write_server_keys(target: URL | str, keys: keymod.KeyFile, *, replace: bool = False) -> Path:
+    path = server_key_path(target)
+    if path.exists() and not replace:
+        raise keymod.KeyFileProblem(f"An office key file for {describe(target)} already exists at {path}: it was "
+                                    "not replaced. Move it aside first if it belongs to an older database.")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private(path, keymod.dumps(keys))
+    return path
