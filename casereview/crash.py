@@ -42,5 +42,6 @@ def _short(filename: str) -> str:
 
 def write_to_stderr(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> str:
     report = crash_report(kind, value, tb)
-    sys.stderr.write(report)
+    if sys.stderr is not None:  # None in a windowed program (the Windows bundle): the crash dialog still shows it
+        sys.stderr.write(report)
     return report

@@ -38,6 +38,10 @@ ALLOWED: dict[str, str] = {
         'a PKCS#12 password file; refuse_case_file_part first',
     'casereview/cli/cases.py::_read_cases::.read_text':
         'the cases to import; refuse_case_file_part first',
+    'casereview/records/reading.py::read_file::.read_bytes':
+        'a records file to import (CSV, XLSX); refuse_case_file_part first',
+    'casereview/records/mapping.py::load_mapping::.read_text':
+        "a records import's mapping (.json); refuse_case_file_part first",
     'casereview/cli/users.py::_read_p12::.read_bytes':
         'a PKCS#12 file; refuse_case_file_part first',
     'casereview/cli/users.py::_trust::.read_bytes':
@@ -92,6 +96,8 @@ ALLOWED: dict[str, str] = {
         '/proc/mounts',
     'casereview/store/keys.py::read_key_file::.read_bytes':
         'the key file beside the case file: SQLite does not own it',
+    'casereview/store/server.py::read_server_keys::.read_bytes':
+        "a database server's office key file in the data folder: no SQLite file",
     'casereview/store/lock.py::acquire::os.open':
         'the lock file beside the case file: SQLite does not own it',
     'casereview/store/lock.py::holder_of::os.open':
@@ -108,6 +114,14 @@ ALLOWED: dict[str, str] = {
         'a QBuffer in memory',
     'ui/main_window.py::MainWindow.check_signed_pdf::.read_bytes':
         'a chosen PDF; refuse_case_file_part first',
+    'ui/about.py::licence_text::.read_text':
+        'a licence text shipped in resources/',
+    'ui/selftest.py::_case_file::.read_bytes':
+        "the self-test's own temporary case file, after it was closed and before it is opened again: no lock held",
+    'ui/selftest.py::_sign::.read_bytes':
+        'the signed PDF the self-test saved in its temporary folder',
+    'ui/selftest.py::run_self_test::open':
+        "the self-test's report in the temporary folder (a windowed program has no console)",
 }
 
 
