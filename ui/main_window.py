@@ -47,7 +47,7 @@ from casereview.policy.case import STATUSES, CaseInputError
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import DECISIONS
 from casereview.progress import Progress
-from casereview.services import backups
+from casereview.services import accounts, backups
 from casereview.services import cases as casework
 from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
@@ -63,10 +63,11 @@ from ui.cases.rescreen_dialog import ChangesDialog
 from ui.cases.screening_panel import ScreeningPanel, badge_text
 from ui.shared import file_dialogs
 from ui.shared.problems import show_problem
+from ui.shared.screen import fit_to_screen, remember, restore
 from ui.shared.worker import run_task
 
 SEARCH_DELAY_MS = 120
-FRAME_ALLOWANCE = 40  # pixels of a window manager's title bar and borders, at most (typical ones: 24-32)
+WINDOW_NAME = "main"  # its size and place are remembered under this name, per user (ui/shared/screen.py)
 
 
 class MainWindow(QMainWindow):
@@ -85,8 +86,10 @@ class MainWindow(QMainWindow):
         self.office_name = office.name or "CaseReview"
         name = title_path.name if title_path else "case file"
         read_only = " (read only)" if session.workspace.read_only else ""
-        self.setWindowTitle(f"{name}{read_only} — {session.username} ({session.role.value}) — CaseReview [*]")
-        self._fit_to_screen(1400, 820)
+        # Qt adds the application's display name ("— CaseReview", set in ui/app.py) where the platform shows it.
+        self.setWindowTitle(f"{name}{read_only} — {who_is(session)}[*]")
+        fit_to_screen(self, 1400, 820)  # the first time; then where the user left it, inside the screen
+        restore(self, WINDOW_NAME, user=session.username)
         self.filter = CaseFilter()
 
         self.stack = QStackedWidget(self)
@@ -131,7 +134,7 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
 
         self._build_menus()
-        self.statusBar().showMessage(f"{session.username} ({session.role.value}) — {self.office_name}")
+        self.statusBar().showMessage(f"{who_is(session)} — {self.office_name}")
         self.refresh()
         if self.model.rowCount():
             self.table.selectRow(0)  # open the newest case
@@ -140,15 +143,6 @@ class MainWindow(QMainWindow):
         # The first search is as quick as the rest once the case pages are in the cache.
         self.warm_up = run_task(self, "Preparing the search", lambda _p: casework.warm_up(session),
                                 show_after_ms=60_000, on_error=lambda _exc: None)
-
-    def _fit_to_screen(self, width: int, height: int) -> None:
-        """Open at `width` x `height`, or smaller on a smaller screen (a 1366x768 laptop): the window never starts
-        wider or taller than the screen's free area, its title bar counted (FRAME_ALLOWANCE)."""
-        screen = self.screen()
-        if screen is not None:
-            free = screen.availableGeometry()
-            width, height = min(width, free.width()), min(height, free.height() - FRAME_ALLOWANCE)
-        self.resize(width, height)
 
     # -------------------------------------------------------------------------------------------- the list
 
@@ -430,6 +424,12 @@ class MainWindow(QMainWindow):
                                                  self.screen_case_again, None, Op.SCREEN)
         self.screen_all_action = self._action(case_menu, "Screen &all cases again under the current rules…",
                                               self.screen_all, None, Op.SCREEN)
+        from ui.records import open_import, open_matches  # (the records import wizard: ui/records/)
+
+        records_menu = self.menuBar().addMenu("Rec&ords")
+        self.import_records_action = self._action(records_menu, "&Import records…", lambda: open_import(self), None,
+                                                  Op.IMPORT_CASES)
+        self._action(records_menu, "&Matches to decide…", lambda: open_matches(self), None, Op.IMPORT_CASES)
         requests = self.menuBar().addMenu("&Requests")
         self._action(requests, "Waiting for my &decision…", self.open_queue, None, Op.DECIDE_EXCEPTION)
         self._action(requests, "&My requests…", self.open_my_requests, None, Op.REQUEST_EXCEPTION)
@@ -442,6 +442,9 @@ class MainWindow(QMainWindow):
         for label, dialog, op in ADMIN_SCREENS:
             self._action(admin, label, self._opener(dialog), None, op)
         help_menu = self.menuBar().addMenu("&Help")
+        self.guide_action = self._action(help_menu, "&User guide", self.open_guide,
+                                         QKeySequence.StandardKey.HelpContents, None)
+        help_menu.addSeparator()
         self._action(help_menu, "&About CaseReview", self.about, None, None)
 
     def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any, op: Op | None) -> QAction:
@@ -580,10 +583,15 @@ class MainWindow(QMainWindow):
             self.logged_out.emit()
             self.close()
 
+    def open_guide(self) -> None:
+        from ui.help import show_guide  # the user guide, offline, inside the application (ui/help.py)
+
+        self.guide = show_guide(self)
+
     def about(self) -> None:
-        QMessageBox.about(self, "About CaseReview", "CaseReview screens criminal cases against a written "
-                          "non-prosecution policy, quoting the policy section that decides. It works with no "
-                          "network; cases stay encrypted on this computer.")
+        from ui.about import show_about  # the version and every licence shipped (ui/about.py)
+
+        show_about(self)
 
     def open_letters(self, case_number: str | None = None) -> None:
         from ui.documents.letters_window import LettersWindow
@@ -662,9 +670,19 @@ class MainWindow(QMainWindow):
         if self.session.ended or self.editor.maybe_keep_changes():
             self.watcher.stop()
             file_dialogs.set_case_file_folder(None)  # the case file is closed next
+            remember(self, WINDOW_NAME, user=self.session.username)
             event.accept()
         else:
             event.ignore()
+
+
+def who_is(session: UserSession) -> str:
+    """The user as the title and the status bar name them: "Riley Chen (prosecutor)"; their user name when no
+    full name is filled in, and the role only when it says more than the name ("prosecutor", not "prosecutor
+    (prosecutor)")."""
+    name = accounts.my_names(session).full_name or session.username
+    role = session.role.value
+    return name if name.casefold() == role.casefold() else f"{name} ({role})"
 
 
 def _office_policy(session: UserSession) -> tuple[Any, bool]:

@@ -219,8 +219,11 @@ class UserSession:
         if not self.may(op):
             self.workspace.record(user_id=self.user_id, action="permission_denied", object_id=_op_id(op, object_id),
                                   outcome="denied")
-            raise PermissionDenied(f"A {self.role.value} may not {op.value} in {office_words(self.office_type)}. "
-                                   "Ask a user whose role allows it, or an administrator.")
+            role = self.role.value
+            article = "An" if role[:1] in "aeiou" else "A"
+            ask = ("Ask a user whose role allows it." if self.role == Role.ADMINISTRATOR
+                   else "Ask a user whose role allows it, or an administrator.")
+            raise PermissionDenied(f"{article} {role} may not {op.value} in {office_words(self.office_type)}. {ask}")
         if op in PRIVILEGED and not confirmed and not self.recently_authenticated():
             raise ReauthenticationNeeded(f"To {op.value}, give your password again first.")
         self.last_activity = self.workspace.now()

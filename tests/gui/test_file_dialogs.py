@@ -347,3 +347,23 @@ def test_the_child_sees_no_locks_where_nobody_has_the_file_open(new_case_file: t
     """The check itself: with the case file closed nobody holds the locks (so "held" above means this process)."""
     path, _key = new_case_file
     assert locks_held(path) == DROPPED
+
+
+def test_asked_for_no_folder_every_dialog_starts_where_the_user_chose_last(
+        qtbot: QtBot, tmp_path: Path, home: Path) -> None:
+    """Issue 17: one start folder for all dialogs, the last one a file was chosen in; never the case file's."""
+    chosen_folder = tmp_path / "exports"
+    chosen_folder.mkdir()
+
+    def choose(d: QFileDialog) -> None:
+        d.selectFile(str(chosen_folder / "audit.csv"))
+        d.accept()
+
+    results = while_shown(choose, cancel=False)
+    assert file_dialogs.get_save_file_name(None, "Save", str(tmp_path), "") == str(chosen_folder / "audit.csv")
+    outcome(results)
+    assert file_dialogs.last_folder() == chosen_folder
+    assert started(lambda: file_dialogs.get_open_file_name(None, "Open", "", ""))[0] == chosen_folder
+    assert started(lambda: file_dialogs.get_existing_directory(None, "Folder", "a.pem"))[0] == chosen_folder
+    file_dialogs.set_case_file_folder(chosen_folder)  # remembered, but the case file's folder: Documents instead
+    assert started(lambda: file_dialogs.get_open_file_name(None, "Open", "", ""))[0] == home / "Documents"

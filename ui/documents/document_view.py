@@ -47,6 +47,7 @@ from casereview.store.lock import refuse_case_file_part
 from ui.access.reauth import confirm_for
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
+from ui.shared.screen import fit_to_screen
 from ui.shared.worker import Task, run_task
 
 ZOOM_STEP = 1.25
@@ -511,7 +512,7 @@ class DocumentView(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setAccessibleName(title)
-        self.resize(860, 960)
+        fit_to_screen(self, 860, 960)  # at 1366x768 too, with the signature strip and Close in view
         layout = QVBoxLayout(self)
         self.pane = DocumentPane(self)
         layout.addWidget(self.pane)

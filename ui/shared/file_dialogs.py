@@ -17,6 +17,10 @@ So each dialog here
   replaced with the user's Documents folder (or home), keeping the suggested file name. The user may still go
   there; with the icon provider that is safe.
 
+Asked for no folder, every dialog starts in one place (issue 17): the folder of the file the user chose last in any
+of them (`last_folder`, kept in CaseReview's settings, ui/shared/screen.py), else — with a case file open — the
+Documents folder (`safe_folder`), else where Qt would start. The case file's folder is replaced as above.
+
 The three functions mirror Qt's static ones (`getOpenFileName`, `getSaveFileName`, `getExistingDirectory`) and
 return the chosen path, or "" when the user cancels. `make_dialog` makes the dialog without showing it.
 """
@@ -33,9 +37,12 @@ from PySide6.QtCore import QCoreApplication, QFileInfo, QStandardPaths, Qt
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QFileSystemModel, QStyle, QWidget
 
+from ui.shared.screen import settings
+
 NATIVE = sys.platform == "win32"  # the platform's own dialog only where closing a handle drops no other's lock
 
 Mode = Literal["open", "save", "folder"]
+LAST_FOLDER = "file_dialogs/last_folder"
 
 _case_file_folder: Path | None = None
 
@@ -158,12 +165,29 @@ def _split(directory: str) -> tuple[Path | None, str]:
     return folder, path.name
 
 
+def last_folder() -> Path | None:
+    """The folder of the file (or the folder) the user chose last in a dialog, when it is still there."""
+    value = settings().value(LAST_FOLDER)
+    folder = Path(value) if isinstance(value, str) and value else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def remember_choice(chosen: str, mode: Mode) -> None:
+    """Keep where the user chose `chosen`: the next dialog asked for no folder starts there."""
+    path = Path(chosen)
+    folder = path if mode == "folder" else path.parent
+    store = settings()
+    store.setValue(LAST_FOLDER, str(folder))
+    store.sync()
+
+
 def start_of(directory: str, qt_choice: Path) -> tuple[Path, str]:
     """The folder a dialog asked to start at `directory` opens in, and the file name it suggests. `qt_choice` is
-    where Qt would start when no folder is given (the folder visited last, or the working folder)."""
+    where Qt would start when no folder is given (the folder visited last, or the working folder): used only when
+    no choice is remembered and no case file is open."""
     folder, name = _split(directory)
     if folder is None:
-        folder = qt_choice
+        folder = last_folder() or (safe_folder() if _case_file_folder is not None else qt_choice)
     if is_case_file_folder(folder):
         folder = safe_folder()
     return folder, name
@@ -213,11 +237,13 @@ def make_dialog(parent: QWidget | None, caption: str, directory: str = "", filte
     return dialog
 
 
-def _run(dialog: QFileDialog) -> str:
+def _run(dialog: QFileDialog, mode: Mode) -> str:
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return ""
         chosen = dialog.selectedFiles()
+        if chosen:
+            remember_choice(chosen[0], mode)
         return chosen[0] if chosen else ""
     finally:
         # Gone at once, as Qt's static functions do it: its parent would keep it (and the folders it watches), and
@@ -227,18 +253,18 @@ def _run(dialog: QFileDialog) -> str:
 
 def get_open_file_name(parent: QWidget | None, caption: str, directory: str = "", filter: str = "") -> str:
     """An existing file the user chooses, or ""."""
-    return _run(make_dialog(parent, caption, directory, filter, "open"))
+    return _run(make_dialog(parent, caption, directory, filter, "open"), "open")
 
 
 def get_save_file_name(parent: QWidget | None, caption: str, directory: str = "", filter: str = "", *,
                        confirm_overwrite: bool = True) -> str:
     """Where the user wants a file saved (`directory` may end in the suggested file name), or ""."""
-    return _run(make_dialog(parent, caption, directory, filter, "save", confirm_overwrite=confirm_overwrite))
+    return _run(make_dialog(parent, caption, directory, filter, "save", confirm_overwrite=confirm_overwrite), "save")
 
 
 def get_existing_directory(parent: QWidget | None, caption: str, directory: str = "") -> str:
     """A folder the user chooses, or ""."""
-    return _run(make_dialog(parent, caption, directory, mode="folder"))
+    return _run(make_dialog(parent, caption, directory, mode="folder"), "folder")
 
 
 def model_of(dialog: QFileDialog) -> QFileSystemModel | None:
