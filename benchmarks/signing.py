@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-from casereview.documents.exception_request import RequestText, render_request  # noqa: E402
+from casereview.documents.exception_request import ChargeLine, Quoted, RequestText, render_request  # noqa: E402
 from casereview.documents.signing import Identity, sign_pdf, verify_pdf  # noqa: E402
 from casereview.policy.profile import load_builtin  # noqa: E402
 from casereview.services import accounts, identities  # noqa: E402
@@ -55,15 +55,19 @@ TARGET = 30.0
 
 
 def _request() -> bytes:
-    people = (("Thị Lan Nguyễn", "seller"), ("Mark Ellis", "buyer"), ("王秀英", "witness"))
+    profile = load_builtin()
     return render_request(RequestText(
         office_name="Lane County District Attorney", office_lines=("125 E 8th Ave, Eugene", "(541) 555-0100"),
-        case_number="26-CR-0103", caption="Lane County, Circuit Court, incident 2026-03-09", people=people,
-        charges=(("1", "solicitation", "ORS 167.007", "Thị Lan Nguyễn"),),
-        section_quote=load_builtin().quote("8"), ground="a direct impact on preventing trafficking",
-        public_safety="She is the only witness able to identify the trafficker; public safety requires it.",
-        justification="The charge is the only way to keep the witness within reach of protective services.",
-        evidence="Detective Ruiz's report of 2026-03-10; phone records.", requester="pat"))
+        case_number="26-CR-0103", reference="Office case 26-CR-0103; docket 26CR10311",
+        charges=(ChargeLine("1", "Thị Lan Nguyễn", "solicitation", "ORS 167.007", "pending", "Lane County Circuit "
+                            "Court", "26CR10311", "decline — section 1(b), presumptively",
+                            (Quoted(profile.quote("1(b)"), "Sex Work: Model Policy, section 1(b)"),)),),
+        section_8=Quoted(profile.quote("8"), "Sex Work: Model Policy, section 8"),
+        ground="Section 8: situations in which “charges would have a direct impact on preventing trafficking”.",
+        public_safety="Public safety requires it.", justification="The charge concerns the person's own conduct.",
+        evidence="Detective Ruiz's report of 2026-03-10; phone records.", affirmation="I affirm it.",
+        section_2=Quoted(profile.quote("2"), "Sex Work: Model Policy, section 2"), requester="Pat Lee",
+        requester_lines=("Deputy District Attorney",), requested_on="March 10, 2026"))
 
 
 def _rsa_pkcs12() -> bytes:

@@ -126,22 +126,26 @@ def main() -> int:
     button.click()
     dialog = window.request_dialog
     assert isinstance(dialog, RequestDialog)
+    # A request a careful supervisor could approve: about the buyer's own conduct, and using no charge to obtain
+    # anyone's cooperation (section 2).
     statements = {
-        "public_safety": "John Poe is the only person who can lead investigators to the ring that recruits the "
-                         "women working near the bus station; two of them are minors.",
-        "justification": "Without a pending charge he will leave the county; with it, he has agreed to meet the "
-                         "trafficking unit next week.",
-        "evidence": "Detective Ruiz's report 26-114, the phone records it cites, and the victim advocate's note of "
-                    "2026-03-04."}
+        "public_safety": "John Poe has approached people at the bus station again and again, where two minors were "
+                         "found working last month; charging his solicitation lets the court order him to stay "
+                         "away from the station and from the people there while the trafficking unit investigates.",
+        "justification": "The charge concerns his own solicitation, and the conditions it allows protect people at "
+                         "risk. Nothing is asked of him or of anyone else in return: no charge is used to obtain "
+                         "anyone's cooperation.",
+        "evidence": "Detective Ruiz's report 26-114 and the station's camera log it cites."}
     dialog.grounds["prevent_trafficking"].setChecked(True)
     for field, text in statements.items():
         dialog.texts[field].setPlainText(text)
+    dialog.affirmed.setChecked(True)
     dialog.resize(780, 900)
     shot(dialog, "request-dialog")
     dialog.reject()
 
     request_id = exceptions.submit_new(prosecutor, "26-CR-0101", ["2"], ground="prevent_trafficking",
-                                       **statements)
+                                       affirmed=True, **statements)
     submitted = exceptions.request_detail(prosecutor, request_id).latest_document
     assert submitted is not None
     view = show_stored_document(prosecutor, submitted, None)
@@ -156,8 +160,8 @@ def main() -> int:
     queue.resize(1440, 900)
     queue.table.selectRow(0)
     wait_for(lambda: queue.preview.reports is not None)
-    queue.reason.setPlainText("Approved: the investigation protects others still at risk, and the charge is the "
-                              "only way to keep him within reach.")
+    queue.reason.setPlainText("Approved: the stay-away conditions protect people at risk at the station while "
+                              "the investigation goes on; no one's cooperation is sought.")
     shot(queue, "requests-queue")
     queue.close()
 

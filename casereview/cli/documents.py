@@ -2,8 +2,9 @@
 `verify` (check every signature of a PDF, offline).
 
 ``letters DB --out DIR [--sign] [--docx]`` drafts the record letters for every eligible person (a prosecutor's
-office: section 6 non-opposition letters; a defense office: requests for non-opposition), says which records wait
-for a review and what to find out, optionally signs every draft as ``--user``, and writes the letters into DIR.
+office: non-opposition letters to the court, one per person, case and court; a defense office: requests for
+non-opposition, for its clients), says which records wait for a review and which letters are held and what to find
+out, optionally signs every draft that is not held as ``--user``, and writes the letters into DIR.
 
 ``verify FILE.pdf --trust OFFICE.pem`` reports, for each signature: the signer, the time they gave, whether the
 signed bytes are intact, whether the document was changed after signing in a way that signature does not allow,
@@ -62,6 +63,22 @@ def _add_letters(sub: SubParsers) -> None:
     parser.add_argument("--sign", action="store_true",
                         help="also sign every draft as --user (who needs signing authority for letters)")
     parser.add_argument("--docx", action="store_true", help="also write each letter as .docx, for a word processor")
+    parser.add_argument("--case", metavar="NUMBER", help="only this case")
+    defense = parser.add_argument_group("a defense office (with --case)")
+    defense.add_argument("--client", action="append", default=[], metavar="PERSON",
+                         help="record this person of the case (their id) as a client of the office; may be given "
+                              "more than once (the case's clients are then exactly these)")
+    defense.add_argument("--prosecuting-office", metavar="NAME", help="the prosecuting office the case is before")
+    adopted = defense.add_mutually_exclusive_group()
+    adopted.add_argument("--adopted", action="store_true", default=None,
+                         help="the case records that the prosecuting office adopted the policy")
+    adopted.add_argument("--not-adopted", dest="adopted", action="store_false",
+                         help="the case does not record that it adopted the policy (the documents name the model "
+                              "policy)")
+    defense.add_argument("--document", choices=("screening_memo", "policy_exhibit", "client_summary"),
+                         help="draft this document for a client (--person, or the case's one client) instead of "
+                              "the record letters")
+    defense.add_argument("--person", metavar="PERSON", help="the client a --document is for (their id in the case)")
     _as_user(parser)
     parser.set_defaults(run=_letters)
 
@@ -80,15 +97,30 @@ def _letters(args: argparse.Namespace) -> int:
     from casereview.services import letters
 
     out: Path = args.out
+    if (args.client or args.prosecuting_office is not None or args.adopted is not None or args.document
+            or args.person) and not args.case:
+        print("Give --case NUMBER with --client, --prosecuting-office, --adopted, --document or --person.",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     with acting(args) as user:
-        report = letters.draft_letters(user)
+        if args.client or args.prosecuting_office is not None or args.adopted is not None:
+            _record_defense(user, args)
+        if args.document:
+            return _one_document(user, args, out)
+        report = letters.draft_letters(user, case_numbers=[args.case] if args.case else None)
         print(f"Drafted {len(report.drafted)} letter(s); brought {len(report.updated)} draft(s) up to date; "
               f"{len(report.unchanged)} draft(s) unchanged; {report.already_signed} already signed.", file=sys.stderr)
         for held in report.held:
             print(f"No letter yet for {held.person}, case {held.case_number} (charge "
                   f"{', '.join(held.charges)}): find out {'; '.join(held.find_out)}.", file=sys.stderr)
-        drafts = [r.id for r in letters.list_letters(user, status="draft")
-                  if r.kind in letters.RECORD_KINDS]
+        for held in report.incomplete:  # drafted, but nothing is signed with a gap
+            print(f"Letter for {held.person}, case {held.case_number}, is held: find out "
+                  f"{'; '.join(held.find_out)}.", file=sys.stderr)
+        if report.not_clients:
+            print(f"{report.not_clients} person(s) with eligible records are not recorded as clients of the office: "
+                  "no request was drafted for them.", file=sys.stderr)
+        drafts = [r.id for r in letters.list_letters(user, status="draft", case_number=args.case)
+                  if r.kind in letters.RECORD_KINDS and not r.find_out]
         if args.sign and drafts:
             progress = Progress()
             signed = letters.sign_letters(user, drafts, progress=progress)
@@ -96,13 +128,53 @@ def _letters(args: argparse.Namespace) -> int:
             print(f"Signed {len(signed.signed)} letter(s).", file=sys.stderr)
             for letter_id, why in signed.refused:
                 print(f"Letter {letter_id} was not signed: {why}", file=sys.stderr)
-        rows = [r.id for r in letters.list_letters(user) if r.kind in letters.RECORD_KINDS]
+        rows = [r.id for r in letters.list_letters(user, case_number=args.case) if r.kind in letters.RECORD_KINDS]
         written, left_out = letters.write_letters(user, out, rows, docx=args.docx)
     print(f"Wrote {len(written)} file(s) to {out}.", file=sys.stderr)
     if left_out:
         print(f"{len(left_out)} signed letter(s) not written: a {user.role.value} may not export signed documents "
               "(a supervisor or prosecutor writes them, or `documents` exports every signed document).",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def _record_defense(user: Any, args: argparse.Namespace) -> None:
+    """Record the case's clients and prosecuting office (those options given; the others stay as they are)."""
+    from dataclasses import replace
+
+    from casereview.services import cases as casework
+
+    details = casework.read_defense(user, args.case)
+    if args.client:
+        details = replace(details, clients=frozenset(args.client))
+    if args.prosecuting_office is not None:
+        details = replace(details, prosecuting_office=args.prosecuting_office)
+    if args.adopted is not None:
+        details = replace(details, adopted=args.adopted)
+    casework.set_defense(user, args.case, details)
+    print(f"Case {args.case}: clients {', '.join(sorted(details.clients)) or 'none'}; prosecuting office "
+          f"{details.prosecuting_office or 'not recorded'}{' (adopted the policy)' if details.adopted else ''}.",
+          file=sys.stderr)
+
+
+def _one_document(user: Any, args: argparse.Namespace, out: Path) -> int:
+    """Draft one defense document for a client (and sign it with --sign), and write it into `out`."""
+    from casereview.documents.letters import KIND_LABELS
+    from casereview.services import letters
+
+    person = args.person or (args.client[0] if len(args.client) == 1 else None)
+    letter_id = letters.draft_letter(user, args.case, args.document, person)
+    row, _texts, _relief = letters.letter_fields(user, letter_id)
+    print(f"Drafted the {KIND_LABELS[args.document].lower()} (letter {letter_id}) for {row.person}, case "
+          f"{args.case}.", file=sys.stderr)
+    if row.find_out:
+        print(f"It is held: find out {'; '.join(row.find_out)}.", file=sys.stderr)
+    elif args.sign:
+        signed = letters.sign_letters(user, [letter_id])
+        for _letter, why in signed.refused:
+            print(f"It was not signed: {why}", file=sys.stderr)
+    written, _left_out = letters.write_letters(user, out, [letter_id], docx=args.docx)
+    print(f"Wrote {len(written)} file(s) to {out}.", file=sys.stderr)
     return EXIT_OK
 
 

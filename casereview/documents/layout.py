@@ -108,7 +108,7 @@ class Document:
     footer: str = ""  # an extra line in every page's footer (before "Page N of M")
     texts_to_check: dict[str, str] = field(default_factory=dict)  # user text, by where it appears
     reference: str = ""  # the case caption or docket, in every page's header
-    signed: bool = False  # False: an unsigned draft, marked DRAFT on every page
+    draft: bool = False  # an unsigned draft of a document to be signed: marked DRAFT on every page
 
     def all_text(self) -> str:
         """Every word the document prints (for tests and for searching)."""
@@ -136,13 +136,14 @@ class Document:
 
 # --------------------------------------------------------------------------------------------------------- PDF
 
-LINE = 12.0  # points between the lines under a signature
+LINE = 11.0  # points between the lines under a signature
+LONG_QUOTE = 700  # characters: a quotation this long may be split across pages
 
 
 class _SignatureBox(Flowable):  # type: ignore[misc]  # (reportlab has no type information)
     """The signature box, the typed signature, and the lines under it; remembers where the box was drawn."""
 
-    STAMP = 0.8 * inch
+    STAMP = 0.62 * inch
 
     def __init__(self, block: SignatureBlock, width: float) -> None:
         super().__init__()
@@ -218,15 +219,22 @@ def _fit(text: str, width: float, size: float) -> str:
 
 
 def _canvas_class(doc: Document) -> type:
-    """A canvas that draws each page's header and footer once the number of pages is known ("Page N of M")."""
-    header, footer, draft = doc.header_line(), doc.footer, not doc.signed
+    return numbered_canvas(" — ".join(x for x in (doc.office, doc.title) if x), doc.footer, draft=doc.draft,
+                           reference=doc.reference)
+
+
+def numbered_canvas(header: str, footer: str = "", *, draft: bool = False, reference: str = "") -> type:
+    """A canvas class (for ``build(canvasmaker=…)``) that draws each page's header — `header`: the office and the
+    document's title; under it `reference`, the caption or docket — and footer once the number of pages is known
+    ("Page N of M"); DRAFT on every page of a `draft`."""
+    first, second = header, reference
 
     class _Numbered(Canvas):  # type: ignore[misc]  # (reportlab has no type information)
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+        def showPage(self) -> None:  # (ReportLab's name)
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -243,20 +251,23 @@ def _canvas_class(doc: Document) -> type:
             self.saveState()
             self.setLineWidth(0.4)
             self.setStrokeColorRGB(0.55, 0.55, 0.55)
-            top = height - 0.5 * inch
-            text = _fit(header, width - 2 * inch - (1.3 * inch if draft else 0), 7.5)
-            fonts.draw_string(self, inch, top, text, 7.5)
-            if draft:
-                mark = DRAFT_MARK
-                fonts.draw_string(self, width - inch - fonts.string_width(mark, 7.5, bold=True), top, mark, 7.5,
-                                  bold=True)
-            self.line(inch, top - 4, width - inch, top - 4)
+            top = height - 0.45 * inch
+            room = width - 2 * inch
+            mark = DRAFT_MARK if draft else ""
+            mark_width = fonts.string_width(mark, 7.5, bold=True) + 12 if mark else 0
+            fonts.draw_string(self, inch, top, _fit(first, room - mark_width, 7.5), 7.5)
+            if mark:
+                fonts.draw_string(self, width - inch - mark_width + 12, top, mark, 7.5, bold=True)
+            if second:
+                fonts.draw_string(self, inch, top - 9, _fit(second, room, 7.5), 7.5)
+            rule = top - (13 if second else 4)
+            self.line(inch, rule, width - inch, rule)
             bottom = 0.5 * inch
             self.line(inch, bottom + 10, width - inch, bottom + 10)
             page = f"Page {self._pageNumber} of {total}"
             fonts.draw_string(self, width - inch - fonts.string_width(page, 7.5), bottom, page, 7.5)
             if footer:
-                fonts.draw_string(self, inch, bottom, _fit(footer, width - 3.4 * inch, 7.5), 7.5)
+                fonts.draw_string(self, inch, bottom, _fit(footer, room - 1.2 * inch, 7.5), 7.5)
             self.restoreState()
 
     return _Numbered
@@ -274,14 +285,14 @@ def render_for_signing(doc: Document) -> tuple[bytes, tuple[int, tuple[int, int,
     fonts.register()
     s = _styles()
     out = io.BytesIO()
-    pdf = SimpleDocTemplate(out, pagesize=LETTER, leftMargin=inch, rightMargin=inch, topMargin=0.8 * inch,
+    pdf = SimpleDocTemplate(out, pagesize=LETTER, leftMargin=inch, rightMargin=inch, topMargin=0.85 * inch,
                             bottomMargin=0.85 * inch, title=doc.title, author=doc.author, creator="CaseReview",
                             subject=doc.reference)
     story: list[Any] = []
     if doc.letterhead:
         story.append(Paragraph(fonts.markup(doc.letterhead[0], bold=True), s["office"]))
         story += [Paragraph(fonts.markup(line), s["small"]) for line in doc.letterhead[1:]]
-        story.append(Spacer(1, 14))
+        story.append(Spacer(1, 8))
     box: _SignatureBox | None = None
     for block in doc.blocks:
         if isinstance(block, Heading):
@@ -290,8 +301,11 @@ def render_for_signing(doc: Document) -> tuple[bytes, tuple[int, tuple[int, int,
             style = s["bold"] if block.bold else s["small"] if block.small else s["body"]
             story.append(Paragraph(fonts.markup(block.text, bold=block.bold), style))
         elif isinstance(block, Quote):
-            story.append(KeepTogether([Paragraph(fonts.markup(f"“{block.text}”"), s["quote"]),
-                                       Paragraph(fonts.markup(f"— {block.source}"), s["source"])]))
+            quoted = [Paragraph(fonts.markup(f"“{block.text}”"), s["quote"]),
+                      Paragraph(fonts.markup(f"— {block.source}"), s["source"])]
+            # A short quotation stays on one page with its source; a long one (section 2 whole) may run on to the
+            # next page rather than leave most of this one empty.
+            story += [KeepTogether(quoted)] if len(block.text) < LONG_QUOTE else [CondPageBreak(1.2 * inch), *quoted]
         elif isinstance(block, Grid):
             table = Table([[Paragraph(fonts.markup(h, bold=True), s["head"]) for h in block.header],
                            *([Paragraph(fonts.markup(cell), s["cell"]) for cell in row] for row in block.rows)],
@@ -308,7 +322,7 @@ def render_for_signing(doc: Document) -> tuple[bytes, tuple[int, tuple[int, int,
         else:
             box = _SignatureBox(block, pdf.width)
             label = [Paragraph(fonts.markup(block.label), s["body"])] if block.label else []
-            story.append(KeepTogether([*label, Spacer(1, 4), box]))
+            story += [KeepTogether([*label, Spacer(1, 4), box]), Spacer(1, 8)]
     pdf.build(story, canvasmaker=_canvas_class(doc))
     return out.getvalue(), (box.page - 1, box.box) if box is not None else None
 

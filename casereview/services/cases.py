@@ -24,11 +24,15 @@ from casereview.store.screenings import DecisionChange, StoredScreening
 from casereview.store.search import fold
 
 
-def create_case(user: UserSession, case: spec.Case, profile: PolicyProfile) -> int:
-    """Store a new case and screen it; returns its id."""
+def create_case(user: UserSession, case: spec.Case, profile: PolicyProfile, *,
+                defense: cases.DefenseDetails | None = None) -> int:
+    """Store a new case and screen it; returns its id. `defense`: a defense office's clients and prosecuting office
+    for the case, stored with it."""
     with user.acting(Op.CREATE_CASE, "case_created") as db:
         row = cases.import_case(db, case)
         set_audit_object(db, f"case:{row.id}")
+        if defense is not None:
+            cases.set_defense_details(db, row, defense)
         cases.screen_row(db, row, profile)
         user.audit(db, "screening", f"case:{row.id}")
         return row.id
@@ -47,11 +51,16 @@ def import_cases(user: UserSession, new_cases: Sequence[spec.Case], profile: Pol
         return ids
 
 
-def update_case(user: UserSession, case: spec.Case, expected_version: int, profile: PolicyProfile) -> int:
-    """Save an edited case (refused when someone else saved it first) and screen it again; returns its id."""
+def update_case(user: UserSession, case: spec.Case, expected_version: int, profile: PolicyProfile, *,
+                defense: cases.DefenseDetails | None = None) -> int:
+    """Save an edited case (refused when someone else saved it first) and screen it again; returns its id.
+    `defense`: a defense office's clients and prosecuting office for the case, saved with it (None: as they
+    were)."""
     with user.acting(Op.EDIT_CASE, "case_updated") as db:
         row = cases.update_case(db, case, expected_version=expected_version)
         set_audit_object(db, f"case:{row.id}")
+        if defense is not None:
+            cases.set_defense_details(db, row, defense)
         cases.screen_row(db, row, profile)
         user.audit(db, "screening", f"case:{row.id}")
         return row.id
@@ -116,6 +125,21 @@ def read_case(user: UserSession, case_number: str) -> tuple[spec.Case, int]:
     with user.workspace.session() as db:
         row = cases.load_case(db, case_number)
         return cases.to_spec(row), row.version
+
+
+def read_defense(user: UserSession, case_number: str) -> cases.DefenseDetails:
+    """A stored case's clients (a defense office's) and prosecuting office."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return cases.defense_details(cases.load_case(db, case_number))
+
+
+def set_defense(user: UserSession, case_number: str, details: cases.DefenseDetails) -> None:
+    """Record a stored case's clients and prosecuting office (a defense office; audited as a case edit)."""
+    with user.acting(Op.EDIT_CASE, "case_updated") as db:
+        row = cases.load_case(db, case_number)
+        set_audit_object(db, f"case:{row.id}")
+        cases.set_defense_details(db, row, details)
 
 
 def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,

@@ -9,6 +9,13 @@ show may be victims; any other is refused with the sections that say why (sectio
 way to pressure a victim). Each signed document is kept byte for byte. In a case file these signed requests are the
 only section 8 approvals there are: every screening here counts only signed ones (``signed_only``).
 
+The request document (`casereview.documents.exception_request`) names, for each charge, the screening decision it
+deviates from with its sections quoted; quotes section 8 whole; states the ground in section 8's words; and carries
+the requester's affirmation — required before signing (`submit_request(affirmed=True)`) — that it does not use
+charges or the threat of charges to obtain anyone's cooperation (section 2). The requester and the supervisor are
+named by full name and title (a signer without them is refused, saying what to fill in), and dated in the office's
+own time zone.
+
 What the window needs to show requests is here too: a case's requests (`requests_for_case`), one request
 (`request_detail`), a user's own (`my_requests`), the queue of requests waiting for a decision (`queue`), a stored
 document's bytes (`document_bytes`) and a copy of it written out (`save_document`, audited as an export).
@@ -27,14 +34,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from casereview.documents.exception_request import RequestText, reason_problem, render_request
+from casereview.documents.exception_request import (
+    ChargeLine,
+    Quoted,
+    RequestText,
+    reason_problem,
+    render_request,
+    supervisor_problem,
+)
+from casereview.documents.letters import MODEL_POLICY, long_date
 from casereview.documents.signing import sign_pdf
 from casereview.policy.case import Case, ExceptionEntry
 from casereview.policy.engine import ChargeDecision, screen_case
 from casereview.policy.profile import PolicyProfile
 from casereview.services import identities
 from casereview.services.access import Op
-from casereview.services.office import FieldProblem, office_of, office_policy
+from casereview.services.office import FieldProblem, office_of, office_policy, office_today, office_zone
 from casereview.services.session import AccessProblem, PermissionDenied, UserSession, naive, set_audit_object
 from casereview.store import cases
 from casereview.store import models as m
@@ -92,7 +107,7 @@ class RequestInfo:
     justification: str
     evidence: str
     requester_id: int
-    requester: str
+    requester: str  # the person: "Riley Chen, Deputy District Attorney" (the user name when no full name is known)
     supervisor_id: int | None
     supervisor: str | None
     reason: str | None
@@ -214,24 +229,89 @@ def draft_request(user: UserSession, case_number: str, charge_ids: Sequence[str]
         return request.id
 
 
-def _request_text(user: UserSession, request: m.ExceptionWorkflow) -> RequestText:
-    profile, _presumptive = office_policy(user.workspace)
+AFFIRMATION = ("I affirm that this request does not use charges, or the threat of charges, to obtain anyone's "
+               "cooperation: no charge is requested to keep a victim or a witness available, or to encourage anyone "
+               "to take part in an investigation or prosecution.")
+GROUND_WORDS = {  # the ground in section 8's own words
+    "prevent_trafficking": "Section 8: situations in which “charges would have a direct impact on preventing "
+                           "trafficking”.",
+    "protect_victim": "Section 8: situations “where necessary to protect the safety and health of a victim”.",
+    "other": "Section 8: other “rare and exceptional circumstances” than the two situations section 8 names.",
+}
+
+
+def _source(profile: PolicyProfile) -> str:
+    return MODEL_POLICY if profile.id in ("fjp-model-2025", "community-guide-model") else \
+        f"{profile.title} (version {profile.version})"
+
+
+def _quoted(profile: PolicyProfile, section: str) -> Quoted:
+    if section.startswith("guide: "):
+        return Quoted(profile.quote(section), "The community guide “Possibilities and Impacts of Non-Prosecution "
+                                              f"Policies in the Context of Sex Work Criminalization”, “{section[7:]}”")
+    return Quoted(profile.quote(section), f"{_source(profile)}, section {section}")
+
+
+def affirmation_quote(profile: PolicyProfile) -> Quoted:
+    """Section 2's sentence the affirmation rests on, quoted whole: "… the threat of prosecution should not be used
+    to incentivize or encourage cooperation"."""
+    text = profile.sections["2"].text if "2" in profile.sections else ""
+    sentence = next((part for part in text.split("\n\n") if "threat of prosecution" in part), "")
+    return Quoted(sentence or profile.quote("2"), f"{_source(profile)}, section 2")
+
+
+def _named(db: Session, user_id: int, who: str) -> tuple[str, str, str | None]:
+    """A signer's full name, title and bar number; RequestRefused naming what to fill in when one is missing (the
+    request prints them, and a signature names the person)."""
+    person = db.get(m.User, user_id)
+    assert person is not None
+    missing = [what for what, value in (("full name", person.full_name), ("title", person.title)) if not value]
+    if missing:
+        raise RequestRefused(f"The {' and '.join(missing)} of the {who} ({person.username}) are not filled in: the "
+                             "request prints them under the signature. Fill them in first (Administration → Users "
+                             "and roles → Names…, or each user for themself). Nothing was signed.")
+    assert person.full_name is not None and person.title is not None
+    return person.full_name, person.title, person.bar_number
+
+
+def _request_text(db: Session, user: UserSession, request: m.ExceptionWorkflow) -> RequestText:
+    from casereview.policy.profile import DEFAULT_LABELS
+
+    profile, presumptive = office_policy(user.workspace)
     office = office_of(user.workspace)
-    row = request.charges[0].case if request.charges else None
+    row = db.get(m.Case, request.case_id)
     assert row is not None
-    spec_case = cases.to_spec(row)
-    names = {p.id: p.label() for p in spec_case.people}
-    concerned = {c.party.local_id for c in request.charges}
-    place = ", ".join(x for x in (row.county, row.court) if x)
+    decisions = {d.charge: d for d in screen_case(cases.with_requests(db, row, cases.to_spec(row)), profile,
+                                                  presumptive=presumptive, signed_only=True).charges}
+    lines = []
+    for charge in request.charges:
+        d = decisions[charge.local_id]
+        court = charge.court or row.court or ""
+        if charge.status == "filed" and not (court and charge.docket_number):
+            raise RequestRefused(f"Charge {charge.local_id} is filed: record its court and docket number in the case "
+                                 "first (the request names them). Nothing was signed.")
+        base = d.base_decision
+        cited = profile.cite(d.sections)
+        presumptively = ", presumptively" if base == "decline" and presumptive else ""
+        lines.append(ChargeLine(
+            charge.local_id, charge.party.name or f"person {charge.party.local_id}",
+            DEFAULT_LABELS.offenses.get(charge.offense, charge.offense.replace("_", " ")), charge.statute or "",
+            charge.status, court or "not yet filed", charge.docket_number or "not yet filed",
+            f"{base} — {cited}{presumptively}", tuple(_quoted(profile, sid) for sid in d.sections)))
+    dockets = list(dict.fromkeys(c.docket_number for c in request.charges if c.docket_number))
+    name, title, bar = _named(db, request.requester_id, "requester")
+    contact = [office.address or "", f"Telephone: {office.phone}" if office.phone else "",
+               f"E-mail: {office.email}" if office.email else ""]
     return RequestText(
-        office_name=office.name or "The office", office_lines=tuple(x for x in (office.address, office.phone) if x),
-        case_number=row.case_number, caption=f"{place + ', ' if place else ''}incident {row.incident_date}",
-        people=tuple((names[p.id], p.role.replace("_", " ")) for p in spec_case.people if p.id in concerned),
-        charges=tuple((c.local_id, c.offense.replace("_", " "), c.statute or "", names[c.party.local_id])
-                      for c in request.charges),
-        section_quote=profile.quote(profile.exception_section),
-        ground=profile.exception_grounds.get(request.ground, request.ground), public_safety=request.public_safety,
-        justification=request.justification, evidence=request.evidence, requester=user.username)
+        office_name=office.name or "The office", office_lines=tuple(x for x in contact if x),
+        case_number=row.case_number,
+        reference=f"Office case {row.case_number}" + (f"; docket {', '.join(dockets)}" if dockets else ""),
+        charges=tuple(lines), section_8=_quoted(profile, profile.exception_section),
+        ground=GROUND_WORDS.get(request.ground, profile.exception_grounds.get(request.ground, request.ground)),
+        public_safety=request.public_safety, justification=request.justification, evidence=request.evidence,
+        affirmation=AFFIRMATION, section_2=affirmation_quote(profile), requester=name,
+        requester_lines=tuple(x for x in (title, bar) if x),
+        requested_on=long_date(office_today(office, user.workspace.now())))
 
 
 def _store(db: Session, request: m.ExceptionWorkflow, pdf: bytes, stage: str, user: UserSession) -> None:
@@ -240,20 +320,34 @@ def _store(db: Session, request: m.ExceptionWorkflow, pdf: bytes, stage: str, us
                                  signed_by=user.user_id, created_at=naive(user.workspace.now())))
 
 
-def submit_request(user: UserSession, request_id: int) -> bytes:
-    """The requester signs the request document; returns the signed PDF (also kept in the case file)."""
+def not_affirmed(profile: PolicyProfile) -> str:
+    """The refusal of a request signed without the requester's affirmation (section 2 quoted)."""
+    return ("Before signing, affirm that the request does not use charges or the threat of charges to obtain "
+            f"anyone's cooperation (section 2: “{affirmation_quote(profile).text}”). Nothing was signed.")
+
+
+def submit_request(user: UserSession, request_id: int, *, affirmed: bool = False) -> bytes:
+    """The requester signs the request document; returns the signed PDF (also kept in the case file). Refused
+    unless the requester `affirmed` that it does not use charges or the threat of charges to obtain anyone's
+    cooperation (the document carries that affirmation above their signature): the flag is required, and a call
+    without it signs nothing."""
     user.authorize(Op.REQUEST_EXCEPTION)
     user.authorize(Op.SIGN)
+    if not affirmed:
+        raise RequestRefused(not_affirmed(office_policy(user.workspace)[0]))
     mine = identities.signing_identity(user)
     authority = identities.authority_certificate(user.workspace)
+    zone = office_zone(user.workspace)
     with user.acting(Op.SIGN, "document_signed", f"request:{request_id}") as db:
         request = db.get(m.ExceptionWorkflow, request_id)
         if request is None or request.requester_id != user.user_id:
             raise RequestRefused("Only the person who drafted a request submits it.")
         if request.status != "draft":
             raise RequestRefused(f"This request is already {request.status}.")
-        unsigned = render_request(_request_text(user, request))
-        signed = sign_pdf(unsigned, mine, authority, field_name="Requester",
+        text = _request_text(db, user, request)
+        unsigned = render_request(text)
+        signed = sign_pdf(unsigned, mine, authority, field_name="Requester", time_zone=zone,
+                          signer_title=text.requester_lines[0] if text.requester_lines else None,
                           reason=f"Exception requested under section 8, case {request.charges[0].case.case_number}")
         _store(db, request, signed, "submitted", user)
         request.status, request.submitted_at = "submitted", naive(user.workspace.now())
@@ -264,12 +358,14 @@ def submit_request(user: UserSession, request_id: int) -> bytes:
 
 
 def decide_request(user: UserSession, request_id: int, *, approve: bool, reason: str) -> bytes:
-    """A supervisor approves or denies a submitted request with a written reason, signing the same document (the
-    decision fields filled in the same update). Nobody decides their own request."""
+    """A supervisor approves or denies a submitted request with a written reason, signing the same document (their
+    full name and title, the decision, the reason and the office's date filled in the same update). Nobody decides
+    their own request."""
     user.authorize(Op.DECIDE_EXCEPTION)
     reason = check_reason(reason)
     mine = identities.signing_identity(user)
     authority = identities.authority_certificate(user.workspace)
+    office = office_of(user.workspace)
     with user.acting(Op.DECIDE_EXCEPTION, "exception_decided", f"request:{request_id}") as db:
         request = db.get(m.ExceptionWorkflow, request_id)
         if request is None or request.status != "submitted":
@@ -277,14 +373,18 @@ def decide_request(user: UserSession, request_id: int, *, approve: bool, reason:
         if request.requester_id == user.user_id:
             user.audit(db, "permission_denied", f"request:{request_id}")
             raise PermissionDenied("Nobody decides their own request: another supervisor must.")
+        name, title, _bar = _named(db, user.user_id, "supervisor")
+        problem = supervisor_problem(f"{name}\n{title}")
+        if problem:
+            raise RequestRefused(problem)
         submitted = db.scalars(select(m.SignedDocument).where(m.SignedDocument.workflow_id == request_id)
                                .order_by(m.SignedDocument.id.desc())).first()
         assert submitted is not None
-        decided_on = user.workspace.now().date().isoformat()
-        signed = sign_pdf(submitted.pdf, mine, authority, field_name="Supervisor",
-                          reason=f"Exception {'approved' if approve else 'denied'}",
-                          fill={"decision": "Approved" if approve else "Denied", "reason": reason,
-                                "decided_on": decided_on})
+        decided_on = long_date(office_today(office, user.workspace.now()))
+        signed = sign_pdf(submitted.pdf, mine, authority, field_name="Supervisor", time_zone=office_zone(office),
+                          signer_title=title, reason=f"Exception {'approved' if approve else 'denied'}",
+                          fill={"supervisor": f"{name}\n{title}", "decision": "Approved" if approve else "Denied",
+                                "reason": reason, "decided_on": decided_on})
         _store(db, request, signed, "decided", user)
         request.status = "approved" if approve else "denied"
         request.supervisor_id, request.decision_reason = user.user_id, reason
@@ -295,16 +395,18 @@ def decide_request(user: UserSession, request_id: int, *, approve: bool, reason:
 
 
 def submit_new(user: UserSession, case_number: str, charge_ids: Sequence[str], *, ground: str,
-               public_safety: str, justification: str, evidence: str) -> int:
-    """Draft a request and sign and submit it at once; returns its id. When it cannot be signed, the draft is
-    not kept (nothing half-done is left behind)."""
+               public_safety: str, justification: str, evidence: str, affirmed: bool = False) -> int:
+    """Draft a request and sign and submit it at once (refused unless `affirmed`: see `submit_request`); returns
+    its id. When it cannot be signed, the draft is not kept (nothing half-done is left behind)."""
     user.authorize(Op.REQUEST_EXCEPTION)
     user.authorize(Op.SIGN)
+    if not affirmed:
+        raise RequestRefused(not_affirmed(office_policy(user.workspace)[0]))
     identities.signing_identity(user)  # a user who cannot sign learns it before anything is stored
     request_id = draft_request(user, case_number, charge_ids, ground=ground, public_safety=public_safety,
                                justification=justification, evidence=evidence)
     try:
-        submit_request(user, request_id)
+        submit_request(user, request_id, affirmed=affirmed)
     except BaseException:
         with suppress(Exception):  # (the session may have locked too: the first error is the one to say)
             discard_draft(user, request_id)
@@ -342,8 +444,10 @@ def _infos(db: Session, user: UserSession, rows: Sequence[m.ExceptionWorkflow]) 
         documents.setdefault(doc.workflow_id or 0, []).append(doc)
     people = {r.requester_id for r in rows} | {r.supervisor_id for r in rows if r.supervisor_id} | {
         d.signed_by for docs in documents.values() for d in docs}
-    names: dict[int, str] = {row.id: row.username for row in db.execute(
-        select(m.User.id, m.User.username).where(m.User.id.in_(people)))}
+    names: dict[int, str] = {  # the people, by full name and title ("Riley Chen, Deputy District Attorney")
+        row.id: (f"{row.full_name}, {row.title}" if row.full_name and row.title else row.full_name or row.username)
+        for row in db.execute(select(m.User.id, m.User.username, m.User.full_name, m.User.title)
+                              .where(m.User.id.in_(people)))}
     numbers: dict[int, str] = {row.id: row.case_number for row in db.execute(
         select(m.Case.id, m.Case.case_number).where(m.Case.id.in_({r.case_id for r in rows})))}
     out = []

@@ -244,6 +244,63 @@ def with_requests(session: Session, row: m.Case, case: spec.Case) -> spec.Case:
     return replace(case, exceptions=case.exceptions + entries) if entries else case
 
 
+@dataclass(frozen=True)
+class DefenseDetails:
+    """What a defense office records about a case beyond the screening input format (which `to_spec` and
+    `parse_case` keep as they are): which of its people are the office's clients, the prosecuting office the case is
+    before, and whether the case file records that that office adopted the policy (documents name the policy as
+    that office's only then)."""
+
+    clients: frozenset[str] = frozenset()  # the people's ids in the case
+    prosecuting_office: str | None = None
+    adopted: bool = False
+
+
+MAX_OFFICE_NAME = 300
+
+
+def defense_details(row: m.Case) -> DefenseDetails:
+    return DefenseDetails(frozenset(p.local_id for p in row.parties if p.client), row.prosecuting_office,
+                          bool(row.prosecutor_adopted_policy))
+
+
+def set_defense_details(session: Session, row: m.Case, details: DefenseDetails) -> None:
+    """Record which people of a stored case are the office's clients, and its prosecuting office. A client id
+    that names nobody in the case is refused (CaseServiceError); the caller commits."""
+    ids = {p.local_id for p in row.parties}
+    unknown = sorted(details.clients - ids)
+    if unknown:
+        raise CaseServiceError(f"Case {row.case_number} has no person {unknown[0]}: a client must be one of the "
+                               f"case's people ({', '.join(sorted(ids)) or 'none yet'}).")
+    office = " ".join((details.prosecuting_office or "").split()) or None
+    if office and len(office) > MAX_OFFICE_NAME:
+        raise CaseServiceError(f"The prosecuting office's name is longer than {MAX_OFFICE_NAME} characters.")
+    for party in row.parties:
+        party.client = party.local_id in details.clients
+    if (row.prosecuting_office, bool(row.prosecutor_adopted_policy)) != (office, details.adopted):
+        row.prosecuting_office, row.prosecutor_adopted_policy = office, details.adopted
+    session.flush()
+
+
+def set_client(session: Session, case_number: str, person: str, client: bool) -> m.CaseParty:
+    """Mark one person of a stored case as a client of the office (or not); the caller commits."""
+    row = _load(session, case_number)
+    party = next((p for p in row.parties if p.local_id == person), None)
+    if party is None:
+        raise CaseServiceError(f"Case {case_number} has no person {person}.")
+    party.client = client
+    session.flush()
+    return party
+
+
+def set_prosecuting_office(session: Session, case_number: str, office: str | None, *, adopted: bool) -> m.Case:
+    """Record the prosecuting office a stored case is before, and whether it adopted the policy; the caller
+    commits."""
+    row = _load(session, case_number)
+    set_defense_details(session, row, replace(defense_details(row), prosecuting_office=office, adopted=adopted))
+    return row
+
+
 def export_case(session: Session, case_number: str) -> spec.Case:
     return to_spec(_load(session, case_number))
 

@@ -33,8 +33,8 @@ pytestmark = pytest.mark.gui
 
 DECLINED = "26-CR-0108"  # charge 2 (the buyer's) approved in the demo (section 8), charge 1 declined
 PROTECTED = "26-CR-0102"  # charge 1 protect (section 4), charge 2 charge
-STATEMENTS = {"public_safety": "The buyer is the only link to a trafficking ring still operating.",
-              "justification": "A pending charge is the only way to keep him within reach of the investigation.",
+STATEMENTS = {"public_safety": "The buyer keeps approaching people at a place where minors were found working.",
+              "justification": "The charge concerns his own conduct; court conditions keep him away from them.",
               "evidence": "Detective report 26-114 and the phone records it cites."}
 
 
@@ -116,7 +116,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     open_case(window, DECLINED)
     assert badge(window, "2") == "CHARGE" and "Section 8" in card(window, "2").findChildren(QLabel)[2].text()
     [approved] = request_lines(window, "2")  # the demo's request, approved, linked to its signed document
-    assert "approved by supervisor" in approved.text() and "View document" in approved.text()
+    assert "approved by Jordan Avery" in approved.text() and "View document" in approved.text()
     assert request_buttons(window, "2") == []
     assert badge(window, "1") == "DECLINE"
     [button] = request_buttons(window, "1")
@@ -137,6 +137,10 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     assert all(r.status != "draft" for r in exceptions.my_requests(window.session))
 
     dialog.texts["public_safety"].setPlainText(STATEMENTS["public_safety"])
+    dialog.submit_button.click()  # not affirmed (section 2): named, nothing asked or stored
+    assert dialog.notes["affirmed"].isVisible() and "affirmation" in dialog.notes["affirmed"].text()
+    assert all(r.status != "draft" for r in exceptions.my_requests(window.session))
+    dialog.affirmed.setChecked(True)
     clock.advance(minutes=6)  # the password was given too long ago to sign: it is asked again
     asked: list[str] = []
     give_password_when_asked(qtbot, asked)
@@ -161,7 +165,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     qtbot.addWidget(queue)
     queue.show()
     assert [r.id for r in queue.model.rows()] == [request_id]
-    assert queue.model.data(queue.model.index(0, 2)) == "prosecutor"
+    assert queue.model.data(queue.model.index(0, 2)) == "Riley Chen, Deputy District Attorney"
     assert "solicitation" in queue.model.data(queue.model.index(0, 1))
     qtbot.waitUntil(lambda: queue.preview.document.pageCount() >= 1, timeout=10000)
     assert queue.approve_button.isEnabled() and not queue.own_note.isVisible()
@@ -181,7 +185,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     assert badge(window, "1") == "CHARGE"
     assert any("Section 8" in label.text() for label in card(window, "1").findChildren(QLabel))
     [line] = [x for x in request_lines(window, "1") if f"request {request_id}" in x.text()]
-    assert "approved by supervisor" in line.text()
+    assert "approved by Jordan Avery" in line.text()
     line.linkActivated.emit(line.text().split('href="')[1].split('"')[0])
     viewer = window.viewer
     assert isinstance(viewer, DocumentView) and "with the supervisor's decision" in viewer.windowTitle()
@@ -200,7 +204,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
 
 def test_nobody_decides_their_own_request(qtbot: QtBot, demo: Workspace) -> None:
     supervisor = accounts.login(demo, "supervisor", DEMO_PASSWORD)
-    mine = exceptions.submit_new(supervisor, DECLINED, ["1"], ground="other", **STATEMENTS)
+    mine = exceptions.submit_new(supervisor, DECLINED, ["1"], ground="other", **STATEMENTS, affirmed=True)
     queue = RequestsQueue(supervisor)
     qtbot.addWidget(queue)
     queue.show()
@@ -225,6 +229,7 @@ def test_a_refused_charge_shows_the_policy_s_reason_in_the_dialog(qtbot: QtBot, 
     dialog.grounds["protect_victim"].setChecked(True)
     for field, text in STATEMENTS.items():
         dialog.texts[field].setPlainText(text)
+    dialog.affirmed.setChecked(True)
     dialog.submit_button.click()
     qtbot.waitUntil(dialog.problem.isVisible, timeout=20000)
     assert "as a victim (section 4" in dialog.problem.text() and dialog.isVisible()
@@ -245,7 +250,7 @@ def test_drafts_are_kept_submitted_later_or_discarded(qtbot: QtBot, demo: Worksp
     first = dialog.request_id
     assert first is not None
     settle()
-    assert any("a draft by prosecutor" in x.text() for x in request_lines(window, "1"))
+    assert any("a draft by Riley Chen" in x.text() for x in request_lines(window, "1"))
     second = exceptions.draft_request(window.session, DECLINED, ["1"], ground="other", **STATEMENTS)
 
     mine = MyRequests(window.session, window)

@@ -1,4 +1,7 @@
-"""The case editor: the case's details, its people, its charges and its facts ("who did what to whom"), notes.
+"""The case editor: the case's details, its people, its charges and its facts ("who did what to whom"), notes. In a
+defense office, also which people are the office's clients (every defense document is made for a client) and the
+prosecuting office the case is before, with whether it adopted the policy — kept beside the case, not in the
+screening input format.
 
 The form is turned into the screening input format on every edit and checked with the same validator the command
 line uses (`parse_case`); a problem is shown next to the section and the field it concerns, and the screening
@@ -44,10 +47,10 @@ from casereview.policy.ages import age_on
 from casereview.policy.case import FACT_TYPES, OFFENSES, ROLES, STATUSES, Case, CaseInputError, case_to_json, parse_case
 from casereview.services import cases as casework
 from casereview.services import statutes
-from casereview.services.access import Op
+from casereview.services.access import OfficeType, Op
 from casereview.services.office import office_policy
 from casereview.services.session import AccessProblem, UserSession
-from casereview.store.cases import CaseConflict, CaseServiceError
+from casereview.store.cases import CaseConflict, CaseServiceError, DefenseDetails
 from ui.shared.problems import show_problem
 
 INVALID_STYLE = "border: 2px solid #c62828;"
@@ -55,6 +58,7 @@ PEOPLE_COLUMNS = ("ID", "Name", "Role in this case", "Date of birth", "Age at th
                   "Trafficking victim", "Person key", "Race / ethnicity", "Gender identity")
 PEOPLE_FIELDS = ("id", "name", "role", "date_of_birth", None, "age", "trafficking_victim", "person_key",
                  "race_ethnicity", "gender_identity")
+CLIENT_COLUMN = len(PEOPLE_COLUMNS)  # a defense office's "Client" column, after the others
 CHARGE_COLUMNS = ("ID", "Charged person", "Statute", "Offense", "With (counterparty)", "Status", "Offense date",
                   "Arose from an exchange", "Court", "Docket number", "Disposition date")
 CHARGE_FIELDS = ("id", "person", "statute", "offense", "with", "status", "offense_date", "arose_from_exchange",
@@ -80,6 +84,7 @@ class CaseEditor(QWidget):
     def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.defense = session.office_type == OfficeType.DEFENSE
         self.version: int | None = None  # None: a new case, not stored yet
         self.dirty = False
         self._loading = False
@@ -123,9 +128,21 @@ class CaseEditor(QWidget):
         self.county = self._line("County", form)
         self.agency = self._line("Agency", form)
         self.court = self._line("Court", form)
+        self.prosecuting_office: QLineEdit | None = None
+        self.adopted: QCheckBox | None = None
+        if self.defense:
+            self.prosecuting_office = self._line("Prosecuting office", form)
+            self.prosecuting_office.setToolTip("The prosecutor's office the case is before: the requests for "
+                                               "non-opposition are addressed to it.")
+            self.adopted = QCheckBox("The prosecuting office adopted the policy (the documents then name it as "
+                                     "that office's policy; otherwise as the model policy)", details)
+            self.adopted.setAccessibleName("The prosecuting office adopted the policy")
+            self.adopted.toggled.connect(self._changed)
+            form.addRow("", self.adopted)
         layout.addWidget(details)
 
-        self.people: QTableWidget = self._table("People", PEOPLE_COLUMNS, layout,
+        columns = (*PEOPLE_COLUMNS, "Client") if self.defense else PEOPLE_COLUMNS
+        self.people: QTableWidget = self._table("People", columns, layout,
                                   [("Add a person", self.add_person),
                                    ("Add someone already in the case file…", self.add_existing_person),
                                    ("Remove the selected person", lambda: self._remove_row(self.people))])
@@ -305,6 +322,9 @@ class CaseEditor(QWidget):
                          f"Person {pid} is a trafficking victim")
         for col, key in ((7, "person_key"), (8, "race_ethnicity"), (9, "gender_identity")):
             self._text_cell(self.people, row, col, v.get(key), f"{PEOPLE_COLUMNS[col]} of person {pid}")
+        if self.defense:
+            self._check_cell(self.people, row, CLIENT_COLUMN, bool(v.get("client")),
+                             f"Person {pid} is a client of the office")
         if values is None:
             self._changed()
         return row
@@ -411,13 +431,35 @@ class CaseEditor(QWidget):
     def new_case(self) -> None:
         self._fill({"case_number": "", "incident_date": date.today().isoformat(), "people": [], "charges": []},
                    version=None)
+        self._show_defense(DefenseDetails())
         self.case_number.setReadOnly(False)
         self.case_number.setFocus()
 
     def load(self, case_number: str) -> None:
         case, version = casework.read_case(self.session, case_number)
-        self._fill(case_to_json(case), version=version)
+        raw = case_to_json(case)
+        details = casework.read_defense(self.session, case_number) if self.defense else DefenseDetails()
+        for person in raw.get("people", []):
+            person["client"] = person["id"] in details.clients  # (the form's own key: not in the case format)
+        self._fill(raw, version=version)
+        self._show_defense(details)
         self.case_number.setReadOnly(True)
+
+    def _show_defense(self, details: DefenseDetails) -> None:
+        if self.prosecuting_office is None or self.adopted is None:
+            return
+        with QSignalBlocker(self.prosecuting_office), QSignalBlocker(self.adopted):
+            self.prosecuting_office.setText(details.prosecuting_office or "")
+            self.adopted.setChecked(details.adopted)
+
+    def defense_details(self) -> DefenseDetails | None:
+        """A defense office's clients and prosecuting office as the form shows them (None in a prosecutor's
+        office)."""
+        if not self.defense or self.prosecuting_office is None or self.adopted is None:
+            return None
+        clients = frozenset(self._cell_text(self.people, row, 0) for row in range(self.people.rowCount())
+                            if self._cell_value(self.people, row, CLIENT_COLUMN))
+        return DefenseDetails(clients, self.prosecuting_office.text().strip() or None, self.adopted.isChecked())
 
     def _fill(self, raw: dict[str, Any], *, version: int | None) -> None:
         self._loading = True
@@ -626,10 +668,11 @@ class CaseEditor(QWidget):
                 self.problem_widget.setFocus()
             return False
         try:
+            defense = self.defense_details()
             if self.version is None:
-                casework.create_case(self.session, case, self.profile)
+                casework.create_case(self.session, case, self.profile, defense=defense)
             else:
-                casework.update_case(self.session, case, self.version, self.profile)
+                casework.update_case(self.session, case, self.version, self.profile, defense=defense)
         except CaseConflict as exc:
             self._conflict(exc)
             return False

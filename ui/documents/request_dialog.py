@@ -1,7 +1,9 @@
 """Requesting a section 8 exception for declined charges of a saved case: which charges, the ground in the policy's
-own words, why public safety requires the deviation, the justification and the evidence relied on. "Save draft"
-keeps it to submit later (Requests → My requests); "Sign and submit" signs it with the requester's own key and
-sends it to the supervisors' queue, then shows the signed document.
+own words, why public safety requires the deviation, the justification and the evidence relied on, and the
+requester's affirmation that the request does not use charges or the threat of charges to obtain anyone's
+cooperation (section 2). "Save draft" keeps it to submit later (Requests → My requests); "Sign and submit" — only
+once the affirmation is ticked — signs it with the requester's own key and sends it to the supervisors' queue, then
+shows the signed document.
 
 The services decide what may be requested (never a `protect` charge, nor one against a person the case records as
 a victim: the refusal cites the section) and name the field of any problem; the dialog shows their words.
@@ -149,6 +151,30 @@ class RequestDialog(QDialog):
             self.notes[field] = FieldNote(label_text.replace("&", "").lower(), body)
             for widget in (label, help_text, edit, self.notes[field]):
                 layout.addWidget(widget)
+        affirm_box = QGroupBox("Your affirmation (required to sign)", body)
+        affirm_layout = QVBoxLayout(affirm_box)
+        self.affirmed = QCheckBox(exceptions.AFFIRMATION, affirm_box)
+        self.affirmed.setAccessibleName("I affirm that this request does not use charges, or the threat of charges, "
+                                        "to obtain anyone's cooperation")
+        self.affirmed.setStyleSheet("QCheckBox { font-weight: bold; }")
+        affirm_text = QLabel(self.affirmed.text(), affirm_box)  # a checkbox's own text does not wrap
+        affirm_text.setWordWrap(True)
+        affirm_text.setBuddy(self.affirmed)
+        self.affirmed.setText("I &affirm:")
+        row = QHBoxLayout()
+        row.addWidget(self.affirmed, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(affirm_text, 1)
+        affirm_layout.addLayout(row)
+        section_2 = exceptions.affirmation_quote(profile)
+        why = QLabel(f"“{section_2.text}” — {section_2.source}", affirm_box)
+        why.setObjectName("sectionQuote")
+        why.setWordWrap(True)
+        why.setStyleSheet("font-style: italic; margin-left: 12px;")
+        why.setAccessibleName("Policy text, section 2")
+        affirm_layout.addWidget(why)
+        self.notes["affirmed"] = FieldNote("the affirmation", affirm_box)
+        affirm_layout.addWidget(self.notes["affirmed"])
+        layout.addWidget(affirm_box)
         layout.addStretch(1)
 
         self.problem = QLabel(self)
@@ -240,13 +266,23 @@ class RequestDialog(QDialog):
         self.accept()
 
     def sign_and_submit(self) -> None:
-        if not self._checked() or not confirm_for(self.session, Op.SIGN, self):
+        if not self._checked():
+            return
+        if not self.affirmed.isChecked():  # section 2: nothing is signed without it
+            self.notes["affirmed"].say("Tick the affirmation: a request is signed only with it (section 2: the "
+                                       "threat of prosecution is not used to obtain cooperation).")
+            self.affirmed.setFocus()
+            return
+        if not confirm_for(self.session, Op.SIGN, self):
             return
         charge_ids, texts = self.chosen_charges(), self.statements()
         self._busy(True)
         number, session = self.case.case_number, self.session
         self.task = run_task(self, "Signing and submitting the request",
-                             lambda _p: exceptions.submit_new(session, number, charge_ids, **texts),
+                             lambda _p: exceptions.submit_new(session, number, charge_ids, ground=texts["ground"],
+                                                              public_safety=texts["public_safety"],
+                                                              justification=texts["justification"],
+                                                              evidence=texts["evidence"], affirmed=True),
                              on_done=self._submitted, on_error=self.show_error)
 
     def reject(self) -> None:

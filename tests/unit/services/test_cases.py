@@ -134,7 +134,7 @@ def test_screening_is_saved_with_the_policy_text_it_used(case_file: CaseFile) ->
     ("lukasz", {"26-CR-0104"}),
     ("zoe mart", {"26-CR-0102"}),
     ("solis", {"26-CR-0105"}),
-    ("647(b)", {"26-CR-0101", "15-CR-2231", "19-CR-4410"} - {"19-CR-4410"}),
+    ("475.752", {"26-CR-0103", "17-CR-0934"}),
     ("roe", {"26-CR-0101", "15-CR-2231"}),
     ("15-cr", {"15-CR-2231"}),
     ("nobody-here", set()),
@@ -189,3 +189,27 @@ def test_an_edited_policy_keeps_old_screenings_pointing_at_their_text(case_file:
         assert second.policy_version == "2026-office-edit"
         with pytest.raises(cases.CaseServiceError, match="no policy"):
             cases.stored_policy(session, "0" * 64)
+
+
+def test_a_defense_case_keeps_its_clients_and_prosecuting_office_beside_the_case_format(case_file: CaseFile) -> None:
+    """Clients and the prosecuting office are not part of the screening input format: `to_spec` is unchanged, and
+    an edit of the case keeps them for the people who stay."""
+    raw = DEMO_CASES[2]  # 26-CR-0103
+    with case_file.session() as session, session.begin():
+        row = cases.import_case(session, parse_case(raw))
+        cases.set_defense_details(session, row, cases.DefenseDetails(frozenset({"A"}), " Lane County  DA ", True))
+        with pytest.raises(cases.CaseServiceError, match="has no person Z"):
+            cases.set_defense_details(session, row, cases.DefenseDetails(frozenset({"Z"})))
+    with case_file.session() as session, session.begin():
+        row = cases.load_case(session, "26-CR-0103")
+        assert cases.defense_details(row) == cases.DefenseDetails(frozenset({"A"}), "Lane County DA", True)
+        assert cases.to_spec(row) == parse_case(raw)  # the case format is as it was
+        cases.update_case(session, replace(parse_case(raw), notes="edited"), expected_version=row.version)
+    with case_file.session() as session, session.begin():
+        row = cases.load_case(session, "26-CR-0103")
+        assert cases.defense_details(row).clients == frozenset({"A"})
+        cases.set_client(session, "26-CR-0103", "B", True)
+        cases.set_prosecuting_office(session, "26-CR-0103", None, adopted=False)
+    with case_file.session() as session:
+        assert cases.defense_details(cases.load_case(session, "26-CR-0103")) == cases.DefenseDetails(
+            frozenset({"A", "B"}), None, False)

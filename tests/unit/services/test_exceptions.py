@@ -18,10 +18,16 @@ from casereview.services.session import PermissionDenied, UserSession, Workspace
 from casereview.store import audit, cases
 from tests.helpers import staff
 
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
+
 PROFILE = load_builtin()
-STATEMENTS = {"ground": "prevent_trafficking", "public_safety": "The witness is at risk; public safety requires it.",
-              "justification": "Only a charge keeps the witness in reach of protection.",
+# A request about the charged person's own conduct, using no charge to obtain anyone's cooperation (section 2).
+STATEMENTS = {"ground": "prevent_trafficking",
+              "public_safety": "He keeps approaching people at a place where minors were found; public safety "
+                               "requires court conditions on him.",
+              "justification": "The charge concerns his own conduct; nothing is asked of anyone in return.",
               "evidence": "Detective report of 2026-03-10."}
+REQUESTER, SUPERVISOR = "Riley Chen, Deputy District Attorney", "Jordan Avery, Chief Deputy District Attorney"
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ def test_a_request_goes_from_draft_to_approved_with_two_signatures(workspace: Wo
     number, charge = _first("decline")
     pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
     request = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
-    submitted = exceptions.submit_request(pat, request)
+    submitted = exceptions.submit_request(pat, request, affirmed=True)
     assert [r.id for r in exceptions.queue(sue)] == [request]
     with pytest.raises(PermissionDenied):
         exceptions.queue(pat)
@@ -69,7 +75,7 @@ def test_nobody_decides_their_own_request_and_protect_charges_are_refused(office
     number, charge = _first("decline")
     sue = office[Role.SUPERVISOR]
     request = exceptions.draft_request(sue, number, [charge], **STATEMENTS)
-    exceptions.submit_request(sue, request)
+    exceptions.submit_request(sue, request, affirmed=True)
     with pytest.raises(PermissionDenied, match="Nobody decides their own request"):
         exceptions.decide_request(sue, request, approve=True, reason="Mine.")
     protected_case, protected = _first("protect")
@@ -85,9 +91,9 @@ def test_what_the_screens_read_of_requests(workspace: Workspace, tmp_path: Path,
                                            office: dict[Role, UserSession]) -> None:
     number, charge = _first("decline")
     pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
-    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS)
+    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS, affirmed=True)
     [waiting] = exceptions.queue(sue)
-    assert (waiting.id, waiting.case_number, waiting.requester, waiting.status) == (request, number, "prosecutor",
+    assert (waiting.id, waiting.case_number, waiting.requester, waiting.status) == (request, number, REQUESTER,
                                                                                     "submitted")
     assert waiting.submitted_at is not None and waiting.charges[0].id == charge and waiting.charges[0].offense
     assert waiting.ground_words == PROFILE.exception_grounds["prevent_trafficking"]
@@ -96,9 +102,9 @@ def test_what_the_screens_read_of_requests(workspace: Workspace, tmp_path: Path,
     exceptions.decide_request(sue, request, approve=False, reason="Not exceptional enough.")
     assert exceptions.queue(sue) == []
     detail = exceptions.request_detail(pat, request)
-    assert (detail.status, detail.supervisor, detail.reason) == ("denied", "supervisor", "Not exceptional enough.")
+    assert (detail.status, detail.supervisor, detail.reason) == ("denied", SUPERVISOR, "Not exceptional enough.")
     assert [d.stage for d in detail.documents] == ["submitted", "decided"]
-    assert detail.latest_document is not None and detail.latest_document.signed_by == "supervisor"
+    assert detail.latest_document is not None and detail.latest_document.signed_by == SUPERVISOR
     assert [r.id for r in exceptions.requests_for_case(office[Role.PARALEGAL], number)] == [request]
 
     # the stored bytes, and a copy written in one step, owner-only, audited as an export
@@ -129,7 +135,7 @@ def test_what_the_screens_read_of_requests(workspace: Workspace, tmp_path: Path,
 def test_the_live_screening_follows_the_requests(office: dict[Role, UserSession]) -> None:
     number, charge = _first("decline")
     pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
-    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS)
+    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS, affirmed=True)
     exceptions.decide_request(sue, request, approve=True, reason="Yes.")
     case = next(c for c in demo_cases() if c.case_number == number)
     merged = exceptions.with_requests(case, exceptions.requests_for_case(pat, number))
@@ -146,7 +152,7 @@ def test_a_request_that_cannot_be_signed_leaves_no_draft(office: dict[Role, User
     number, charge = _first("decline")
     pat = office[Role.PROSECUTOR]
     with pytest.raises(exceptions.FieldProblem, match="evidence"):
-        exceptions.submit_new(pat, number, [charge], **{**STATEMENTS, "evidence": ""})
+        exceptions.submit_new(pat, number, [charge], **{**STATEMENTS, "evidence": ""}, affirmed=True)
     with pytest.raises(exceptions.FieldProblem) as problem:
         exceptions.check_texts(**{**STATEMENTS, "public_safety": "  "})
     assert problem.value.field == "public_safety"
@@ -163,13 +169,13 @@ def test_the_supervisors_reason_is_printed_whole_or_refused_by_name(office: dict
 
     number, charge = _first("decline")
     pat, sue = office[Role.PROSECUTOR], office[Role.SUPERVISOR]
-    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS)
+    request = exceptions.submit_new(pat, number, [charge], **STATEMENTS, affirmed=True)
     for refused, why in (("word " * 120, "longer than the 5 lines"), ("Nguyễn agrees.", "cannot print")):
         with pytest.raises(FieldProblem, match=why) as problem:
             exceptions.decide_request(sue, request, approve=True, reason=refused)
         assert problem.value.field == "reason"
-    reason = ("Approved: the investigation protects others still at risk, the witness is in victim services, and "
-              "the charge is the only way to keep him within reach of the court until the trial in March.")
+    reason = ("Approved: the conditions protect people still at risk while the investigation goes on; nothing is "
+              "asked of anyone in return, and the court reviews the conditions at the hearing in March.")
     decided = exceptions.decide_request(sue, request, approve=True, reason=reason)
     text = subprocess.run(["pdftotext", "-", "-"], input=decided, capture_output=True, check=True).stdout.decode()
     flat = re.sub(r"\s+", " ", text)

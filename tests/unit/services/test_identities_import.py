@@ -153,7 +153,7 @@ def test_a_request_signed_with_an_imported_rsa_identity_is_trusted_by_the_office
 
     number, charge = _decline()
     request = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
-    submitted = exceptions.submit_request(pat, request)
+    submitted = exceptions.submit_request(pat, request, affirmed=True)
     [report] = verify_pdf(submitted, roots)
     assert report.ok and report.signer == "Pat Prosecutor (RSA)", report.summary
     # against the office authority alone, as before the administrator trusted the root: intact, but not trusted
@@ -227,7 +227,8 @@ def test_trusting_only_the_intermediate_accepts_what_it_issued(
         identities.import_pkcs12(sue, _p12(pki.rsa.key, None, [pki.root.cert, pki.rsa.cert]), P12_PASSWORD)
     number, charge = _decline()
     request = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
-    [report] = verify_pdf(exceptions.submit_request(pat, request), identities.office_trust_roots(workspace))
+    submitted = exceptions.submit_request(pat, request, affirmed=True)
+    [report] = verify_pdf(submitted, identities.office_trust_roots(workspace))
     assert report.ok and report.signer == "Pat Prosecutor (EC)", report.summary
 
 
@@ -245,7 +246,7 @@ def test_an_ec_identity_with_an_intermediate_signs_beside_an_rsa_one(
     assert row.signers == ("prosecutor", "supervisor")
     number, charge = _decline()
     request = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
-    exceptions.submit_request(pat, request)
+    exceptions.submit_request(pat, request, affirmed=True)
     decided = exceptions.decide_request(sue, request, approve=False, reason="Not exceptional enough.")
     reports = verify_pdf(decided, identities.office_trust_roots(workspace))
     assert [r.signer for r in reports] == ["Pat Prosecutor (EC)", "Pat Prosecutor (RSA)"]
@@ -308,7 +309,8 @@ def test_untrusting_a_root_makes_what_its_identities_signed_untrusted(
     identities.trust_certificate(admin, _pem(pki.root.cert), "State bar")
     identities.import_pkcs12(pat, _p12(pki.rsa.key, pki.rsa.cert, [pki.root.cert]), P12_PASSWORD)
     number, charge = _decline()
-    submitted = exceptions.submit_request(pat, exceptions.draft_request(pat, number, [charge], **STATEMENTS))
+    submitted = exceptions.submit_request(pat, exceptions.draft_request(pat, number, [charge], **STATEMENTS),
+                                          affirmed=True)
     [before] = verify_pdf(submitted, identities.office_trust_roots(workspace))
     assert before.ok
     [row] = identities.trusted_certificates(admin)
@@ -393,7 +395,8 @@ def test_a_self_signed_certificate_is_its_own_root(workspace: Workspace, office:
     assert identities.office_trust_roots(workspace)[1:] == [own.cert.public_bytes(serialization.Encoding.DER)]
     assert identities.trusted_certificates(pat)[0].signers == ("prosecutor",)
     number, charge = _decline()
-    submitted = exceptions.submit_request(pat, exceptions.draft_request(pat, number, [charge], **STATEMENTS))
+    submitted = exceptions.submit_request(pat, exceptions.draft_request(pat, number, [charge], **STATEMENTS),
+                                          affirmed=True)
     [report] = verify_pdf(submitted, identities.office_trust_roots(workspace))
     assert report.ok and report.signer == "Pat (self-signed)", report.summary
 

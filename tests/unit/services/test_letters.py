@@ -1,6 +1,6 @@
 """Letters and memos: section 6 non-opposition letters drafted by a paralegal and signed by the head of office or a
-designee; the defense office's request, memo and client summary. Every letter is read back: pdftotext, qpdf,
-pyHanko, pdfsig, python-docx."""
+designee; the defense office's request, memo and client summary, for its clients. Every letter is read back:
+pdftotext, qpdf, pyHanko, pdfsig, python-docx."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import io
 import re
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import docx
@@ -26,13 +25,16 @@ from casereview.services import cases as casework
 from casereview.services import exception_requests as exceptions
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import DEMO_CASES, demo_cases
-from casereview.services.office import FieldProblem, read_office, update_office
+from casereview.services.office import FieldProblem
 from casereview.services.session import PermissionDenied, UserSession, Workspace
 from casereview.store import audit
 from casereview.store import models as m
 from casereview.store.database import open_case_file
 from casereview.store.keys import TEST_KDF
 from tests.helpers import PASSWORD, FakeClock, staff
+from tests.unit.services.letter_support import clients, fill_profile
+
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 
 PROFILE = load_builtin()
 SECTION_6 = PROFILE.quote("6")
@@ -53,13 +55,18 @@ def _docx_text(data: bytes) -> str:
 @pytest.fixture
 def office(workspace: Workspace) -> dict[Role, UserSession]:
     users = staff(workspace, OfficeType.PROSECUTOR)
-    admin = users[Role.ADMINISTRATOR]
-    profile = read_office(admin)
-    update_office(admin, replace(profile, name="Lane County District Attorney", address="125 E 8th Ave, Eugene",
-                                 head_name="Jane Smith", head_title="District Attorney",
-                                 relief_terms={"sealing": "set-aside and sealing"}))
+    fill_profile(users[Role.ADMINISTRATOR])
     casework.import_cases(users[Role.PROSECUTOR], demo_cases(), PROFILE)
     return users
+
+
+ELIGIBLE = {("15-CR-2231", "Dana Roe"), ("17-CR-0934", "Thị Lan Nguyễn"), ("19-CR-4410", "Ana Cruz"),
+            ("19-CR-7001", "Noor Hale"), ("16-CR-0588", "Tessa Lyle"), ("18-CR-3307", "Rosa Vega")}
+
+
+def _ready(user: UserSession) -> list[int]:
+    """The drafts that can be signed (the demo holds Rosa Vega's: its docket number is not in the file)."""
+    return [r.id for r in letters.list_letters(user, status="draft") if not r.find_out]
 
 
 def _grant(users: dict[Role, UserSession], role: Role = Role.SUPERVISOR, name: str = "Jane Smith",
@@ -72,8 +79,16 @@ def test_every_eligible_person_gets_one_letter_and_a_review_is_held(office: dict
     para = office[Role.PARALEGAL]
     report = letters.draft_letters(para)
     rows = {(r.case_number, r.person): r for r in letters.list_letters(para)}
-    assert set(rows) == {("15-CR-2231", "Dana Roe"), ("17-CR-0934", "Thị Lan Nguyễn"), ("19-CR-4410", "Ana Cruz")}
-    assert len(report.drafted) == 3 and all(r.status == "draft" for r in rows.values())
+    assert set(rows) == ELIGIBLE
+    assert len(report.drafted) == 6 and all(r.status == "draft" for r in rows.values())
+    # Rosa Vega's is drafted but held: the court's docket number of her record is not in the file.
+    [held] = report.incomplete
+    assert (held.case_number, held.person, held.letter_id) == ("18-CR-3307", "Rosa Vega",
+                                                               rows[("18-CR-3307", "Rosa Vega")].id)
+    assert held.find_out == ("the court's docket number of the record of selling sex (charge 1, office case "
+                             "18-CR-3307)",)
+    assert rows[("18-CR-3307", "Rosa Vega")].find_out == held.find_out
+    assert not any(r.find_out for key, r in rows.items() if key[1] != "Rosa Vega")
     # Phil Grant's solicitation: his counterparty's age is unknown, so it is held, saying what to find out.
     assert [(h.case_number, h.person) for h in report.held] == [("19-CR-4410", "Phil Grant")]
     assert report.held[0].find_out == ("the age (date of birth) of Ana Cruz",)
@@ -94,7 +109,7 @@ def test_all_eligible_records_of_one_person_in_one_case_go_in_one_letter(workspa
     [row] = letters.list_letters(users[Role.PARALEGAL])
     assert row.records == ("1", "2")
     text = _text(letters.preview(users[Role.PARALEGAL], row.id))
-    assert "CR-15-2231" in text and "CR-15-2232" in text and "records listed below" in text
+    assert "15CR22310" in text and "CR-15-2232" in text and "records listed below" in text
 
 
 def test_a_signed_letter_reads_back_and_verifies(office: dict[Role, UserSession], workspace: Workspace,
@@ -103,15 +118,25 @@ def test_a_signed_letter_reads_back_and_verifies(office: dict[Role, UserSession]
     jane = _grant(office)
     rows = letters.list_letters(jane)
     report = letters.sign_letters(jane, [r.id for r in rows])
-    assert sorted(report.signed) == sorted(r.id for r in rows) and not report.refused
+    rosa = next(r.id for r in rows if r.person == "Rosa Vega")
+    assert sorted(report.signed) == sorted(r.id for r in rows if r.id != rosa)
+    [(refused, why)] = report.refused  # held: nothing is signed with a gap
+    assert refused == rosa and "Find out first: the court's docket number" in why
     dana = next(r for r in letters.list_letters(jane) if r.person == "Dana Roe")
     assert dana.status == "signed"
     pdf = letters.preview(jane, dana.id)
     text = _text(pdf)
-    for expected in ("Lane County District Attorney", "125 E 8th Ave, Eugene", "Dana Roe", "15-CR-2231",
-                     "Lane County District Court", "CR-15-2231", "selling sex", "PC 647(b)", "Convicted", "2015-09-01",
-                     "set-aside and sealing", "Jane Smith", "District Attorney", "Section 6"):
+    for expected in ("Lane County District Attorney", "125 E 8th Ave, Eugene", "State of Oregon v. Dana Roe",
+                     "Office case no. 15-CR-2231", "CIRCUIT COURT OF THE STATE OF OREGON FOR THE COUNTY OF LANE",
+                     "No. 15CR22310", "selling sex", "ORS 167.007", "Convicted", "September 1, 2015",
+                     "set-aside and sealing", "/s/ Jane Smith", "Jane Smith Chief Deputy District Attorney OSB 941203",
+                     "Telephone: (541) 682-4261 · E-mail: da@lane.example.org", "Section 6",
+                     "will not contest an application by Dana Roe for set-aside and sealing",
+                     "“Policy on Charges Arising from Sex Work”, adopted on April 1, 2025",
+                     "The record listed is a charge alleging only the exchange of sex for something of value, or "
+                     "its solicitation.", "Page 1 of 1"):
         assert expected in text, expected
+    assert "DRAFT" not in text and "consensual exchange of sex for something of value, or the" in text
     assert re.sub(r"\s+", " ", SECTION_6) in text  # section 6, word for word
     # A signed letter is final: no .docx of it (it would be made again from today's case file), and saving its PDF
     # is an export, which a paralegal may not do.
@@ -124,7 +149,8 @@ def test_a_signed_letter_reads_back_and_verifies(office: dict[Role, UserSession]
     assert signature.ok and signature.trusted
     path = tmp_path / "letter.pdf"
     path.write_bytes(pdf)
-    assert "Signature is Valid" in subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    checked = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in checked and "Signature Type: ETSI.CAdES.detached" in checked
     assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
     with workspace.session() as db:  # kept byte for byte
         stored = db.query(m.SignedDocument).filter(m.SignedDocument.letter_id == dana.id).one()
@@ -215,10 +241,18 @@ def test_the_docx_has_the_same_fields(office: dict[Role, UserSession], tmp_path:
     path = letters.export_docx(para, row.id, tmp_path / "draft.docx")
     assert path.stat().st_mode & 0o777 == 0o600
     text = _docx_text(path.read_bytes())
-    for expected in ("Lane County District Attorney", "Thị Lan Nguyễn", "17-CR-0934", "CR-17-0934", "trespass",
-                     "Convicted", "2017-05-19", "set-aside and sealing", re.sub(r"\s+", " ", SECTION_6)):
+    for expected in ("Lane County District Attorney", "Thị Lan Nguyễn", "17-CR-0934", "17CR09340", "trespass",
+                     "Convicted", "May 19, 2017", "set-aside and sealing", re.sub(r"\s+", " ", SECTION_6),
+                     "This letter does not concern: drug possession (ORS 475.752), docket 17CR09340, convicted on "
+                     "May 19, 2017"):
         assert expected in text, expected
     assert "District Attorney or a designee" in text  # who is to sign it
+    word = docx.Document(str(path))
+    assert word.paragraphs[0].text.startswith("DRAFT")  # marked DRAFT, with real document properties
+    props = word.core_properties
+    assert props.author == "Lane County District Attorney" and props.title.startswith("DRAFT")
+    assert props.created is not None and props.created.year == 2026
+    assert "DRAFT" in word.sections[0].header.paragraphs[0].text
 
 
 def test_a_letter_whose_records_changed_is_not_signed(office: dict[Role, UserSession]) -> None:
@@ -256,8 +290,8 @@ def test_many_letters_are_signed_on_every_core(office: dict[Role, UserSession], 
         batch.append(parse_case(raw))
     casework.import_cases(prosecutor, batch, PROFILE)
     letters.draft_letters(office[Role.PARALEGAL])
-    ids = [r.id for r in letters.list_letters(prosecutor)]
-    assert len(ids) == 13
+    ids = _ready(prosecutor)
+    assert len(ids) == 15
     report = letters.sign_letters(_grant(office), ids, workers=2)
     assert sorted(report.signed) == sorted(ids)
     roots = identities.office_trust_roots(workspace)
@@ -273,7 +307,7 @@ def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession],
     request = exceptions.draft_request(  # Dana Roe's charge and John Poe's: a request naming both
         office[Role.PROSECUTOR], "26-CR-0101", ["1", "2"], ground="other", public_safety="Public safety requires it.",
         justification="A justification.", evidence="A report.")
-    exceptions.submit_request(office[Role.PROSECUTOR], request)
+    exceptions.submit_request(office[Role.PROSECUTOR], request, affirmed=True)
     with workspace.session() as db:
         assert sum("Dana Roe" in _text(d.pdf) for d in db.query(m.SignedDocument)) == 2
     with workspace.session() as db:
@@ -285,7 +319,7 @@ def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession],
     with workspace.session() as db:
         assert not any("Dana Roe" in _text(d.pdf) for d in db.query(m.SignedDocument))
         assert db.get(m.ExceptionWorkflow, request) is None
-        assert db.query(m.SignedDocument).count() == 2  # the two other people's letters stay
+        assert db.query(m.SignedDocument).count() == 4  # the other people's signed letters stay
         assert f"request:{request}" in [r.object_id for r in audit.records(db) if r.action == "purge"]
 
 
@@ -300,7 +334,9 @@ def defense(new_case_file: tuple[Path, bytes], clock: FakeClock) -> Iterator[dic
     accounts.set_up_office(ws, OfficeType.DEFENSE, "admin", PASSWORD, kdf=TEST_KDF,
                            office_name="Lane County Public Defender")
     users = staff(ws, OfficeType.DEFENSE)
+    fill_profile(users[Role.ADMINISTRATOR], defense=True)
     casework.import_cases(users[Role.ATTORNEY], demo_cases(), PROFILE)
+    clients(users[Role.ATTORNEY], ("15-CR-2231", "A"), ("26-CR-0103", "A"), ("26-CR-0101", "A"))
     yield users
     case_file.close()
 
@@ -308,19 +344,21 @@ def defense(new_case_file: tuple[Path, bytes], clock: FakeClock) -> Iterator[dic
 def test_the_defense_office_drafts_requests_memos_and_summaries(defense: dict[Role, UserSession]) -> None:
     para, attorney = defense[Role.PARALEGAL], defense[Role.ATTORNEY]
     report = letters.draft_letters(para)
-    assert len(report.drafted) == 3
+    assert len(report.drafted) == 1 and report.not_clients == 5  # only for the office's clients
     request = next(r for r in letters.list_letters(para) if r.person == "Dana Roe")
     assert request.kind == "defense_request"
     text = _text(letters.preview(para, request.id))
-    assert "On behalf of our client, Dana Roe" in text and re.sub(r"\s+", " ", SECTION_6) in text
-    memo = letters.draft_letter(para, "26-CR-0103", "screening_memo")
+    assert "On behalf of our client, Dana Roe (date of birth May 2, 1996)" in text
+    assert re.sub(r"\s+", " ", SECTION_6) in text and "Lane County District Attorney's Office" in text
+    memo = letters.draft_letter(para, "26-CR-0103", "screening_memo")  # for the case's one client
     memo_text = _text(letters.preview(para, memo))
-    for expected in ("26-CR-0103", "Charge 1", "Charge 2", "Mark Ellis", "Thị Lan Nguyễn", PROFILE.title,
-                     PROFILE.version, "Section"):
+    for expected in ("26-CR-0103", "Charge 2", "Mark Ellis", "Thị Lan Nguyễn", PROFILE.title, PROFILE.version,
+                     "Privileged and confidential — attorney work product", "section 2", "Section 7"):
         assert expected in memo_text, expected
-    for section in ("2", "2(b)"):
-        if section in PROFILE.sections:
-            assert re.sub(r"\s+", " ", PROFILE.quote(section))[:60] in memo_text
+    assert "Charge 1" not in memo_text  # Mark Ellis's charge: not the client's
+    assert re.sub(r"\s+", " ", PROFILE.quote("2"))[:60] in memo_text
+    with pytest.raises(letters.LetterRefused, match="not recorded as a client"):
+        letters.draft_letter(para, "26-CR-0103", "client_summary", "B")
     summary = letters.draft_letter(para, "26-CR-0101", "client_summary", "A")
     plain = _text(letters.preview(para, summary))
     assert "Dear Dana Roe" in plain and "selling sex" in plain and "should usually not bring this charge" in plain
@@ -351,7 +389,7 @@ def test_one_password_covers_a_long_signing_run(office: dict[Role, UserSession],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     letters.draft_letters(office[Role.PARALEGAL])
     jane = _grant(office)
-    ids = [r.id for r in letters.list_letters(jane)]
+    ids = _ready(jane)
     monkeypatch.setattr(letters, "SIGN_BATCH", 1)  # a batch per letter: the run outlasts the confirmation
     report = letters.sign_letters(jane, ids, progress=_During(lambda: clock.advance(minutes=6)))
     assert sorted(report.signed) == sorted(ids)
