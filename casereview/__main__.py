@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from casereview.cli import audit, casefile, cases, documents, records, screening, server, users
+from casereview.cli import audit, casefile, cases, documents, records, reports, screening, server, users
 from casereview.cli.common import EXIT_FAILED, Parser, SubParsers
 
 # Every command, in the order the help lists them, with the group that registers (and runs) it.
@@ -24,6 +24,7 @@ _COMMANDS: dict[str, Callable[[SubParsers, str], None]] = {
     "user": users.add_parsers, "documents": documents.add_parsers, "office": users.add_parsers,
     "purge": audit.add_parsers, "audit": audit.add_parsers, "letters": documents.add_parsers,
     "records": records.add_parsers, "server": server.add_parsers,
+    "report": reports.add_parsers,
 }
 
 

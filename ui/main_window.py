@@ -436,6 +436,8 @@ class MainWindow(QMainWindow):
         letters_menu = self.menuBar().addMenu("Le&tters")
         self._action(letters_menu, "&Letters and memos…", self.open_letters, None, Op.DRAFT_LETTERS)
         self._action(letters_menu, "Letters for &this case…", self.open_case_letters, None, Op.DRAFT_LETTERS)
+        reports_menu = self.menuBar().addMenu("Re&ports")
+        self._action(reports_menu, "&Dashboard…", self.open_reports_dashboard, None, Op.VIEW_REPORTS)
         admin = self.menuBar().addMenu("&Administration")
         from ui.admin import ADMIN_SCREENS
 
@@ -446,6 +448,11 @@ class MainWindow(QMainWindow):
                                          QKeySequence.StandardKey.HelpContents, None)
         help_menu.addSeparator()
         self._action(help_menu, "&About CaseReview", self.about, None, None)
+
+    def open_reports_dashboard(self) -> None:
+        from ui.reports.dashboard import open_dashboard
+
+        self.reports_dashboard = open_dashboard(self, self.session)
 
     def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any, op: Op | None) -> QAction:
         action = QAction(text, self)

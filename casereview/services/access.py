@@ -51,25 +51,36 @@ class Op(StrEnum):
     BACKUP = "back up the case file"
     RESTORE = "restore a backup"
     PURGE = "purge a person's records"
+    VIEW_REPORTS = "view reports"
+    # Exact counts, small cells included (the internal report; the dashboard without suppression).
+    INTERNAL_REPORTS = "see exact counts in reports"
+    RECORD_OUTCOMES = "record court outcomes"
 
 
 _CASE_WORK = frozenset({Op.VIEW_CASES, Op.CREATE_CASE, Op.EDIT_CASE, Op.IMPORT_CASES, Op.SCREEN, Op.DRAFT_LETTERS})
 _ADMIN = frozenset({Op.VIEW_CASES, Op.MANAGE_USERS, Op.OFFICE_SETTINGS, Op.VIEW_AUDIT, Op.BACKUP, Op.RESTORE,
                     Op.PURGE})
 
+# Reports are counts, never names: everyone but a paralegal sees them with small cells suppressed; those who answer
+# for the office's figures (its administrator, a supervisor, a defense attorney) also see the exact counts.
+_REPORTS = frozenset({Op.VIEW_REPORTS})
+_EXACT_REPORTS = frozenset({Op.VIEW_REPORTS, Op.INTERNAL_REPORTS})
+
 PERMISSIONS: dict[tuple[OfficeType, Role], frozenset[Op]] = {
-    (OfficeType.PROSECUTOR, Role.ADMINISTRATOR): _ADMIN,
+    (OfficeType.PROSECUTOR, Role.ADMINISTRATOR): _ADMIN | _EXACT_REPORTS,
     (OfficeType.PROSECUTOR, Role.SUPERVISOR): _CASE_WORK | {Op.DELETE_CASE, Op.REQUEST_EXCEPTION,
                                                            Op.DECIDE_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT,
-                                                           Op.VIEW_AUDIT, Op.BACKUP},
+                                                           Op.VIEW_AUDIT, Op.BACKUP, Op.RECORD_OUTCOMES}
+    | _EXACT_REPORTS,
     # Signing letters also needs the signing authority an administrator gives (services.letters.may_sign).
     (OfficeType.PROSECUTOR, Role.PROSECUTOR): _CASE_WORK | {Op.REQUEST_EXCEPTION, Op.SIGN, Op.SIGN_LETTERS,
-                                                           Op.EXPORT},
-    (OfficeType.PROSECUTOR, Role.PARALEGAL): _CASE_WORK,
-    (OfficeType.DEFENSE, Role.ADMINISTRATOR): _ADMIN,
+                                                           Op.EXPORT, Op.RECORD_OUTCOMES} | _REPORTS,
+    # Staff enter what the court did with a letter or motion; reports are not theirs to read.
+    (OfficeType.PROSECUTOR, Role.PARALEGAL): _CASE_WORK | {Op.RECORD_OUTCOMES},
+    (OfficeType.DEFENSE, Role.ADMINISTRATOR): _ADMIN | _EXACT_REPORTS,
     (OfficeType.DEFENSE, Role.ATTORNEY): _CASE_WORK | {Op.DELETE_CASE, Op.SIGN, Op.SIGN_LETTERS, Op.EXPORT,
-                                                      Op.BACKUP},
-    (OfficeType.DEFENSE, Role.PARALEGAL): _CASE_WORK,
+                                                      Op.BACKUP, Op.RECORD_OUTCOMES} | _EXACT_REPORTS,
+    (OfficeType.DEFENSE, Role.PARALEGAL): _CASE_WORK | {Op.RECORD_OUTCOMES},
 }
 
 # Operations that ask for the password again (unless it was given in the last few minutes).

@@ -85,6 +85,9 @@ ACTIONS = frozenset({
     "admin_rescue",
     "older_copy_opened",  # the file opened was an older copy of the one last used at its place: records:K+1-N
     "server_move",  # a case file's whole contents moved to this database server (rows:N), its trail included
+    # reports (issue 20)
+    "report_exported",  # the transparency report (public:N tables) or the internal report (internal:N)
+    "outcome_recorded",  # a court outcome of a letter or motion, entered by staff (case:ID)
 })
 OUTCOMES = frozenset({"success", "denied", "failed"})
 

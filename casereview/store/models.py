@@ -95,6 +95,10 @@ class CaseParty(Base):
     gender_identity: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     client: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a defense office's client
+    # The office's category (`DemographicCategory.code`), kept beside the self-described text above; None: not
+    # chosen (the free text's mapping, if an administrator made one, counts instead).
+    race_category: Mapped[str | None] = mapped_column(String(40))
+    gender_category: Mapped[str | None] = mapped_column(String(40))
 
     case: Mapped[Case] = relationship(back_populates="parties")
     person: Mapped[Person] = relationship(back_populates="parties")
@@ -242,6 +246,8 @@ class Office(Base):
     policy_adopted_on: Mapped[date | None] = mapped_column(Date)
     dob_in_letters: Mapped[str] = mapped_column(String(10), default="none", server_default="none")  # full|year|none
     certificate_of_service: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Reports: counts under this are suppressed (casereview.reports.disclosure; 5 to 20).
+    disclosure_threshold: Mapped[int] = mapped_column(Integer, default=11, server_default="11")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
@@ -534,3 +540,72 @@ class RecordMatch(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     found_at: Mapped[datetime] = mapped_column(DateTime)
     run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+# ------------------------------------------------------------------------------------- outcomes and counting
+
+
+class DemographicCategory(Base):
+    """One of the office's own categories for counting: race/ethnicity (``kind`` "race") or gender identity
+    ("gender"), in the order the office lists them. The code is what a party's row keeps."""
+
+    __tablename__ = "demographic_category"
+    __table_args__ = (UniqueConstraint("kind", "code", name="uq_demographic_category_kind_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class DemographicMapping(Base):
+    """Free text recorded before the categories (folded), mapped once by an administrator to a category code."""
+
+    __tablename__ = "demographic_mapping"
+    __table_args__ = (UniqueConstraint("kind", "text_folded", name="uq_demographic_mapping_kind_text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text_folded: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(40))
+    mapped_by: Mapped[int] = mapped_column(Integer)
+    mapped_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Agency(Base):
+    """An arresting agency, as the office names it in reports."""
+
+    __tablename__ = "agency"
+    __table_args__ = (UniqueConstraint("name_folded", name="uq_agency_name_folded"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_folded: Mapped[str] = mapped_column(String(200))
+
+
+class AgencyAlias(Base):
+    """A spelling of an agency as cases record it (folded: trimmed, lower case), and the agency it means."""
+
+    __tablename__ = "agency_alias"
+
+    text_folded: Mapped[str] = mapped_column(String(200), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+
+
+class CourtOutcome(Base):
+    """What the court did with a letter or a motion (``kind`` "letter" or "motion"), entered by staff: granted,
+    denied, withdrawn (or pending), with the dates."""
+
+    __tablename__ = "court_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))  # pending | granted | denied | withdrawn
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[int] = mapped_column(Integer)
+    entered_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,96 @@
+"""The reports over a large case file: every dashboard aggregate over N generated cases (target < 1 s) and a
+filter change (a date range and a policy, target < 300 ms), with and without disclosure control.
+
+The cases come from ``tests/report_cases.py`` (one party, 1 to 3 charges each, a fifth of them screened twice),
+written straight into an encrypted case file made once per N in the system's temporary folder.
+
+Usage: ``python benchmarks/reports.py [--cases N] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from casereview.services import accounts, reports  # noqa: E402
+from casereview.services.access import OfficeType, Role  # noqa: E402
+from casereview.store.database import create_case_file, open_case_file, unlock  # noqa: E402
+from casereview.store.keys import TEST_KDF  # noqa: E402
+from casereview.store.report_queries import ReportFilter  # noqa: E402
+from tests.report_cases import fill  # noqa: E402
+
+PASSPHRASE = "benchmark passphrase"
+PASSWORD = "benchmark password here"
+
+
+def report_file(count: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"casereview-reports-{count}.db"
+    if path.exists():
+        return path
+    partial = path.with_name(path.name + ".partial")
+    for leftover in (partial, Path(f"{partial}.keys"), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    case_file, _recovery = create_case_file(partial, PASSPHRASE, kdf=TEST_KDF)
+    key = unlock(partial, PASSPHRASE)
+    try:
+        ws = accounts.workspace_for(case_file, key)
+        accounts.set_up_office(ws, OfficeType.PROSECUTOR, "admin", PASSWORD, kdf=TEST_KDF)
+        admin = accounts.login(ws, "admin", PASSWORD)
+        accounts.create_user(admin, "chief", Role.SUPERVISOR, PASSWORD, kdf=TEST_KDF, full_name="Chief")
+        with case_file.session() as db, db.begin():
+            fill(db, count)
+    finally:
+        case_file.close()
+    for suffix in ("", ".keys"):
+        Path(f"{partial}{suffix}").rename(Path(f"{path}{suffix}"))
+    return path
+
+
+def _time(work: object, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()  # type: ignore[operator]
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    made = time.perf_counter()
+    path = report_file(args.cases)
+    print(f"case file: {path} ({time.perf_counter() - made:.1f} s to make or find)")
+    key = unlock(path, PASSPHRASE)
+    case_file = open_case_file(path, key)
+    try:
+        ws = accounts.workspace_for(case_file, key)
+        user = accounts.login(ws, "chief", PASSWORD)
+        narrow = ReportFilter(date(2025, 3, 1), date(2025, 8, 31), "office-2026")
+        for label, f, internal in (("all aggregates, suppressed", None, False),
+                                   ("all aggregates, exact (internal)", None, True),
+                                   ("filter change (dates + policy), suppressed", narrow, False),
+                                   ("filter change (dates + policy), exact", narrow, True)):
+            times = _time(lambda f=f, internal=internal: reports.compute(user, f, internal=internal), args.repeat)
+            print(f"{label}: median {statistics.median(times) * 1000:.0f} ms, best {min(times) * 1000:.0f} ms "
+                  f"({args.repeat} runs)")
+        report = reports.compute(user)
+        print(f"tables: {len(report.tables)}, cells suppressed: {sum(p.suppressed_count for p in report.tables)}")
+    finally:
+        case_file.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

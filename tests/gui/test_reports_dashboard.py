@@ -1,0 +1,73 @@
+"""The reports dashboard: charts with their tables, computed in the background, suppressed on screen unless a user
+allowed exact counts ticks the box (then marked INTERNAL); a filter change recomputes; the menu item follows the
+role."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCharts import QChartView
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication, QTableView
+from pytestqt.qtbot import QtBot
+
+from casereview.reports import disclosure as dc
+from casereview.services.access import OfficeType, Role
+from casereview.services.session import Workspace
+from tests.helpers import staff
+from tests.report_cases import fill
+from ui.reports.dashboard import Dashboard
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def office(workspace: Workspace) -> dict[Role, object]:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    with workspace.session() as db, db.begin():
+        fill(db, 250)
+    return users  # type: ignore[return-value]
+
+
+def test_dashboard_shows_suppressed_tables_and_exact_counts_when_allowed(qtbot: QtBot, office: dict) -> None:  # type: ignore[type-arg]
+    window = Dashboard(office[Role.SUPERVISOR])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=20000)
+    assert window.report is not None and not window.report.internal
+    assert window.tabs.count() == len(window.report.tables) + 1
+    first = window.tabs.widget(2)
+    assert first.findChild(QChartView) is not None
+    table = first.findChild(QTableView)
+    assert table is not None
+    model = table.model()
+    texts = [model.index(r, c).data() for r in range(model.rowCount()) for c in range(1, model.columnCount())]
+    assert dc.MARKER in texts
+    spoken = [model.index(r, c).data(Qt.ItemDataRole.AccessibleTextRole) for r in range(model.rowCount())
+              for c in range(1, model.columnCount())]
+    assert "suppressed" in spoken
+    window.tabs.setCurrentIndex(2)
+    window.copy_table()
+    assert dc.MARKER in QApplication.clipboard().text()
+
+    assert window.exact.isVisibleTo(window)
+    window.exact.setChecked(True)
+    qtbot.waitUntil(lambda: window.report is not None and window.report.internal, timeout=20000)
+    assert "INTERNAL" in window.banner.text()
+    window.tabs.setCurrentIndex(2)
+    window.copy_table()
+    assert QApplication.clipboard().text().startswith("INTERNAL")
+
+    before = window.report.table("by_age").total().value
+    window.date_from.setDate(QDate(2025, 6, 1))
+    window.use_from.setChecked(True)
+    qtbot.waitUntil(lambda: window.report is not None and window.report.filter.date_from == date(2025, 6, 1),
+                    timeout=20000)
+    assert window.report.table("by_age").total().value < before
+
+
+def test_a_prosecutor_sees_no_exact_counts_box(qtbot: QtBot, office: dict) -> None:  # type: ignore[type-arg]
+    window = Dashboard(office[Role.PROSECUTOR])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=20000)
+    assert not window.exact.isVisibleTo(window)

@@ -1,0 +1,1 @@
+"""The Reports window: the dashboard of counts (`dashboard`)."""
