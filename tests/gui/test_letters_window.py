@@ -20,9 +20,11 @@ from casereview.services import cases as casework
 from casereview.services import letters
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import demo_cases
+from casereview.services.office import office_of
 from casereview.services.session import UserSession, Workspace
 from tests.gui.support import choose_file
 from tests.helpers import PASSWORD, staff
+from tests.unit.services.letter_support import clients, fill_profile, pages
 from ui.access.reauth import PasswordPrompt
 from ui.admin.users_dialog import UsersDialog
 from ui.documents.letters_window import LetterEditor, LettersWindow
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def office(workspace: Workspace) -> dict[Role, UserSession]:
     users = staff(workspace, OfficeType.PROSECUTOR)
+    fill_profile(users[Role.ADMINISTRATOR])  # a letter prints the office's letterhead, state and policy
     casework.import_cases(users[Role.PROSECUTOR], demo_cases(), load_builtin())
     return users
 
@@ -65,13 +68,20 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     assert window.table.rowCount() == 0
     assert not window.sign_button.isEnabled() and "does not sign" in window.sign_button.toolTip()
     window.draft_button.click()
-    _wait_rows(qtbot, window, 3)
+    _wait_rows(qtbot, window, 6)
     assert window.held.isVisible() and "Phil Grant" in window.held.toPlainText()
     window.finder.setText("nguyen")  # from a person: accents and case do not matter
     assert [r.person for r in window.rows] == ["Thị Lan Nguyễn"]
     window.finder.clear()
-    assert window.table.rowCount() == 3
+    assert window.table.rowCount() == 6
     assert "age (date of birth) of Ana Cruz" in window.held.toPlainText()
+    # Rosa Vega's letter is drafted but held: its docket number is not in the file. Shown with what to find out.
+    [rosa] = [n for n, r in enumerate(window.rows) if r.person == "Rosa Vega"]
+    assert window.rows[rosa].find_out and all(not r.find_out for r in window.rows if r.person != "Rosa Vega")
+    status = window.table.item(rosa, 4)
+    assert status is not None and status.text().startswith("Held")
+    assert "docket number" in status.toolTip()
+    assert "Rosa Vega" in window.held.toPlainText() and "docket number" in window.held.toPlainText()
 
     # Edit one draft: an empty-looking form would be a bug; a change is saved and shows in the preview.
     window.select_ids([window.rows[0].id])
@@ -79,6 +89,13 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     editor = LetterEditor(para, window.rows[0].id, window)
     qtbot.addWidget(editor)
     assert editor.fields["salutation"].toPlainText() == "To the Court:"
+    assert editor.relief is not None and editor.relief.currentData() == letters.DEFAULT_RELIEF  # every term set
+    assert [editor.relief.itemData(n) for n in range(editor.relief.count())] == \
+        [value for _label, value in letters.relief_choices(office_of(para.workspace))]
+    assert set(editor.recorded) == set(letters.RECORDED)
+    editor.recorded["copy_to"].setText("Dana Roe, petitioner, by first-class mail")
+    editor.recorded["answered_caption"].setText("In the Matter of the Application of Dana Roe")
+    editor.recorded["answered_docket"].setText("26CV00412")
     editor.fields["remarks"].setPlainText("The petitioner has completed every condition of the sentence.")
     editor.fields["closing"].setPlainText("x" * 6000)
     editor.save()
@@ -89,6 +106,13 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     pdf = letters.preview(para, window.rows[0].id)
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "completed every condition" in text and "Respectfully," in text
+    flat = " ".join(text.split())
+    assert "set-aside and sealing" in flat  # the relief in the state's own words, the office's only term
+    assert "Copy to: Dana Roe, petitioner, by first-class mail" in flat
+    assert "In the Matter of the Application of Dana Roe" in flat and "26CV00412" in flat
+    assert letters.recorded_fields(para, window.rows[0].id) == {
+        "copy_to": "Dana Roe, petitioner, by first-class mail",
+        "answered_caption": "In the Matter of the Application of Dana Roe", "answered_docket": "26CV00412"}
 
     # The .docx, through the file chooser.
     target = tmp_path / "draft.docx"
@@ -123,8 +147,14 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
     signer = LettersWindow(supervisor)
     qtbot.addWidget(signer)
     signer.show()
-    _wait_rows(qtbot, signer, 3)
-    signer.select_ids([r.id for r in signer.rows])
+    _wait_rows(qtbot, signer, 6)
+    signer.select_ids([r.id for r in signer.rows])  # a held letter in the selection: Sign says why not
+    assert not signer.sign_button.isEnabled()
+    assert "Rosa Vega" in signer.sign_button.toolTip() and "docket number" in signer.sign_button.toolTip()
+    ready = [r.id for r in signer.rows if not r.find_out]
+    assert len(ready) == 5
+    signer.select_ids(ready)
+    assert signer.sign_button.isEnabled()
 
     def answer_prompt(prompt: PasswordPrompt) -> int:
         prompt.password.setText(PASSWORD)
@@ -133,18 +163,22 @@ def test_a_paralegal_drafts_and_edits_and_a_designee_signs(qtbot: QtBot, office:
 
     monkeypatch.setattr(PasswordPrompt, "exec", answer_prompt)
     signer.sign_button.click()
-    qtbot.waitUntil(lambda: all(r.status == "signed" for r in signer.rows), timeout=30000)
+    qtbot.waitUntil(lambda: all(r.status == "signed" for r in signer.rows if r.id in ready), timeout=30000)
     assert not warnings
-    signer.select_ids([signer.rows[0].id])
+    [held] = [r for r in signer.rows if r.status == "draft"]
+    assert held.person == "Rosa Vega" and held.find_out  # still held, still saying what to find out
+    signed_row = next(r for r in signer.rows if r.status == "signed")
+    signer.select_ids([signed_row.id])
     view = signer.preview()
     assert view is not None
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.pane.reports is not None, timeout=20000)
-    assert view.pane.verdict.text() == "The signature checks out." and view.pane.document.pageCount() == 1
-    signed = letters.preview(supervisor, signer.rows[0].id)
+    signed = letters.preview(supervisor, signed_row.id)
+    assert view.pane.verdict.text() == "The signature checks out."
+    assert view.pane.document.pageCount() == len(pages(signed))  # every page of the letter shown
     text = subprocess.run(["pdftotext", "-", "-"], input=signed, capture_output=True, check=True).stdout.decode()
     assert "Jordan Avery" in text and "designee of the District Attorney" in text
-    signer.select_ids([signer.rows[0].id])
+    signer.select_ids([signed_row.id])
     assert not signer.edit_button.isEnabled() and not signer.delete_button.isEnabled()
 
 
@@ -162,18 +196,35 @@ def test_a_defense_attorney_drafts_a_memo_for_a_case(qtbot: QtBot, new_case_file
         ws = accounts.workspace_for(case_file, key, clock=clock)
         accounts.set_up_office(ws, OfficeType.DEFENSE, "admin", PASSWORD, kdf=TEST_KDF, office_name="Public Defender")
         users = staff(ws, OfficeType.DEFENSE)
+        fill_profile(users[Role.ADMINISTRATOR], defense=True)
         attorney = users[Role.ATTORNEY]
         casework.import_cases(attorney, demo_cases(), load_builtin())
         window = LettersWindow(attorney, "26-CR-0101")
         qtbot.addWidget(window)
         assert window.new_button.isVisible() or not window.isVisible()
-        monkeypatch.setattr(QInputDialog, "getItem",
-                            staticmethod(lambda *_a, **_k: (letters.words.KIND_LABELS["screening_memo"], True)))
+        offered: list[list[str]] = []
+
+        def choose(_parent: Any, _title: str, _label: str, items: list[str], *_a: Any, **_k: Any) -> tuple[str, bool]:
+            offered.append(list(items))
+            return letters.words.KIND_LABELS["screening_memo"], True
+
+        told: list[str] = []
+        monkeypatch.setattr(QInputDialog, "getItem", staticmethod(choose))
+        monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda _p, _t, text, *_a: told.append(text)))
+        window.draft_one()  # no client marked in the case: said, nothing drafted
+        assert offered[0] == [letters.words.KIND_LABELS[k] for k in letters.CLIENT_KINDS]
+        assert letters.words.KIND_LABELS["policy_exhibit"] in offered[0]
+        assert len(told) == 1 and "recorded as a client" in told[0] and "26-CR-0101" in told[0]
+        assert window.rows == [] and "client" in window.summary.text()
+
+        clients(attorney, ("26-CR-0101", "A"))  # the case's one client: the memo is made for them
         window.draft_one()
+        assert len(told) == 1
         assert [r.kind for r in window.rows] == ["screening_memo"]
         text = subprocess.run(["pdftotext", "-", "-"], input=letters.preview(attorney, window.rows[0].id),
                               capture_output=True, check=True).stdout.decode()
-        assert "26-CR-0101" in text and "Charge 1" in text and "Charge 2" in text
+        assert "26-CR-0101" in text and "Charge 1" in text
+        assert "Charge 2" not in text and "John Poe" not in text  # the client's charges only, not the buyer's
         assert letters.may_sign(attorney) is None
     finally:
         case_file.close()
@@ -199,14 +250,30 @@ def test_the_preview_and_print_show_the_signature_stamp(qtbot: QtBot, office: di
     shown = display_copy(signed)
     assert shown.startswith(signed) and shown != signed  # an update on top; the original bytes unchanged
 
+    def stamp_box(pdf: bytes) -> tuple[int, range, range]:
+        """The signature widget's page and its box in a 612x792 rendering (where the letter's length put it)."""
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
+        reader = PdfFileReader(io.BytesIO(pdf))
+        for n in range(int(reader.root["/Pages"]["/Count"])):
+            page = reader.find_page_for_modification(n)[0].get_object()
+            for annotation in page.get("/Annots", []):
+                annotation = annotation.get_object()
+                if annotation.get("/FT") == "/Sig":
+                    x0, y0, x1, y1 = (int(float(v)) for v in annotation["/Rect"])
+                    return n, range(x0 + 2, x1 - 2, 2), range(792 - y1 + 2, 792 - y0 - 2, 2)
+        raise AssertionError("the signed letter has no signature widget")
+
+    page, xs, ys = stamp_box(signed)
+
     def dark_pixels(pdf: bytes) -> int:
         path = tmp_path / "page.pdf"
         path.write_bytes(pdf)
         document = QPdfDocument()
         document.load(str(path))
-        image = document.render(0, QSize(612, 792), with_annotations())
+        image = document.render(page, QSize(612, 792), with_annotations())
         # The stamp's words sit in the signature box, above the signer's name: count inked pixels there.
-        return sum(1 for x in range(80, 320, 2) for y in range(380, 560, 2) if image.pixelColor(x, y).alpha() > 0
+        return sum(1 for x in xs for y in ys if image.pixelColor(x, y).alpha() > 0
                    and image.pixelColor(x, y).lightness() < 128)
 
     assert dark_pixels(shown) > dark_pixels(signed) + 50

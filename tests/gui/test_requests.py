@@ -154,7 +154,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     qtbot.waitUntil(lambda: viewer.pane.document.pageCount() >= 1, timeout=10000)
     assert "page" in viewer.pane.pages.text()
     text = signatures_checked(qtbot, viewer, 1)
-    assert "Signed by prosecutor" in text and "issued by this office (trusted)" in text
+    assert "Signed by Riley Chen" in text and "issued by this office (trusted)" in text  # a full name, not an account
     assert request_id is not None
     [line] = [x for x in request_lines(window, "1") if f"request {request_id}" in x.text()]
     assert "waiting for a supervisor" in line.text() and request_buttons(window, "1") == []
@@ -166,7 +166,7 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     queue.show()
     assert [r.id for r in queue.model.rows()] == [request_id]
     assert queue.model.data(queue.model.index(0, 2)) == "Riley Chen, Deputy District Attorney"
-    assert "solicitation" in queue.model.data(queue.model.index(0, 1))
+    assert "selling sex" in queue.model.data(queue.model.index(0, 1))  # charge 1, in plain words
     qtbot.waitUntil(lambda: queue.preview.document.pageCount() >= 1, timeout=10000)
     assert queue.approve_button.isEnabled() and not queue.own_note.isVisible()
     queue.approve_button.click()  # no reason: refused, named
@@ -189,7 +189,8 @@ def test_a_request_is_made_signed_approved_and_shown_on_the_screening(
     line.linkActivated.emit(line.text().split('href="')[1].split('"')[0])
     viewer = window.viewer
     assert isinstance(viewer, DocumentView) and "with the supervisor's decision" in viewer.windowTitle()
-    assert "Signed by supervisor" in signatures_checked(qtbot, viewer, 2)
+    both = signatures_checked(qtbot, viewer, 2)
+    assert "Signed by Riley Chen" in both and "Signed by Jordan Avery" in both  # the requester and the supervisor
 
     # Save as: the exact stored bytes, owner-only (the password is still fresh)
     chosen = tmp_path / "copy"
@@ -261,9 +262,20 @@ def test_drafts_are_kept_submitted_later_or_discarded(qtbot: QtBot, demo: Worksp
     mine.discard_button.click()  # the newest, selected first
     assert mine.model.row(0).id == first and "discarded" in mine.status.text()
     mine.table.selectRow(0)
+    assert mine.affirm_box.isVisible() and not mine.affirmed.isChecked()
+    affirmation = mine.affirm_box.findChild(QLabel, "affirmation")
+    assert affirmation is not None and affirmation.text() == exceptions.AFFIRMATION  # the request form's words
+    assert "threat of prosecution" in mine.affirm_box.findChild(QLabel, "sectionQuote").text()
+    mine.submit_button.click()  # not affirmed (section 2): named, nothing signed
+    assert mine.affirm_note.isVisible() and "affirmation" in mine.affirm_note.text()
+    assert mine.model.row(0).status == "draft"
+    assert exceptions.request_detail(window.session, first).status == "draft"
+    mine.affirmed.setChecked(True)
+    assert not mine.affirm_note.isVisible()
     mine.submit_button.click()
     qtbot.waitUntil(lambda: "signed and submitted" in mine.status.text(), timeout=30000)
     assert mine.model.row(0).status == "submitted" and not mine.submit_button.isEnabled()
+    assert not mine.affirm_box.isVisible()  # only a draft is affirmed, when it is signed
     qtbot.waitUntil(lambda: mine.preview.reports is not None, timeout=20000)
     assert mine.preview.document.pageCount() >= 1
 

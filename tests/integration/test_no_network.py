@@ -118,11 +118,20 @@ def test_main_flows_open_no_connection(no_internet: list[str], tmp_path: Path, q
     from ui.documents.letters_window import LettersWindow
 
     supervisor = accounts.login(session.workspace, "supervisor", DEMO_PASSWORD)
-    drafted = [r.id for r in letters.list_letters(supervisor, status="draft")]
-    assert drafted and letters.sign_letters(supervisor, drafted).signed == drafted  # signing, in this process
+    drafts = letters.list_letters(supervisor, status="draft")
+    # The demo holds Rosa Vega's letter by design (its docket number is not in the file): held, saying what to find
+    # out; every other draft signs.
+    held = [r for r in drafts if r.find_out]
+    assert [r.person for r in held] == ["Rosa Vega"] and "docket number" in "; ".join(held[0].find_out)
+    ready = [r.id for r in drafts if not r.find_out]
+    signing = letters.sign_letters(supervisor, [r.id for r in drafts])  # signing, in this process
+    assert ready and signing.signed == ready
+    assert [letter_id for letter_id, _why in signing.refused] == [held[0].id]
+    assert "held" in signing.refused[0][1] and "docket number" in signing.refused[0][1]
     letters_window = LettersWindow(supervisor)
     qtbot.addWidget(letters_window)
-    assert letters_window.table.rowCount() == 3
+    assert letters_window.table.rowCount() == 6  # Dana Roe's signed in the demo, four signed here, one held
+    assert "Rosa Vega" in letters_window.held.toPlainText()
     window.warm_up.wait()
     window.editor.dirty = False
     window.close()

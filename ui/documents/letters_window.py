@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from casereview.progress import Progress
 from casereview.services import letters
 from casereview.services.access import OfficeType, Op
 from casereview.services.identities import office_trust_roots
-from casereview.services.office import RELIEF_KINDS, RELIEF_LABELS, FieldProblem, office_of
+from casereview.services.office import RELIEF_KINDS, FieldProblem, office_of
 from casereview.services.session import UserSession
 from ui.access.reauth import confirm_for
 from ui.documents.document_view import DocumentView, ask_to_sign, print_export
@@ -49,6 +50,7 @@ from ui.shared.problems import is_expected, show_problem
 from ui.shared.worker import Task, run_task, still_working
 
 STATUS_WORDS = {"draft": "Draft", "signed": "Signed"}
+HELD_WORDS = "Held: find out first"
 FIELD_LABELS = {"addressee": "&To (court or office, one line each):", "salutation": "&Greeting:",
                 "remarks": "&Your own paragraphs (optional):", "closing": "&Closing:"}
 FIELD_HELP = {
@@ -58,6 +60,26 @@ FIELD_HELP = {
                "records, the office's statement and the quoted policy are filled in from the case file.",
     "closing": "For example “Respectfully submitted,”.",
 }
+RECORDED_HELP = {
+    "answered_caption": "Only when the letter answers an application with its own caption, for example “In the "
+                        "Matter of the Application of Dana Roe”. Left empty, the criminal case's caption is used.",
+    "answered_docket": "The docket number of that application. An arrest with no court case of its own needs it.",
+    "copy_to": "Who is sent a copy, and how: for example “Dana Roe, petitioner, by first-class mail to the address "
+               "of record”. The office's certificate of service names them.",
+}
+
+
+def _held_reason(drafts: list[letters.LetterRow]) -> str:
+    """Why the selected drafts cannot be signed because one is held (empty when none is)."""
+    held = [r for r in drafts if r.find_out]
+    if not held:
+        return ""
+    if len(held) == 1:
+        r = held[0]
+        return (f"Held: the letter for {r.person or 'the case'} (case {r.case_number}) cannot be signed until these "
+                f"are found out: {'; '.join(r.find_out)}.")
+    return (f"{len(held)} of the selected letters are held (nothing is signed with a gap): select only the letters "
+            "ready to sign, or find out what each held one lists below.")
 
 
 def _folded(text: str) -> str:
@@ -85,16 +107,7 @@ class LetterEditor(QDialog):
         self.notes: dict[str, QLabel] = {}
         self.relief: QComboBox | None = None
         if row.kind in letters.RECORD_KINDS:
-            office = office_of(session.workspace)
-            self.relief = QComboBox(self)
-            self.relief.setAccessibleName("Relief the letter names")
-            self.relief.addItem("Section 6's own list (expungement, record sealing, non-disclosure, or vacatur)",
-                                None)
-            for kind in RELIEF_KINDS:
-                word = office.relief_term(kind)
-                self.relief.addItem(f"{RELIEF_LABELS[kind]}{f' — called “{word}” in this state' if word else ''}",
-                                    kind)
-            self.relief.setCurrentIndex(max(0, self.relief.findData(relief)))
+            self.relief = self._relief_chooser(session, relief)
             label = QLabel("&Relief:", self)
             label.setBuddy(self.relief)
             form.addRow(label, self.relief)
@@ -107,14 +120,33 @@ class LetterEditor(QDialog):
             box.setFixedHeight(box.fontMetrics().lineSpacing() * (6 if name == "remarks" else 3) + 12)
             label = QLabel(FIELD_LABELS[name], self)
             label.setBuddy(box)
-            note = QLabel(self)
-            note.setWordWrap(True)
-            note.setObjectName("fieldProblem")
-            note.setStyleSheet("color: palette(highlight);")
-            note.hide()
+            note = self._note()
             form.addRow(label, box)
             form.addRow("", note)
             self.fields[name], self.notes[name] = box, note
+        # What the user records for a letter to the court (not prose): the application it answers, the copy line.
+        self.recorded: dict[str, QLineEdit] = {}
+        if row.kind == "non_opposition":
+            values = letters.recorded_fields(session, letter_id)
+            for name in letters.RECORDED:
+                line = QLineEdit(values.get(name, ""), self)
+                line.setAccessibleName(letters.RECORDED_LABELS[name])
+                line.setToolTip(RECORDED_HELP[name])
+                line.setMaxLength(500)
+                label = QLabel(f"{letters.RECORDED_LABELS[name]}:", self)
+                label.setBuddy(line)
+                note = self._note()
+                form.addRow(label, line)
+                form.addRow("", note)
+                self.recorded[name], self.notes[name] = line, note
+        if row.find_out:
+            held = QLabel("<b>Held: it cannot be signed until these are found out:</b><ul>" +
+                          "".join(f"<li>{escape(x)}</li>" for x in row.find_out) + "</ul>", self)
+            held.setObjectName("findOut")
+            held.setWordWrap(True)
+            held.setTextFormat(Qt.TextFormat.RichText)
+            held.setAccessibleName("What to find out before the letter can be signed")
+            layout.addWidget(held)
         layout.addLayout(form)
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
@@ -126,15 +158,44 @@ class LetterEditor(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _note(self) -> QLabel:
+        note = QLabel(self)
+        note.setWordWrap(True)
+        note.setObjectName("fieldProblem")
+        note.setStyleSheet("color: palette(highlight);")
+        note.hide()
+        return note
+
+    def _relief_chooser(self, session: UserSession, relief: str | None) -> QComboBox:
+        """The relief the letter names, in the state's own words: by default every term the office set (joined
+        with "or"), or one of them; a choice stored earlier that is no longer offered stays listed as it is."""
+        office = office_of(session.workspace)
+        chooser = QComboBox(self)
+        chooser.setAccessibleName("Relief the letter names")
+        for label, value in letters.relief_choices(office):
+            chooser.addItem(label, value)
+        if not any(office.relief_term(k) for k in RELIEF_KINDS):
+            chooser.setItemText(0, f"Section 6's own list: {letters.GENERIC_RELIEF} (the office set none of the "
+                                   "state's own terms)")
+            chooser.setToolTip("The state's own terms are set in Administration → Office profile.")
+        index = chooser.findData(letters.DEFAULT_RELIEF if relief is None else relief)
+        if index < 0:  # several kinds, or a kind whose term the office has since removed: kept as chosen
+            kinds = [k for k in (relief or "").split(",") if k in RELIEF_KINDS]
+            chooser.addItem(f"As chosen before: {letters.relief_words(office, relief)}", kinds)
+            index = chooser.count() - 1
+        chooser.setCurrentIndex(index)
+        return chooser
+
     def save(self) -> None:
         for note in self.notes.values():
             note.hide()
         self.problem.clear()
         texts = {name: box.toPlainText() for name, box in self.fields.items()}
+        recorded = {name: line.text() for name, line in self.recorded.items()}
         relief = self.relief.currentData() if self.relief is not None else None
         try:
             self.version = letters.edit_letter(self.session, self.letter_id, version=self.version, relief=relief,
-                                               **texts)
+                                               **recorded, **texts)
         except FieldProblem as exc:
             field_note = self.notes.get(exc.field)
             if field_note is None:
@@ -142,7 +203,9 @@ class LetterEditor(QDialog):
             else:
                 field_note.setText(str(exc))
                 field_note.show()
-                self.fields[exc.field].setFocus()
+                widget = self.fields.get(exc.field) or self.recorded.get(exc.field)
+                if widget is not None:
+                    widget.setFocus()
             return
         except Exception as exc:
             if not is_expected(exc):
@@ -208,8 +271,8 @@ class LettersWindow(QDialog):
         layout.addWidget(self.table, 1)
 
         self.held = QTextBrowser(self)
-        self.held.setAccessibleName("Records waiting for a review")
-        self.held.setMaximumHeight(110)
+        self.held.setAccessibleName("Letters held, and records waiting for a review: what to find out")
+        self.held.setMaximumHeight(150)
         self.held.hide()
         layout.addWidget(self.held)
         self.summary = QLabel(self)
@@ -232,6 +295,7 @@ class LettersWindow(QDialog):
         layout.addLayout(row)
         self.new_button.setVisible(case_number is not None)
         self.rows: list[letters.LetterRow] = []
+        self.no_letter: list[letters.Held] = []  # the last drafting's people with no letter yet (a record in review)
         self.task: Task[Any] | None = None
         self.cannot_sign: str | None = None
         self.reload()
@@ -261,16 +325,40 @@ class LettersWindow(QDialog):
         self.table.setRowCount(len(self.rows))
         for n, r in enumerate(self.rows):
             cells = (KIND_LABELS[r.kind], r.case_number, r.person or "—",
-                     ", ".join(f"charge {c}" for c in r.records) or "—", STATUS_WORDS.get(r.status, r.status),
+                     ", ".join(f"charge {c}" for c in r.records) or "—",
+                     HELD_WORDS if r.find_out else STATUS_WORDS.get(r.status, r.status),
                      r.updated_at.replace("T", " "))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, r.id)
+                if r.find_out:
+                    item.setToolTip("Held: it cannot be signed until these are found out:\n• " +
+                                    "\n• ".join(r.find_out))
                 self.table.setItem(n, column, item)
         drafts = sum(r.status == "draft" for r in self.rows)
-        self.summary.setText(f"{len(self.rows)} letter(s): {drafts} draft(s), {len(self.rows) - drafts} signed. "
-                             f"{note}".strip())
+        held = sum(bool(r.find_out) for r in self.rows)
+        self.summary.setText(f"{len(self.rows)} letter(s): {drafts} draft(s){f' ({held} held)' if held else ''}, "
+                             f"{len(self.rows) - drafts} signed. {note}".strip())
+        self._show_held()
         self._update_buttons()
+
+    def _show_held(self) -> None:
+        """What to find out: for each held draft (nothing is signed with a gap), and for each person the last
+        drafting gave no letter yet (a record of theirs in review)."""
+        parts = []
+        held = [r for r in self.rows if r.find_out]
+        if held:
+            items = "".join(f"<li>{escape(KIND_LABELS[r.kind])} for <b>{escape(r.person or 'the case')}</b>, case "
+                            f"{escape(r.case_number)}: find out {escape('; '.join(r.find_out))}.</li>" for r in held)
+            parts.append(f"<p><b>Held until these are found out</b> (a letter is never signed with a gap):</p>"
+                         f"<ul>{items}</ul>")
+        if self.no_letter:
+            items = "".join(f"<li><b>{escape(h.person)}</b>, case {escape(h.case_number)}: find out "
+                            f"{escape('; '.join(h.find_out))}.</li>" for h in self.no_letter)
+            parts.append(f"<p><b>No letter yet</b> for these people: a record of theirs is in review, and a letter "
+                         f"must cover all of a case.</p><ul>{items}</ul>")
+        self.held.setHtml("".join(parts))
+        self.held.setVisible(bool(parts))
 
     def selected(self) -> list[letters.LetterRow]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -296,7 +384,7 @@ class LettersWindow(QDialog):
             self.edit_button: "" if len(drafts) == 1 and len(chosen) == 1 and may_draft else
             "Select one draft to edit." if may_draft else f"A {self.session.role.value} does not edit letters.",
             self.preview_button: "" if len(chosen) == 1 else "Select one letter to preview.",
-            self.sign_button: cannot_sign or ("" if drafts else "Select the drafts to sign."),
+            self.sign_button: cannot_sign or ("" if drafts else "Select the drafts to sign.") or _held_reason(drafts),
             self.docx_button: "Select one draft to export." if len(drafts) != 1 or len(chosen) != 1 else
             "" if may_draft else f"A {self.session.role.value} does not draft letters.",
             self.delete_button: "" if drafts and len(drafts) == len(chosen) and may_draft else
@@ -318,41 +406,52 @@ class LettersWindow(QDialog):
                              on_error=lambda exc: self._failed("The letters were not drafted", exc))
 
     def _drafted(self, report: letters.DraftReport) -> None:
+        self.no_letter = list(report.held)
+        held = f" {len(report.incomplete)} held until something is found out (below)." if report.incomplete else ""
+        clients = (f" {report.not_clients} person(s) with eligible records are not recorded as clients: no request "
+                   "for them." if report.not_clients else "")
         self.reload(f"Drafted {len(report.drafted)}, brought {len(report.updated)} up to date, "
-                    f"{len(report.unchanged)} unchanged, {report.already_signed} already signed.")
-        if report.held:
-            lines = "".join(f"<li><b>{h.person}</b>, case {h.case_number}: find out {'; '.join(h.find_out)}.</li>"
-                            for h in report.held)
-            self.held.setHtml(f"<p>No letter yet for these people: a record of theirs is in review, and a letter "
-                              f"must cover all of a case.</p><ul>{lines}</ul>")
-            self.held.show()
-        else:
-            self.held.hide()
+                    f"{len(report.unchanged)} unchanged, {report.already_signed} already signed.{held}{clients}")
         self.select_ids(report.drafted + report.updated)
 
     def draft_one(self) -> None:
         if self.case_number is None:
             return
-        kinds = ["non_opposition"] if self.prosecutor else ["defense_request", "screening_memo", "client_summary"]
+        kinds = list(("non_opposition",) if self.prosecutor else letters.CLIENT_KINDS)
         labels = [KIND_LABELS[k] for k in kinds]
         label, ok = QInputDialog.getItem(self, "New letter", "Which letter?", labels, 0, False)
         if not ok:
             return
         kind = kinds[labels.index(label)]
-        person = None
-        if kind != "screening_memo":
-            from casereview.services.cases import read_case
+        from casereview.services.cases import read_case, read_defense
 
-            try:
-                case, _version = read_case(self.session, self.case_number)
-            except Exception as exc:
-                show_problem(self, "The letter was not drafted", exc)
-                return
-            people = [p.label() for p in case.people]
-            chosen, ok = QInputDialog.getItem(self, "New letter", "For whom?", people, 0, False)
+        try:
+            case, _version = read_case(self.session, self.case_number)
+            clients = read_defense(self.session, self.case_number).clients if not self.prosecutor else frozenset()
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            show_problem(self, "The letter was not drafted", exc)
+            return
+        people = list(case.people) if self.prosecutor else [p for p in case.people if p.id in clients]
+        if not people:  # a defense document is made for a client of the office, and for no one else
+            QMessageBox.information(
+                self, "No client in this case",
+                f"No one in case {self.case_number} is recorded as a client of this office. A "
+                f"{KIND_LABELS[kind].lower()} is made for a client: tick Client for them in the case (beside the "
+                "case's people), save the case, then draft again.")
+            self.reload(f"No {KIND_LABELS[kind].lower()} drafted: no one in case {self.case_number} is recorded as a "
+                        "client.")
+            return
+        if len(people) == 1 and not self.prosecutor:
+            person = people[0].id  # the case's one client
+        else:
+            names = [p.label() for p in people]
+            chosen, ok = QInputDialog.getItem(self, "New letter", "For which client?" if not self.prosecutor else
+                                              "For whom?", names, 0, False)
             if not ok:
                 return
-            person = case.people[people.index(chosen)].id
+            person = people[names.index(chosen)].id
         try:
             letter_id = letters.draft_letter(self.session, self.case_number, kind, person)
         except Exception as exc:

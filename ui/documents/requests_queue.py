@@ -5,8 +5,9 @@ first; the selected one's signed request shown beside the list with its signatur
 Approve / Deny, each signed with the supervisor's own key. Nobody decides their own request: the buttons say so,
 and the services refuse anyway.
 
-`MyRequests` — a user's own requests: drafts to sign and submit or to discard, and those submitted or decided, with
-their signed documents.
+`MyRequests` — a user's own requests: drafts to sign and submit (only with the requester's affirmation that the
+request does not use charges or the threat of charges to obtain anyone's cooperation, section 2, in the request
+form's own words) or to discard, and those submitted or decided, with their signed documents.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -33,7 +35,7 @@ from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
 from casereview.services.exception_requests import RequestInfo
 from casereview.services.identities import office_trust_roots
-from casereview.services.office import FieldProblem
+from casereview.services.office import FieldProblem, office_policy
 from casereview.services.session import AccessProblem, UserSession
 from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, local_time
@@ -329,6 +331,8 @@ class MyRequests(_RequestsDialog):
         super().__init__(session, "My exception requests", MineModel(), parent)
         self.empty.setText("You have made no exception request. Request one from a declined charge's card, beside "
                            "the case.")
+        self.affirm_box = self._affirmation()
+        self.side_layout.addWidget(self.affirm_box)
         row = QHBoxLayout()
         self.discard_button = self._button("D&iscard draft…", "Discard the draft", self.discard)
         self.submit_button = self._button("&Sign and submit…", "Sign the draft and submit it", self.submit)
@@ -339,6 +343,36 @@ class MyRequests(_RequestsDialog):
         self.reload()
         if self.model.rowCount():
             self.table.selectRow(0)
+
+    def _affirmation(self) -> QGroupBox:
+        """The requester's affirmation, as the request form asks it (the same words): required to sign a draft,
+        and asked again for each draft."""
+        box = QGroupBox("Your affirmation (required to sign)", self.side)
+        layout = QVBoxLayout(box)
+        self.affirmed = QCheckBox("I &affirm:", box)
+        self.affirmed.setAccessibleName("I affirm that this request does not use charges, or the threat of charges, "
+                                        "to obtain anyone's cooperation")
+        self.affirmed.setStyleSheet("QCheckBox { font-weight: bold; }")
+        words = QLabel(exceptions.AFFIRMATION, box)  # a checkbox's own text does not wrap
+        words.setObjectName("affirmation")
+        words.setWordWrap(True)
+        words.setBuddy(self.affirmed)
+        row = QHBoxLayout()
+        row.addWidget(self.affirmed, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(words, 1)
+        layout.addLayout(row)
+        section_2 = exceptions.affirmation_quote(office_policy(self.session.workspace)[0])
+        why = QLabel(f"“{section_2.text}” — {section_2.source}", box)
+        why.setObjectName("sectionQuote")
+        why.setWordWrap(True)
+        why.setStyleSheet("font-style: italic; margin-left: 12px;")
+        why.setAccessibleName("Policy text, section 2")
+        layout.addWidget(why)
+        self.affirm_note = FieldNote("the affirmation", box)
+        layout.addWidget(self.affirm_note)
+        self.affirmed.toggled.connect(lambda checked: self.affirm_note.clear_note() if checked else None)
+        box.hide()
+        return box
 
     def load(self) -> list[RequestInfo]:
         return exceptions.my_requests(self.session)
@@ -353,8 +387,15 @@ class MyRequests(_RequestsDialog):
                 ("Evidence", request.evidence))))
         return text
 
+    def _selected(self, current: QModelIndex) -> None:
+        self.affirmed.setChecked(False)  # each draft is affirmed on its own, when it is signed
+        self.affirm_note.clear_note()
+        super()._selected(current)
+
     def update_buttons(self, request: RequestInfo | None) -> None:
         draft = request is not None and request.status == "draft"
+        self.affirm_box.setVisible(draft)
+        self.affirm_box.setEnabled(draft and self.session.may(Op.SIGN))
         self.discard_button.setEnabled(draft)
         self.submit_button.setEnabled(draft and self.session.may(Op.SIGN))
         hint = "" if draft else "Only a draft can be submitted or discarded."
@@ -363,13 +404,21 @@ class MyRequests(_RequestsDialog):
 
     def submit(self) -> None:
         request = self.selected()
-        if request is None or not ask_to_sign(self, f"Sign request {request.id} and submit it", self.session,
-                                              "Sign and submit the request"):
+        if request is None:
+            return
+        if not self.affirmed.isChecked():  # section 2: nothing is signed without it
+            self.affirm_note.say("Tick the affirmation: a request is signed only with it (section 2: the threat of "
+                                 "prosecution is not used to obtain cooperation).")
+            self.affirmed.setFocus()
+            return
+        if not ask_to_sign(self, f"Sign request {request.id} and submit it", self.session,
+                           "Sign and submit the request"):
             return
         if not confirm_for(self.session, Op.SIGN, self):
             return
         session, request_id = self.session, request.id
-        self._run("Signing and submitting the request", lambda: exceptions.submit_request(session, request_id),
+        self._run("Signing and submitting the request",
+                  lambda: exceptions.submit_request(session, request_id, affirmed=True),
                   lambda _pdf: self._done(request_id, "signed and submitted"))
 
     def discard(self) -> None:
