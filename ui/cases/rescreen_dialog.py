@@ -22,6 +22,7 @@ from casereview.policy.profile import PolicyProfile
 from casereview.services.cases import Rescreened
 from casereview.store.screenings import DecisionChange, StoredDecision
 from ui.cases.screening_panel import RELIEF_OUTCOMES, decision_words
+from ui.shared.screen import fit_to_screen
 
 COLUMNS = ("Case", "Charge", "Person", "Before", "After")
 FIT_ROWS_UP_TO = 500  # rows fitted to their text; in a longer list each has room for two lines
@@ -135,4 +136,4 @@ class ChangesDialog(QDialog):
         shown = min(len(done.changes), 10)
         self.table.setMinimumHeight(min(shown, 4) * row_height + 2 * line)
         fixed = self.summary.sizeHint().height() + buttons.sizeHint().height() + 4 * layout.spacing() + 24
-        self.resize(960 if shown else 620, fixed + (shown * row_height + 2 * line if shown else 0))
+        fit_to_screen(self, 960 if shown else 620, fixed + (shown * row_height + 2 * line if shown else 0))

@@ -50,6 +50,7 @@ from ui.documents.document_view import (
 )
 from ui.shared.problems import show_problem
 from ui.shared.rows_model import RowsModel
+from ui.shared.screen import fit_to_screen
 from ui.shared.worker import Task, run_task, still_working
 
 GROUND_SHORT = {"prevent_trafficking": "Preventing trafficking", "protect_victim": "Protecting a victim",
@@ -100,7 +101,7 @@ class _RequestsDialog(AdminDialog):
         self.task: Task[Any] | None = None
         self.setWindowTitle(title)
         self.setAccessibleName(title)
-        self.resize(1360, 880)
+        fit_to_screen(self, 1360, 880)
         self.trust_roots = office_trust_roots(session.workspace)
         outer = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)

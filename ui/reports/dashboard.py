@@ -38,6 +38,7 @@ from casereview.services.access import Op
 from casereview.services.session import UserSession
 from casereview.store.report_queries import ReportFilter
 from ui.shared.problems import show_problem
+from ui.shared.screen import fit_to_screen
 from ui.shared.worker import run_task
 
 Index = QModelIndex | QPersistentModelIndex
@@ -122,7 +123,7 @@ class Dashboard(QDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Reports — dashboard")
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)
         self.generation = 0
         self.report: Report | None = None
         self.models: list[ProtectedModel] = []
