@@ -68,7 +68,7 @@ FACT_FIELDS = ("by", "type", "against")
 WIDE = {"Name": 180, "Charged person": 210, "With (counterparty)": 210, "Statute": 160, "Offense": 190,
         "Who": 230, "Did what": 230, "To whom": 230, "Arose from an exchange": 170, "Trafficking victim": 130,
         "Age (no date of birth)": 160, "Age at the incident": 130}
-_WHERE = re.compile(r"^(people|charges|facts|exceptions)\[(\d+)\](?:\.(\w+))?")
+_WHERE = re.compile(r"^(people|charges|facts)\[(\d+)\](?:\.(\w+))?")
 
 
 def words(value: str) -> str:
@@ -88,7 +88,6 @@ class CaseEditor(QWidget):
         self.version: int | None = None  # None: a new case, not stored yet
         self.dirty = False
         self._loading = False
-        self._exceptions: list[dict[str, Any]] = []
         self.problem_widget: QWidget | None = None
         self._catalog = {s.code: s.offense for s in statutes.list_statutes(session)}
         self.profile, self.presumptive = office_policy(session.workspace)
@@ -155,9 +154,6 @@ class CaseEditor(QWidget):
                                  [("Add a fact", self.add_fact),
                                   ("Remove the selected fact", lambda: self._remove_row(self.facts))])
         self.facts_problem = self._section_problem(layout, "Problem with the facts")
-        self.exceptions_note = QLabel(body)
-        self.exceptions_note.setWordWrap(True)
-        layout.addWidget(self.exceptions_note)
 
         notes_box = QGroupBox("Notes", body)
         notes_layout = QVBoxLayout(notes_box)
@@ -477,11 +473,6 @@ class CaseEditor(QWidget):
             for fact in raw.get("facts", []):
                 self.add_fact(fact)
             self.notes.setPlainText(raw.get("notes") or "")
-            self._exceptions = list(raw.get("exceptions", []))
-            self.exceptions_note.setText(
-                f"This case has {len(self._exceptions)} section 8 exception request entr"
-                f"{'y' if len(self._exceptions) == 1 else 'ies'}; they are kept as they are when you save."
-                if self._exceptions else "")
             self.version = version
         finally:
             self._loading = False
@@ -541,8 +532,6 @@ class CaseEditor(QWidget):
                                "people": people, "charges": charges}
         if facts:
             raw["facts"] = facts
-        if self._exceptions:
-            raw["exceptions"] = self._exceptions
         for name in ("county", "agency", "court"):
             text = getattr(self, name).text().strip()
             if text:
