@@ -231,7 +231,8 @@ WRITTEN: Final = {
     "case_record": ("id", "case_number", "incident_date", "county", "agency", "court", "notes", "search_text",
                     "version", "created_at", "updated_at", "prosecuting_office", "prosecutor_adopted_policy"),
     "case_party": ("id", "case_id", "person_id", "position", "local_id", "role", "trafficking_victim", "name",
-                   "date_of_birth", "age", "race_ethnicity", "gender_identity", "notes", "client"),
+                   "date_of_birth", "age", "race_ethnicity", "gender_identity", "notes", "client", "race_category",
+                   "gender_category"),
     "charge": ("id", "case_id", "position", "local_id", "party_id", "with_party_id", "offense", "statute", "status",
                "offense_date", "arose_from_exchange", "court", "docket_number", "disposition_date", "notes",
                "decision", "record_relief"),
@@ -358,7 +359,8 @@ def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, Per
             party_id = party_ids[p.id] = next_party
             next_party += 1
             parties.append((party_id, case_id, person_id, position, p.id, p.role, p.trafficking_victim, p.name,
-                            p.date_of_birth, p.age, p.race_ethnicity, p.gender_identity, p.notes, False))
+                            p.date_of_birth, p.age, p.race_ethnicity, p.gender_identity, p.notes, False,
+                            None, None))  # (no race or gender category until one is chosen: as import_case)
         result = screen_case(case, profile, presumptive=presumptive, signed_only=True)
         decided = {d.charge: d for d in result.charges}
         charge_ids: dict[str, int] = {}

@@ -19,24 +19,36 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from casereview.documents import fonts
-from casereview.documents.exception_request import MissingGlyphs, RequestText, render_request
+from casereview.documents.exception_request import ChargeLine, MissingGlyphs, Quoted, RequestText, render_request
 from casereview.documents.recovery_sheet import recovery_sheet_pdf
 from casereview.policy.profile import load_builtin
 
 NAMES = ("王秀英", "田中 花子", "김민준", "Thị Lan Nguyễn", "Αλέξανδρος Παπαδόπουλος", "Иван Петрович Сидоров")
 QUOTE = load_builtin().quote("8")
+SOURCE = "“Sex Work: Model Policy” (March 2025)"
+
+
+def _charges(*people: str, statute: str = "ORS 167.007") -> tuple[ChargeLine, ...]:
+    """A charge of solicitation for each person, numbered from 1, deviating from section 1's decline."""
+    return tuple(ChargeLine(str(n), person, "solicitation", statute, "pending", "Lane County Circuit Court",
+                            "not yet filed", "decline — section 1, presumptively",
+                            (Quoted(load_builtin().quote("1"), f"{SOURCE}, section 1"),))
+                 for n, person in enumerate(people, 1))
 
 
 def _request(**changes: Any) -> RequestText:
     text = RequestText(
         office_name="Lane County District Attorney", office_lines=("125 E 8th Ave, Eugene", "(541) 555-0100"),
-        case_number="26-CR-0103", caption="Lane County, Circuit Court, incident 2026-03-09",
-        people=tuple((name, "seller") for name in NAMES),
-        charges=tuple((str(n), "solicitation", "ORS 167.007", name) for n, name in enumerate(NAMES, 1)),
-        section_quote=QUOTE, ground="a direct impact on preventing trafficking",
+        case_number="26-CR-0103", reference="Office case 26-CR-0103; Lane County, Circuit Court, incident 2026-03-09",
+        charges=_charges(*NAMES), section_8=Quoted(QUOTE, f"{SOURCE}, section 8"),
+        ground="a direct impact on preventing trafficking",
         public_safety="She is the only witness able to identify the trafficker; public safety requires it.",
         justification="The charge is the only way to keep the witness within reach of protective services.",
-        evidence="Detective Ruiz's report of 2026-03-10; phone records.", requester="prosecutor")
+        evidence="Detective Ruiz's report of 2026-03-10; phone records.",
+        affirmation="I affirm that this request does not use charges, or the threat of charges, to obtain anyone's "
+                    "cooperation.",
+        section_2=Quoted(load_builtin().quote("2"), f"{SOURCE}, section 2"), requester="prosecutor",
+        requester_lines=("Deputy District Attorney", "OSB 123456"), requested_on="March 12, 2026")
     return replace(text, **changes)
 
 
@@ -81,15 +93,15 @@ def test_names_in_every_script_render_and_read_back(tmp_path: Path) -> None:
 def test_a_decomposed_name_prints_with_the_fonts_own_letters(tmp_path: Path) -> None:
     decomposed = unicodedata.normalize("NFD", "Thị Lan Nguyễn")
     assert fonts.missing_glyphs({"name": decomposed}) == {}
-    pdf = render_request(_request(people=((decomposed, "seller"),)))
+    pdf = render_request(_request(charges=_charges(decomposed)))
     assert "Thị Lan Nguyễn" in _text_of(pdf, tmp_path)
 
 
 @pytest.mark.parametrize(("change", "where", "chars"), [
-    ({"people": (("王秀英", "seller"), ("Linear \U00010000", "buyer"))}, "person 2", "\U00010000"),
+    ({"charges": _charges("王秀英", "Linear \U00010000")}, "person of charge 2", "\U00010000"),
     ({"justification": "The witness said 🙂 twice."}, "justification", "🙂"),
     ({"evidence": "Statement of שרה כהן"}, "evidence", "שרהכן"),  # right to left: it would print reversed
-    ({"charges": (("1", "solicitation", "ORS 167.007 \U0001f680", "王秀英"),)}, "statute of charge 1", "\U0001f680"),
+    ({"charges": _charges("王秀英", statute="ORS 167.007 \U0001f680")}, "statute of charge 1", "\U0001f680"),
     ({"office_lines": ("Main St", "☎\U0001f4de 555-0100")}, "office address line 2", "\U0001f4de"),
 ])
 def test_a_character_no_font_can_print_is_refused_naming_where(change: dict[str, object], where: str,
@@ -151,16 +163,16 @@ def test_any_text_is_either_refused_or_printed_exactly(tmp_path: Path, body: str
     if bad is not None:
         body, name = (body, name + bad) if in_name else (bad + body, name)
     name = name.replace("\n", " ")
-    request = _request(justification=body, people=((name, "seller"),), requester=name[:6])
+    request = _request(justification=body, charges=_charges(name), requester=name[:6])
     try:
         pdf = render_request(request)
     except MissingGlyphs as refused:
         event("refused")
-        lacking = fonts.missing_glyphs({"justification": body, "requester": name[:6], "person 1": name})
+        lacking = fonts.missing_glyphs({"justification": body, "requester": name[:6], "person of charge 1": name})
         assert lacking and str(refused).startswith(f"The {next(iter(lacking))} holds")
         assert bad is None or bad in "".join(lacking.values())
         return
     event("printed")
-    assert bad is None and not fonts.missing_glyphs({"justification": body, "person 1": name})
+    assert bad is None and not fonts.missing_glyphs({"justification": body, "person of charge 1": name})
     text = _squeezed(_text_of(pdf, tmp_path, "generated.pdf"))
     assert _squeezed(body) in text and _squeezed(name) in text and "\ufffd" not in text

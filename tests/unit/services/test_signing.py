@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography import x509
@@ -23,6 +24,9 @@ from casereview.store import models as m
 from casereview.store.keys import TEST_KDF
 from tests.conftest import ROOT
 from tests.helpers import log_in, staff
+
+if TYPE_CHECKING:
+    from casereview.documents.exception_request import ChargeLine, RequestText
 
 
 def _form() -> bytes:
@@ -180,21 +184,37 @@ def test_the_decision_fields_filled_with_the_second_signature_are_a_permitted_ch
                  reason="Decided", fill={"verdict": "x"})
 
 
-def _request_text(**changes: str) -> object:
-    from dataclasses import replace
-
-    from casereview.documents.exception_request import RequestText
+def _charges(*people: str) -> tuple[ChargeLine, ...]:
+    """A charge of solicitation for each person, numbered from 1, deviating from section 1's decline."""
+    from casereview.documents.exception_request import ChargeLine, Quoted
     from casereview.policy.profile import load_builtin
 
+    return tuple(ChargeLine(str(n), person, "solicitation", "ORS 167.007", "pending", "Lane County Circuit Court",
+                            "not yet filed", "decline — section 1, presumptively",
+                            (Quoted(load_builtin().quote("1"), "“Sex Work: Model Policy” (March 2025), section 1"),))
+                 for n, person in enumerate(people, 1))
+
+
+def _request_text(**changes: Any) -> RequestText:
+    from dataclasses import replace
+
+    from casereview.documents.exception_request import Quoted, RequestText
+    from casereview.policy.profile import load_builtin
+
+    source = "“Sex Work: Model Policy” (March 2025)"
     text = RequestText(
         office_name="Lane County District Attorney", office_lines=("125 E 8th Ave, Eugene", "(541) 555-0100"),
-        case_number="26-CR-0103", caption="Lane County, Circuit Court, incident 2026-03-09",
-        people=(("Thị Lan Nguyễn", "seller"), ("Mark Ellis", "buyer")),
-        charges=(("1", "solicitation", "ORS 167.007", "Thị Lan Nguyễn"),),
-        section_quote=load_builtin().quote("8"), ground="a direct impact on preventing trafficking",
+        case_number="26-CR-0103", reference="Office case 26-CR-0103; Lane County, Circuit Court, incident 2026-03-09",
+        charges=_charges("Thị Lan Nguyễn", "Mark Ellis"),
+        section_8=Quoted(load_builtin().quote("8"), f"{source}, section 8"),
+        ground="a direct impact on preventing trafficking",
         public_safety="She is the only witness able to identify the trafficker; public safety requires it.",
         justification="The charge is the only way to keep the witness within reach of protective services.",
-        evidence="Detective Ruiz's report of 2026-03-10; phone records.", requester="prosecutor")
+        evidence="Detective Ruiz's report of 2026-03-10; phone records.",
+        affirmation="I affirm that this request does not use charges, or the threat of charges, to obtain anyone's "
+                    "cooperation.",
+        section_2=Quoted(load_builtin().quote("2"), f"{source}, section 2"), requester="prosecutor",
+        requester_lines=("Deputy District Attorney", "OSB 123456"), requested_on="March 12, 2026")
     return replace(text, **changes)
 
 
@@ -204,7 +224,7 @@ def test_the_request_document_is_signed_twice_and_reads_back(workspace: Workspac
 
     users = staff(workspace, OfficeType.PROSECUTOR)
     office = identities.authority_certificate(workspace)
-    unsigned = render_request(_request_text())  # type: ignore[arg-type]
+    unsigned = render_request(_request_text())
     requested = sign_pdf(unsigned, identities.signing_identity(users[Role.PROSECUTOR]), office,
                          field_name="Requester", reason="Exception requested")
     decided = sign_pdf(requested, identities.signing_identity(users[Role.SUPERVISOR]), office,
@@ -228,5 +248,5 @@ def test_the_request_document_is_signed_twice_and_reads_back(workspace: Workspac
 def test_a_name_no_shipped_font_can_print_is_refused_before_anything_is_made() -> None:
     from casereview.documents.exception_request import MissingGlyphs, render_request
 
-    with pytest.raises(MissingGlyphs, match="person 1 holds characters"):
-        render_request(_request_text(people=(("\U00010000\U00010001", "seller"),)))  # type: ignore[arg-type]  # Linear B
+    with pytest.raises(MissingGlyphs, match="person of charge 1 holds characters"):
+        render_request(_request_text(charges=_charges("\U00010000\U00010001")))  # Linear B
