@@ -67,8 +67,9 @@ from casereview.store.database import (
 )
 from casereview.store.keys import TEST_KDF
 from casereview.store.lock import holder_of, lock_path
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, add_user, name_admin
 from tests.integration import fault_worker as w
+from tests.unit.services.letter_support import fill_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "fault campaign passphrase"
@@ -187,8 +188,10 @@ class Target:
             ws = accounts.workspace_for(case_file, self.key)
             accounts.set_up_office(ws, OfficeType.PROSECUTOR, "admin", PASSWORD, kdf=TEST_KDF)
             admin = accounts.login(ws, "admin", PASSWORD)
+            name_admin(admin)
             for role in (Role.SUPERVISOR, Role.PROSECUTOR, Role.PARALEGAL):
-                accounts.create_user(admin, role.value, role, PASSWORD, kdf=TEST_KDF)
+                add_user(admin, role.value, role)  # full name, title and (the supervisor's) bar number
+            fill_profile(admin)  # letters are drafted ready to sign: the office's state, address, e-mail, policy
             accounts.set_letter_signer(admin, "supervisor", True, name="Jordan Avery",
                                        title="Chief Deputy District Attorney")
             self.prepare(admin, accounts.login(ws, "prosecutor", PASSWORD))

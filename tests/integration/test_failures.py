@@ -48,6 +48,7 @@ from tests.conftest import PASSPHRASE, ROOT
 from tests.helpers import log_in, password_file, staff_case_file
 from tests.integration.fault_worker import letter_case_spec
 from tests.integration.kill_writer import numbered_case
+from tests.unit.services.letter_support import fill_profile
 
 # What one stored case holds: people, charges, screenings, screening decisions (odd numbers are screened).
 Shape = tuple[int, int, int, int]
@@ -342,7 +343,10 @@ def office_on(path: Path) -> Office:
     case_file = open_case_file(path, key)
     ws = accounts.workspace_for(case_file, key)
     users = {name: log_in(ws, name) for name in ("admin", "supervisor", "prosecutor", "paralegal")}
-    accounts.set_letter_signer(users["admin"], "supervisor", True, name="Jordan Avery", title="Chief Deputy")
+    fill_profile(users["admin"])  # letters are drafted ready to sign: the office's state, address, e-mail, policy
+    # The signer's full name, title and bar number (the bar number from staff_case_file).
+    accounts.set_letter_signer(users["admin"], "supervisor", True, name="Jordan Avery",
+                               title="Chief Deputy District Attorney")
     return Office(path, key, case_file, users)
 
 
