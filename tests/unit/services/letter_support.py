@@ -12,10 +12,16 @@ from typing import Any
 
 import docx
 
+from casereview.policy.profile import load_builtin
+from casereview.services import accounts
 from casereview.services import cases as casework
+from casereview.services.access import OfficeType, Role
+from casereview.services.demo import demo_cases
 from casereview.services.office import read_office, update_office
-from casereview.services.session import UserSession
+from casereview.services.session import UserSession, Workspace
 from casereview.store.cases import DefenseDetails
+from casereview.store.keys import TEST_KDF
+from tests.helpers import PASSWORD, staff
 
 PROFILE_FIELDS: dict[str, Any] = {
     "name": "Lane County District Attorney", "address": "125 E 8th Ave, Eugene, OR 97401",
@@ -68,3 +74,13 @@ def docx_text(data: bytes) -> str:
 
 def flat(value: str) -> str:
     return re.sub(r"\s+", " ", value)
+
+
+def defense_office(ws: Workspace) -> dict[Role, UserSession]:
+    """A public defender's office set up in `ws`, its profile filled in and the demo cases imported by its
+    attorney (the tests then mark the clients they need)."""
+    accounts.set_up_office(ws, OfficeType.DEFENSE, "admin", PASSWORD, kdf=TEST_KDF, office_name="Public Defender")
+    users = staff(ws, OfficeType.DEFENSE)
+    fill_profile(users[Role.ADMINISTRATOR], defense=True)
+    casework.import_cases(users[Role.ATTORNEY], demo_cases(), load_builtin())
+    return users

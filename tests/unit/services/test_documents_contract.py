@@ -27,10 +27,9 @@ from casereview.services.access import OfficeType, Role
 from casereview.services.demo import DEMO_REQUEST, demo_cases
 from casereview.services.session import UserSession, Workspace
 from casereview.store.database import open_case_file
-from casereview.store.keys import TEST_KDF
-from tests.helpers import PASSWORD, FakeClock, staff
+from tests.helpers import FakeClock, staff
 from tests.strategies import case_dicts
-from tests.unit.services.letter_support import clients, fill_profile, flat, pages, text
+from tests.unit.services.letter_support import clients, defense_office, fill_profile, flat, pages, text
 
 PROFILE = load_builtin()
 SECTION_6 = flat(PROFILE.quote("6"))
@@ -49,11 +48,7 @@ def office(workspace: Workspace) -> dict[Role, UserSession]:
 def defense(new_case_file: tuple[Path, bytes], clock: FakeClock) -> Iterator[dict[Role, UserSession]]:
     path, key = new_case_file
     case_file = open_case_file(path, key)
-    ws = accounts.workspace_for(case_file, key, clock=clock)
-    accounts.set_up_office(ws, OfficeType.DEFENSE, "admin", PASSWORD, kdf=TEST_KDF, office_name="Public Defender")
-    users = staff(ws, OfficeType.DEFENSE)
-    fill_profile(users[Role.ADMINISTRATOR], defense=True)
-    casework.import_cases(users[Role.ATTORNEY], demo_cases(), PROFILE)
+    users = defense_office(accounts.workspace_for(case_file, key, clock=clock))
     clients(users[Role.ATTORNEY], ("26-CR-0103", "A"), ("26-CR-0101", "A"), ("26-CR-0108", "B"), ("15-CR-2231", "A"))
     yield users
     case_file.close()

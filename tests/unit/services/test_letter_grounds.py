@@ -25,9 +25,8 @@ from casereview.services.demo import COURT, demo_cases
 from casereview.services.office import read_office, update_office
 from casereview.services.session import UserSession, Workspace
 from casereview.store.database import open_case_file
-from casereview.store.keys import TEST_KDF
-from tests.helpers import PASSWORD, FakeClock, staff
-from tests.unit.services.letter_support import PROSECUTING_OFFICE, clients, fill_profile, flat, text
+from tests.helpers import FakeClock, staff
+from tests.unit.services.letter_support import PROSECUTING_OFFICE, clients, defense_office, fill_profile, flat, text
 
 PROFILE = load_builtin()
 GUIDE = load_builtin("community-guide-model")
@@ -61,11 +60,7 @@ def prosecutors(workspace: Workspace) -> dict[Role, UserSession]:
 def defense(new_case_file: tuple[Path, bytes], clock: FakeClock) -> Iterator[dict[Role, UserSession]]:
     path, key = new_case_file
     case_file = open_case_file(path, key)
-    ws = accounts.workspace_for(case_file, key, clock=clock)
-    accounts.set_up_office(ws, OfficeType.DEFENSE, "admin", PASSWORD, kdf=TEST_KDF, office_name="Public Defender")
-    users = staff(ws, OfficeType.DEFENSE)
-    fill_profile(users[Role.ADMINISTRATOR], defense=True)
-    casework.import_cases(users[Role.ATTORNEY], demo_cases(), PROFILE)
+    users = defense_office(accounts.workspace_for(case_file, key, clock=clock))
     clients(users[Role.ATTORNEY], ("15-CR-2231", "A"), ("17-CR-0934", "A"), ("19-CR-4410", "A"),
             ("19-CR-7001", "A"), ("16-CR-0588", "A"), ("20-CR-0077", "A"))
     clients(users[Role.ATTORNEY], ("18-CR-3307", "A"), adopted=False)
