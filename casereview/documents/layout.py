@@ -29,6 +29,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus import PageBreak as ReportLabPageBreak
 
 from casereview.documents import fonts
 
@@ -96,7 +97,12 @@ class SignatureBlock:
     label: str = ""  # a line above the signature ("Respectfully submitted,")
 
 
-Block = Heading | Para | Quote | Grid | Caption | Notice | SignatureBlock
+@dataclass(frozen=True)
+class PageBreak:
+    """What follows starts a new page (a proposed order after its motion)."""
+
+
+Block = Heading | Para | Quote | Grid | Caption | Notice | SignatureBlock | PageBreak
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,8 @@ class Document:
                 parts += [block.court, block.title, *block.numbers, block.document]
             elif isinstance(block, Notice):
                 parts += [block.title, *block.lines]
+            elif isinstance(block, PageBreak):
+                continue
             else:
                 parts.append(block.text)
         return "\n".join(parts)
@@ -319,6 +327,8 @@ def render_for_signing(doc: Document) -> tuple[bytes, tuple[int, tuple[int, int,
             story += _caption(block, s, pdf.width)
         elif isinstance(block, Notice):
             story.append(_notice(block, s, pdf.width))
+        elif isinstance(block, PageBreak):
+            story.append(ReportLabPageBreak())
         else:
             box = _SignatureBox(block, pdf.width)
             label = [Paragraph(fonts.markup(block.label), s["body"])] if block.label else []
@@ -489,6 +499,8 @@ def _docx_block(word: Any, block: Block) -> None:
         for line in block.lines:
             cell.add_paragraph(f"• {line}")
         word.add_paragraph()
+    elif isinstance(block, PageBreak):
+        word.add_page_break()
     else:
         if block.label:
             word.add_paragraph(block.label)

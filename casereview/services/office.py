@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from casereview.documents.motions import DISMISSAL_STYLES, WARRANT_TERMS
 from casereview.policy.profile import (
     PolicyFileError,
     PolicyProfile,
@@ -104,6 +105,8 @@ class OfficeProfile:
     policy_adopted_on: date | None = None
     dob_in_letters: str = "none"  # one of DOB_CHOICES
     certificate_of_service: bool = False
+    dismissal_style: str = "dismiss"  # one of DISMISSAL_STYLES: how the state's motions end a charge
+    warrant_term: str = "vacate"  # one of WARRANT_TERMS: what a court does with a warrant
 
     def relief_term(self, kind: str) -> str:
         """The state's own word for a kind of relief ("" when the state has none)."""
@@ -112,7 +115,8 @@ class OfficeProfile:
 
 _EDITABLE = ("name", "address", "phone", "head_name", "head_title", "county", "state", "relief_terms", "policy_id",
              "presumptive", "idle_limit_minutes", "backup_folder", "email", "time_zone", "caption_style",
-             "policy_title", "policy_adopted_on", "dob_in_letters", "certificate_of_service")
+             "policy_title", "policy_adopted_on", "dob_in_letters", "certificate_of_service",
+             "dismissal_style", "warrant_term")
 
 
 def _profile(row: m.Office) -> OfficeProfile:
@@ -122,7 +126,8 @@ def _profile(row: m.Office) -> OfficeProfile:
                          email=row.email, time_zone=row.time_zone, caption_style=row.caption_style or "state",
                          policy_title=row.policy_title, policy_adopted_on=row.policy_adopted_on,
                          dob_in_letters=row.dob_in_letters or "none",
-                         certificate_of_service=bool(row.certificate_of_service))
+                         certificate_of_service=bool(row.certificate_of_service),
+                         dismissal_style=row.dismissal_style or "dismiss", warrant_term=row.warrant_term or "vacate")
 
 
 def office_of(ws: Workspace) -> OfficeProfile:
@@ -175,6 +180,12 @@ def check_profile(profile: OfficeProfile) -> OfficeProfile:
     if profile.dob_in_letters not in DOB_CHOICES:
         raise FieldProblem("dob_in_letters", "Choose whether letters show the date of birth: not at all, the year "
                                              "only, or in full.")
+    if profile.dismissal_style not in DISMISSAL_STYLES:
+        raise FieldProblem("dismissal_style", "Choose how the state's prosecutors end a charge in court: a motion to "
+                                              "dismiss, a nolle prosequi, or a withdrawal.")
+    if profile.warrant_term not in WARRANT_TERMS:
+        raise FieldProblem("warrant_term", "Choose the state's word for what a court does with a warrant: vacate, "
+                                           "quash or recall.")
     adopted = profile.policy_adopted_on
     if adopted is not None:
         if not isinstance(adopted, date) or isinstance(adopted, datetime):

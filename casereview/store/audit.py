@@ -80,6 +80,9 @@ ACTIONS = frozenset({
     # letters and memos
     "letter_drafted", "letters_drafted", "letter_edited", "letter_deleted", "letter_exported", "letters_signed",
     "letter_signer_granted", "letter_signer_revoked",
+    # motions to dismiss and on warrants
+    "motion_drafted", "motions_drafted", "motion_edited", "motion_deleted", "motion_exported", "motions_signed",
+    "warrant_recorded",
     # the case file
     "backup", "restore", "purge", "court_order", "audit_viewed", "audit_exported", "audit_anchor_exported",
     "admin_rescue",

@@ -126,6 +126,8 @@ class Charge(Base):
     # The latest saved screening's outcome, for filtering the case list.
     decision: Mapped[str | None] = mapped_column(String(20), index=True)
     record_relief: Mapped[str | None] = mapped_column(String(20), index=True)
+    # An arrest warrant on this charge is outstanding (a motion to vacate or quash it: services.motions).
+    warrant_outstanding: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     case: Mapped[Case] = relationship(back_populates="charges")
     party: Mapped[CaseParty] = relationship(foreign_keys=[party_id])
@@ -246,6 +248,10 @@ class Office(Base):
     policy_adopted_on: Mapped[date | None] = mapped_column(Date)
     dob_in_letters: Mapped[str] = mapped_column(String(10), default="none", server_default="none")  # full|year|none
     certificate_of_service: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The state's words for a motion ending a charge (dismiss | nolle_prosequi | withdraw) and for what a court
+    # does with a warrant (vacate | quash | recall): services.motions.
+    dismissal_style: Mapped[str] = mapped_column(String(20), default="dismiss", server_default="dismiss")
+    warrant_term: Mapped[str] = mapped_column(String(20), default="vacate", server_default="vacate")
     # Reports: counts under this are suppressed (casereview.reports.disclosure; 5 to 20).
     disclosure_threshold: Mapped[int] = mapped_column(Integer, default=11, server_default="11")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -475,6 +481,44 @@ class LetterCharge(Base):
                                            index=True)
 
 
+class Motion(Base):
+    """A motion to dismiss charges, or to vacate or quash warrants (`casereview.services.motions`): one per court
+    listing every case (``scope`` "omnibus") or one per case ("case"), with the charges it covers. Signed, its PDF
+    is kept here byte for byte, with ``listed`` (case number, charge id and name of each charge, as signed), and it
+    no longer changes."""
+
+    __tablename__ = "motion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # dismiss | warrants
+    scope: Mapped[str] = mapped_column(String(20))  # omnibus | case
+    court: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # draft | signed
+    listed: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    pdf: Mapped[bytes | None] = mapped_column()
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    signed_by: Mapped[int | None] = mapped_column(Integer)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    charges: Mapped[list[Charge]] = relationship(secondary="motion_charge",
+                                                 order_by=lambda: (Charge.case_id, Charge.position))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class MotionCharge(Base):
+    __tablename__ = "motion_charge"
+
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motion.id", ondelete="CASCADE"), primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+
+
 # ------------------------------------------------------------------------------------------- records import
 
 
@@ -602,6 +646,7 @@ class CourtOutcome(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), index=True)
+    motion_id: Mapped[int | None] = mapped_column(ForeignKey("motion.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(20))  # pending | granted | denied | withdrawn
     filed_on: Mapped[date | None] = mapped_column(Date)
