@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from casereview.cli import audit, casefile, cases, documents, records, reports, screening, server, users
+from casereview.cli import audit, casefile, cases, documents, motions, records, reports, screening, server, users
 from casereview.cli.common import EXIT_FAILED, Parser, SubParsers
 
 # Every command, in the order the help lists them, with the group that registers (and runs) it.
@@ -23,7 +23,7 @@ _COMMANDS: dict[str, Callable[[SubParsers, str], None]] = {
     "backup": casefile.add_parsers, "restore": casefile.add_parsers, "check": casefile.add_parsers,
     "user": users.add_parsers, "documents": documents.add_parsers, "office": users.add_parsers,
     "purge": audit.add_parsers, "audit": audit.add_parsers, "letters": documents.add_parsers,
-    "records": records.add_parsers, "server": server.add_parsers,
+    "records": records.add_parsers, "motions": motions.add_parsers, "server": server.add_parsers,
     "report": reports.add_parsers,
 }
 

@@ -94,6 +94,7 @@ class _Values:
     court: str | None = None
     docket_number: str | None = None
     notes: str | None = None
+    warrant: bool = False  # an arrest warrant on the charge is outstanding
 
 
 @dataclass
@@ -107,6 +108,7 @@ class CaseDraft:
     duplicates: dict[int, int] = field(default_factory=dict)  # line -> the line it repeats
     case: spec.Case | None = None  # when it has neither problems nor anything to place
     records: list[Record] = field(default_factory=list)  # its people, for matching (unless it has problems)
+    warrants: frozenset[str] = frozenset()  # the charges (ids in the case) with a warrant outstanding
 
     @property
     def lines(self) -> list[int]:
@@ -268,6 +270,13 @@ class Converter:
             if v.arose and v.offense is not None and v.offense not in AROSE_FROM_EXCHANGE_OFFENSES:
                 problems.append(Problem(line, self._name("arose_from_exchange"), f"cannot be yes on {v.offense}: it "
                                         "is only for a quality-of-life offense, unlicensed_massage or other"))
+        warrant = self._cell(row, "warrant")
+        if warrant is not None:
+            try:
+                v.warrant = parse_flag(warrant)
+            except ValueError:
+                problems.append(Problem(line, self._name("warrant"), f"{text_of(warrant)!r} is not yes or no (is a "
+                                                                     "warrant outstanding on this charge?)"))
         # The status: a status column in the case format's words, else the disposition through the mapping.
         if "status" in self.columns.index:
             status = text("status")
@@ -426,6 +435,7 @@ class Converter:
             charges.append(spec.Charge(v.charge_id or str(n), owner[id(v)], v.offense, None, v.statute, v.status,
                                        v.offense_date, v.arose, v.court, v.docket_number, v.disposition_date,
                                        v.notes))
+        draft.warrants = frozenset(v.charge_id or str(n) for n, v in enumerate(rows, 1) if v.warrant)
         courts = {v.court for v in rows if v.court}
         draft.case = spec.Case(draft.number, incident, spec_people, tuple(charges), (), (), county, agency,
                                courts.pop() if len(courts) == 1 else None, None)

@@ -39,7 +39,7 @@ FIELDS: Final = {
     # the charge (the row)
     "charge_id": "text", "statute": "text", "offense": "text", "disposition": "text", "status": "text",
     "offense_date": "date", "disposition_date": "date", "court": "text", "docket_number": "text",
-    "arose_from_exchange": "flag", "notes": "text",
+    "arose_from_exchange": "flag", "warrant": "flag", "notes": "text",
 }
 # Fields whose value is one line: a line break in one is a quote left open, or two records run together.
 ONE_LINE: Final = frozenset(FIELDS) - {"notes"}

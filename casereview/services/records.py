@@ -234,6 +234,8 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
         with user.acting(Op.IMPORT_CASES, "import", f"records_run:{run_id}") as db:
             stored, made = store.store_cases(db, items, profile, presumptive=presumptive, components=components,
                                              run_id=run_id, fingerprints=[plan.fingerprints[d.number] for d in chunk])
+            store.mark_warrants(db, [(s.case_id, charge) for s, d in zip(stored, chunk, strict=True)
+                                     for charge in sorted(d.warrants)])
             # The batch's cases have consecutive ids (in a case file): one record each for their creation and their
             # screening (case:FIRST-LAST), not two per case (which would take a third of the import's time).
             first, last = stored[0].case_id, stored[-1].case_id
@@ -287,7 +289,7 @@ def _classify(user: UserSession, report: ImportReport, drafts: Sequence[CaseDraf
             _mark(report, draft, "held")
             continue
         assert draft.case is not None
-        fp = plan.fingerprints[draft.number] = store.fingerprint(draft.case)
+        fp = plan.fingerprints[draft.number] = store.fingerprint(draft.case, draft.warrants)
         found = numbers.get(draft.number)
         if found is not None:
             if found.fingerprint is None and _same_as_stored(user, draft.case, fp):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -33,10 +33,26 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def fingerprint(case: spec.Case) -> str:
-    """The SHA-256 of a case's contents in the case format (the same case read twice gives the same)."""
-    text_ = json.dumps(spec.case_to_json(case), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def fingerprint(case: spec.Case, warrants: frozenset[str] = frozenset()) -> str:
+    """The SHA-256 of a case's contents in the case format (the same case read twice gives the same), with the
+    charges whose warrant is outstanding where there are any (kept beside the case format, which has no field for
+    them)."""
+    contents: object = spec.case_to_json(case)
+    if warrants:
+        contents = {"case": contents, "warrants": sorted(warrants)}
+    text_ = json.dumps(contents, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+def mark_warrants(session: Session, warrants: Sequence[tuple[int, str]]) -> None:
+    """Record outstanding warrants on charges just stored: (case id, charge id in the case)."""
+    if not warrants:
+        return
+    table = m.Base.metadata.tables["charge"]
+    session.connection().execute(update(table).where(table.c.case_id == bindparam("case"),
+                                                     table.c.local_id == bindparam("charge"))
+                                 .values(warrant_outstanding=True),
+                                 [{"case": case_id, "charge": charge} for case_id, charge in warrants])
 
 
 # ------------------------------------------------------------------------------------------ what is stored
@@ -235,7 +251,7 @@ WRITTEN: Final = {
                    "gender_category"),
     "charge": ("id", "case_id", "position", "local_id", "party_id", "with_party_id", "offense", "statute", "status",
                "offense_date", "arose_from_exchange", "court", "docket_number", "disposition_date", "notes",
-               "decision", "record_relief"),
+               "decision", "record_relief", "warrant_outstanding"),
     "screening": ("id", "case_id", "policy_hash", "policy_id", "policy_version", "presumptive", "case_version",
                   "screened_at", "rules_version"),
     "screening_decision": ("id", "screening_id", "charge_id", "decision", "sections", "reasoning", "quote",
@@ -371,7 +387,7 @@ def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, Per
             charges.append((charge_id, case_id, position, c.id, party_ids[c.person],
                             party_ids[c.with_] if c.with_ else None, c.offense, c.statute, c.status, c.offense_date,
                             c.arose_from_exchange, c.court, c.docket_number, c.disposition_date, c.notes, d.decision,
-                            d.record_relief))
+                            d.record_relief, False))  # (warrants: mark_warrants, once stored)
         screening_id, next_screening = next_screening, next_screening + 1
         screenings.append((screening_id, case_id, *policy, result.presumptive, 1, now, profile.screening_version))
         for d in result.charges:

@@ -722,3 +722,24 @@ def test_every_row_of_a_generated_file_is_stored_or_rejected_with_a_reason(
     with shared_clerk.workspace.session() as db:
         for stored_case in db.scalars(select(m.Case)).all():
             spec.parse_case(spec.case_to_json(store_cases.to_spec(stored_case)))  # every stored case is valid input
+
+
+def test_a_warrant_column_marks_the_charges_a_motion_on_warrants_lists(clerk: UserSession, workspace: Workspace,
+                                                                         tmp_path: Path) -> None:
+    """The warrant column (yes/no) is kept on each charge; a value that is not yes or no rejects its case, named by
+    line and column; importing the same file again adds nothing."""
+    path = write_csv(tmp_path / "open.csv", [
+        ["26-CR-1", "Dana Roe", "1996-05-02", "seller", "selling_sex", "pending", "2026-03-14", "D-1", "Y"],
+        ["26-CR-2", "Ana Cruz", "1990-01-02", "seller", "selling_sex", "pending", "2026-03-15", "D-2", "n"],
+        ["26-CR-3", "Rosa Vega", "1991-01-02", "seller", "selling_sex", "pending", "2026-03-16", "D-3", "maybe"]],
+        header=["case_number", "name", "date_of_birth", "role", "offense", "status", "offense_date", "docket_number",
+                "warrant"])
+    report = records.import_records(clerk, path)
+    assert report.stored_cases == 2
+    [reject] = report.rejects
+    assert reject.line == 4 and "line 4, column warrant: 'maybe' is not yes or no" in reject.problem
+    with workspace.session() as db:
+        flags = dict(db.execute(select(m.Case.case_number, m.Charge.warrant_outstanding).join(m.Case)).all())
+    assert flags == {"26-CR-1": True, "26-CR-2": False}
+    again = records.import_records(clerk, path)
+    assert again.stored_cases == 0 and numbers(workspace) == ["26-CR-1", "26-CR-2"]

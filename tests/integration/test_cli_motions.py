@@ -1,0 +1,75 @@
+"""`motions` through the real command line: a records file with open charges and a warrant column imported, then
+the omnibus motions to dismiss and to vacate warrants drafted by a paralegal, signed by a prosecutor, verified, and
+read back with pdftotext; the charges left out are named with what to find out."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
+from tests.conftest import ROOT
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "casereview", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, check=False, stdin=subprocess.DEVNULL)
+
+
+def _text(pdf: Path) -> str:
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", " ", out)
+
+
+def test_motions_from_imported_records_are_drafted_signed_and_verified(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert run("demo", db).returncode == 0
+    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
+    secret.write_text(DEMO_PASSPHRASE)
+    password.write_text(DEMO_PASSWORD)
+
+    def me(name: str) -> tuple[str | Path, ...]:
+        return ("--passphrase-file", secret, "--user", name, "--password-file", password)
+
+    court = "Circuit Court of the State of Oregon for the County of Lane"
+    rows = [["27-CR-%03d" % n, f"Person {chr(65 + n)} Example", "1990-01-%02d" % (n + 1), "seller", "selling_sex",
+             "pending", "2026-10-%02d" % (n + 1), court, f"27CR{n:05d}", "yes" if n % 2 else "no"] for n in range(1, 7)]
+    rows.append(["27-CR-099", "Pat No Docket", "1990-02-02", "seller", "selling_sex", "pending", "2026-10-20", court,
+                 "", "yes"])
+    path = tmp_path / "open.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["case_number", "name", "date_of_birth", "role", "offense", "status", "offense_date", "court",
+                         "docket_number", "warrant"])
+        writer.writerows(rows)
+    imported = run("records", "import", db, path, *me("paralegal"))
+    assert imported.returncode == 0, imported.stderr
+
+    drafts = tmp_path / "drafts"
+    done = run("motions", db, "--out", drafts, *me("paralegal"))
+    assert done.returncode == 0, done.stderr
+    assert "Left out: charge 1 of case 27-CR-099 (Pat No Docket): find out the court's docket number" in done.stderr
+    files = sorted(drafts.glob("*.pdf"))
+    assert [f.name.split("-")[1] for f in files] == ["dismiss", "warrants"], files
+    dismiss, warrants = (_text(f) for f in files)
+    for n in range(1, 7):
+        assert f"27CR{n:05d}" in dismiss
+        assert (f"27CR{n:05d}" in warrants) == bool(n % 2)
+    assert "DRAFT" in dismiss and "Motion to vacate warrants" in warrants
+    assert "Pat No Docket" not in dismiss
+
+    refused = run("motions", db, "--out", tmp_path / "x", "--sign", *me("paralegal"))
+    assert refused.returncode == 2 and "A paralegal does not sign motions" in refused.stderr, refused.stderr
+    signed_dir = tmp_path / "signed"
+    signed = run("motions", db, "--out", signed_dir, "--sign", *me("prosecutor"))
+    assert signed.returncode == 0 and "Signed 2 motion(s)." in signed.stderr, signed.stderr
+    cert = tmp_path / "office.pem"
+    assert run("office", "certificate", db, cert, *me("prosecutor")).returncode == 0
+    for pdf in signed_dir.glob("*-signed.pdf"):
+        checked = run("verify", pdf, "--trust", cert)
+        assert checked.returncode == 0 and "trusted: yes" in checked.stdout, checked.stdout
+        assert "DRAFT" not in _text(pdf) and "/s/ Riley Chen" in _text(pdf)
+    assert len(list(signed_dir.glob("*-signed.pdf"))) == 2
