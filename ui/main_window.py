@@ -50,7 +50,7 @@ from casereview.progress import Progress
 from casereview.services import accounts, backups
 from casereview.services import cases as casework
 from casereview.services import exception_requests as exceptions
-from casereview.services.access import Op
+from casereview.services.access import OfficeType, Op
 from casereview.services.exception_requests import RequestInfo
 from casereview.services.office import read_office
 from casereview.services.session import AccessProblem, UserSession
@@ -424,12 +424,15 @@ class MainWindow(QMainWindow):
                                                  self.screen_case_again, None, Op.SCREEN)
         self.screen_all_action = self._action(case_menu, "Screen &all cases again under the current rules…",
                                               self.screen_all, None, Op.SCREEN)
-        from ui.records import open_import, open_matches  # (the records import wizard: ui/records/)
+        from ui.records import open_import, open_matches, open_motions  # (the records import wizard: ui/records/)
 
         records_menu = self.menuBar().addMenu("Rec&ords")
         self.import_records_action = self._action(records_menu, "&Import records…", lambda: open_import(self), None,
                                                   Op.IMPORT_CASES)
         self._action(records_menu, "&Matches to decide…", lambda: open_matches(self), None, Op.IMPORT_CASES)
+        if self.session.office_type == OfficeType.PROSECUTOR:  # (motions are the prosecutor's to file)
+            self.motions_action = self._action(records_menu, "M&otions to dismiss and on warrants…",
+                                               lambda: open_motions(self), None, Op.DRAFT_LETTERS)
         requests = self.menuBar().addMenu("&Requests")
         self._action(requests, "Waiting for my &decision…", self.open_queue, None, Op.DECIDE_EXCEPTION)
         self._action(requests, "&My requests…", self.open_my_requests, None, Op.REQUEST_EXCEPTION)

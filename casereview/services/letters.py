@@ -61,6 +61,7 @@ from casereview.services.office import (
     FieldProblem,
     OfficeProfile,
     caption,
+    local_now,
     office_of,
     office_policy,
     office_today,
@@ -169,8 +170,10 @@ def _row(letter: m.Letter, office: OfficeProfile | None = None) -> LetterRow:
     records = tuple(letter.signed_records) if letter.signed_records is not None else \
         tuple(c.local_id for c in letter.charges)
     gaps = tuple(_gaps(letter, office)) if office is not None and letter.status == "draft" else ()
+    # Shown in the office's own time, never UTC (as stored).
+    changed = local_now(office, letter.updated_at).replace(tzinfo=None) if office is not None else letter.updated_at
     return LetterRow(letter.id, letter.kind, letter.case.case_number, person, letter.status, records,
-                     letter.updated_at.isoformat(timespec="minutes"), letter.version, gaps)
+                     changed.isoformat(timespec="minutes"), letter.version, gaps)
 
 
 def list_letters(user: UserSession, *, status: str | None = None, case_number: str | None = None,

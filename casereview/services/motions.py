@@ -26,6 +26,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -53,7 +54,15 @@ from casereview.services.letters import (
     _signer_gaps,
     _titles,
 )
-from casereview.services.office import CaptionMissing, OfficeProfile, caption, office_of, office_today, office_zone
+from casereview.services.office import (
+    CaptionMissing,
+    OfficeProfile,
+    caption,
+    local_now,
+    office_of,
+    office_today,
+    office_zone,
+)
 from casereview.services.session import AccessProblem, PermissionDenied, UserSession, naive, set_audit_object
 from casereview.store import models as m
 from casereview.store.database import DiskFull, disk_full
@@ -176,8 +185,9 @@ def _row(motion: m.Motion, office: OfficeProfile | None) -> MotionRow:
         cases = {x[0] for x in motion.listed or []}  # type: ignore[misc]  # (case numbers, as signed)
         if motion.scope == "case" and motion.listed:
             number = motion.listed[0][0]
+    changed = local_now(office, motion.updated_at.replace(tzinfo=UTC)) if office is not None else motion.updated_at
     return MotionRow(motion.id, motion.kind, motion.scope, motion.court, number, len(cases), count, motion.status,
-                     f"{motion.updated_at:%Y-%m-%d %H:%M}", motion.version, held)
+                     f"{changed:%Y-%m-%d %H:%M}", motion.version, held)
 
 
 def _load_options() -> list[object]:

@@ -40,3 +40,16 @@ def open_matches(window: MainWindow) -> None:
         return
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
+
+
+def open_motions(window: MainWindow) -> None:
+    """Records → Motions to dismiss and on warrants…: the motions of the case file."""
+    from ui.records.motions_window import MotionsWindow
+
+    try:
+        dialog = MotionsWindow(window.session, window)
+    except AccessProblem as exc:
+        show_problem(window, "The motions cannot be shown", exc)
+        return
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()

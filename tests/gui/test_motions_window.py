@@ -1,0 +1,109 @@
+"""Records → Motions to dismiss and on warrants…, driven offscreen over a real encrypted case file: a paralegal
+drafts the omnibus motions and sees the charges left out with what to find out; a prosecutor signs after one
+password; the signed motion verifies in the viewer and is saved to a folder. Only Qt's modal boxes and file
+choosers are replaced (they would wait for a person)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from casereview.policy.profile import load_builtin
+from casereview.services import cases as casework
+from casereview.services import motions
+from casereview.services.access import OfficeType, Role
+from casereview.services.demo import demo_cases
+from casereview.services.session import UserSession, Workspace
+from tests.gui.support import choose_file
+from tests.helpers import PASSWORD, staff
+from tests.unit.services.letter_support import fill_profile
+from ui.access.reauth import PasswordPrompt
+from ui.records.motions_window import MotionsWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def office(workspace: Workspace) -> dict[Role, UserSession]:
+    users = staff(workspace, OfficeType.PROSECUTOR)
+    fill_profile(users[Role.ADMINISTRATOR])
+    casework.import_cases(users[Role.PROSECUTOR], demo_cases(), load_builtin())
+    return users
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    shown: list[str] = []
+
+    def tell(_parent: Any, _title: str, text: str, *_args: Any) -> QMessageBox.StandardButton:
+        shown.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    def ask(_parent: Any, _title: str, text: str, *_args: Any) -> QMessageBox.StandardButton:
+        shown.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(tell))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(ask))
+
+    def answer_prompt(prompt: PasswordPrompt) -> int:
+        prompt.password.setText(PASSWORD)
+        prompt._check()
+        return int(prompt.result())
+
+    monkeypatch.setattr(PasswordPrompt, "exec", answer_prompt)
+    return shown
+
+
+def test_a_paralegal_drafts_and_a_prosecutor_signs_the_motions(qtbot: QtBot, office: dict[Role, UserSession],
+                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                answers: list[str]) -> None:
+    para = office[Role.PARALEGAL]
+    window = MotionsWindow(para)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.table.rowCount() == 0
+    assert not window.sign_button.isEnabled() and "does not sign motions" in window.sign_button.toolTip()
+    window.warrants_box.setChecked(False)
+    window.dismiss_box.setChecked(False)
+    assert not window.draft_button.isEnabled() and "Tick" in window.draft_button.toolTip()
+    window.dismiss_box.setChecked(True)
+    window.draft_button.click()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 1, timeout=20000)
+    assert window.held.isVisible()
+    held = window.held.toPlainText()
+    assert "Left out of the motions" in held and "docket number of charge 1 of case 26-CR-0102" in held
+    first = window.table.item(0, 0)
+    assert first is not None and first.text() == "Motion to dismiss"
+    assert "5 charge(s)" in window.summary.text()  # (the demo cases, without the demo file's approved exception)
+
+    signer = MotionsWindow(office[Role.PROSECUTOR])
+    qtbot.addWidget(signer)
+    signer.show()
+    signer.select_ids([r.id for r in signer.rows])
+    assert signer.sign_button.isEnabled()
+    signer.sign_button.click()
+    qtbot.waitUntil(lambda: all(r.status == "signed" for r in signer.rows), timeout=30000)
+    assert any("Sign 1 motion as" in text for text in answers)  # asked once, naming the signer
+    signer.select_ids([signer.rows[0].id])
+    view = signer.preview()
+    assert view is not None
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.pane.reports is not None, timeout=20000)
+    assert view.pane.verdict.text() == "The signature checks out."
+    folder = tmp_path / "out"
+    folder.mkdir()
+    choose_file(monkeypatch, "get_existing_directory", folder)
+    signer.save()
+    [saved] = folder.glob("*.pdf")
+    assert saved.read_bytes() == motions.preview(office[Role.PROSECUTOR], signer.rows[0].id)
+    assert saved.stat().st_mode & 0o777 == 0o600
+    text = subprocess.run(["pdftotext", str(saved), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Respectfully submitted" in " ".join(text.split())
+    # At 1366×768 the window fits, its buttons on screen.
+    assert signer.height() <= 768 and signer.width() <= 1366
