@@ -142,6 +142,27 @@ def set_defense(user: UserSession, case_number: str, details: cases.DefenseDetai
         cases.set_defense_details(db, row, details)
 
 
+def read_warrants(user: UserSession, case_number: str) -> frozenset[str]:
+    """The charges of a stored case (their ids in the case) with an arrest warrant outstanding."""
+    user.authorize(Op.VIEW_CASES)
+    with user.workspace.session() as db:
+        return frozenset(c.local_id for c in cases.load_case(db, case_number).charges if c.warrant_outstanding)
+
+
+def set_warrants(user: UserSession, case_number: str, outstanding: frozenset[str]) -> None:
+    """Record which charges of a stored case have an arrest warrant outstanding (exactly these; audited as
+    ``warrant_recorded``). A charge id the case does not have is refused, naming it."""
+    with user.acting(Op.EDIT_CASE, "warrant_recorded") as db:
+        row = cases.load_case(db, case_number)
+        set_audit_object(db, f"case:{row.id}")
+        ids = {c.local_id for c in row.charges}
+        unknown = sorted(outstanding - ids)
+        if unknown:
+            raise cases.CaseServiceError(f"Case {case_number} has no charge {', '.join(unknown)}: nothing was changed.")
+        for charge in row.charges:
+            charge.warrant_outstanding = charge.local_id in outstanding
+
+
 def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,
                limit: int | None = None, offset: int = 0, where: cases.CaseFilter | None = None) -> list[int]:
     """Ids of the matching cases in list order (one page of them with `offset` and `limit`)."""

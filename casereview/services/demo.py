@@ -11,7 +11,7 @@ from casereview.policy.case import Case, parse_case
 from casereview.policy.profile import load_builtin
 from casereview.services.access import OfficeType, Role
 from casereview.services.accounts import create_user, login, set_up_office, workspace_for
-from casereview.services.cases import import_cases
+from casereview.services.cases import import_cases, set_warrants
 from casereview.services.passwords import USER_KDF
 from casereview.services.session import UserSession, Workspace
 from casereview.store.database import create_case_file, take_lock, unlock
@@ -325,6 +325,8 @@ def create_demo_file(path: Path, passphrase: str = DEMO_PASSPHRASE, *, password:
             import_cases(prosecutor, demo_cases(), load_builtin())
             _demo_request(prosecutor, supervisor)
             _demo_letters(paralegal, supervisor)
+            # A bench warrant still out on Dana Roe's new charge, for the motions on warrants (Records → Motions).
+            set_warrants(prosecutor, "26-CR-0101", frozenset({"1"}))
             users: tuple[UserSession, ...] = (prosecutor, supervisor, paralegal)
         else:
             attorney, paralegal = (login(ws, name, password) for name in ("attorney", "paralegal"))

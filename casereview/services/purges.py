@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from casereview.policy.profile import load_builtin
@@ -73,7 +73,10 @@ def purge_person(user: UserSession, person_id: int, order_reference: str) -> Pur
         user.audit(db, "court_order", f"order:{order_fingerprint(order_reference)}")
         if db.get(m.Person, person_id) is None:
             raise cases.CaseServiceError(f"There is no person with id {person_id} in this case file.")
+        matches = _drop_matches(db, ws, person_id)
         changed, deleted = purge_rows(db, person_id)
+        if matches:
+            user.audit(db, "purge", f"record_matches:{matches}")
         shared = db.info.pop(_SHARED_REQUESTS, [])
         for request_id, _case_number in shared:
             user.audit(db, "purge", f"request:{request_id}")
@@ -82,6 +85,30 @@ def purge_person(user: UserSession, person_id: int, order_reference: str) -> Pur
     folder = backup_folder(case_file_path(ws))
     older = sorted(folder.glob("*.crbackup")) if folder.is_dir() else []
     return PurgeReport(person_id, changed, deleted, older, [number for _id, number in shared])
+
+
+def _drop_matches(db: Session, ws: Workspace, person_id: int) -> int:
+    """Delete the possible matches of people a records import kept that concern this person, decided or not: by
+    their person in the case file, or by the keyed hash of what identifies them (their key, or their folded name
+    and date of birth), which a match with a record still waiting in a file is named by. Returns how many."""
+    from casereview.records.people import content_of, fold_name
+    from casereview.services.records import identity_digest
+
+    person = db.get(m.Person, person_id)
+    if person is None:
+        return 0
+    digest = identity_digest(ws)
+    folded = fold_name(person.name)
+    contents = {content_of(person.person_key, folded, person.date_of_birth),
+                content_of(None, folded, person.date_of_birth)}
+    hashes = [digest(c) for c in contents if c is not None]
+    found = list(db.scalars(select(m.RecordMatch).where(or_(m.RecordMatch.person_id == person_id,
+                                                           m.RecordMatch.identity_a.in_(hashes),
+                                                           m.RecordMatch.identity_b.in_(hashes)))))
+    for match in found:
+        db.delete(match)
+    db.flush()
+    return len(found)
 
 
 _SHARED_REQUESTS = "purge: shared requests"  # db.info key: (request id, case number) of each
@@ -100,6 +127,11 @@ def _drop_documents_naming(db: Session, case: m.Case, party: m.CaseParty) -> Non
     for letter in db.scalars(select(m.Letter).where(m.Letter.case_id == case.id)):
         if letter.party_id == party.id or letter.party_id is None:
             db.delete(letter)
+    # A motion (to dismiss, or on warrants) that lists any of their charges names them: it goes whole, like a
+    # request shared with others (a signed omnibus motion cannot lose one line and stay signed).
+    naming = select(m.MotionCharge.motion_id).where(m.MotionCharge.charge_id.in_(charge_ids))
+    for motion in db.scalars(select(m.Motion).where(m.Motion.id.in_(naming))):
+        db.delete(motion)
     db.flush()
 
 

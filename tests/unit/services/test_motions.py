@@ -216,3 +216,33 @@ def test_a_defense_office_files_no_motions(new_case_file: tuple[Path, bytes], cl
             motions.draft_motions(users[Role.PARALEGAL])
     finally:
         case_file.close()
+
+
+@pytest.mark.sqlite_only  # (a purge on a database server: issue 18)
+def test_warrants_are_recorded_per_charge_and_a_purge_deletes_the_motions_naming_the_person(
+        office: dict[Role, UserSession], workspace: Workspace) -> None:
+    pros = office[Role.PROSECUTOR]
+    casework.set_warrants(pros, "26-CR-0101", frozenset({"1"}))
+    assert casework.read_warrants(pros, "26-CR-0101") == frozenset({"1"})
+    with pytest.raises(Exception, match="has no charge 9"):
+        casework.set_warrants(pros, "26-CR-0101", frozenset({"9"}))
+    assert casework.read_warrants(pros, "26-CR-0101") == frozenset({"1"})  # nothing half changed
+    # A case edit keeps the warrant (charges are matched by id).
+    case = casework.export_case(pros, "26-CR-0101")
+    with workspace.session() as db:
+        version = db.scalars(select(m.Case.version).where(m.Case.case_number == "26-CR-0101")).one()
+    casework.update_case(pros, replace(case, notes="seen again"), version, PROFILE)
+    assert casework.read_warrants(pros, "26-CR-0101") == frozenset({"1"})
+    report = motions.draft_motions(office[Role.PARALEGAL])
+    assert len(report.drafted) == 2 and motions.sign_motions(pros, report.drafted).signed
+    with workspace.session() as db:
+        dana = db.scalars(select(m.CaseParty.person_id).join(m.Case).where(m.Case.case_number == "26-CR-0101",
+                                                                             m.CaseParty.local_id == "A")).one()
+    from casereview.services import purges
+
+    purges.purge_person(office[Role.ADMINISTRATOR], dana, "Order 26CV0003")
+    # Both motions listed Dana Roe: both go whole (a signed motion cannot lose a line and stay signed).
+    assert motions.list_motions(pros) == []
+    again = motions.draft_motions(office[Role.PARALEGAL])
+    body = text(motions.preview(pros, again.drafted[0]))
+    assert "Dana Roe" not in body and "26CR10102" in body

@@ -743,3 +743,37 @@ def test_a_warrant_column_marks_the_charges_a_motion_on_warrants_lists(clerk: Us
     assert flags == {"26-CR-1": True, "26-CR-2": False}
     again = records.import_records(clerk, path)
     assert again.stored_cases == 0 and numbers(workspace) == ["26-CR-1", "26-CR-2"]
+
+
+def test_a_purge_deletes_the_matches_that_concern_the_person_decided_or_not(
+        clerk: UserSession, workspace: Workspace, mapping: Any, tmp_path: Path) -> None:
+    """A court order to purge a person leaves nothing of them among the matches a records import kept: not a match
+    waiting for a decision between their stored record and a record in a file (it names them), nor a decision made
+    between two records of a file that became them (kept by the keyed hashes of what identifies them). Other
+    people's matches stay."""
+    from casereview.services import purges
+
+    casework.create_case(clerk, spec.Case("H-1", date(2018, 1, 5), (spec.Person("A", "seller", "Priya Raman",
+                                                                                date(1988, 4, 9)),),
+                                          (spec.Charge("1", "A", "selling_sex", status="dismissed"),)), load_builtin())
+    path = write_csv(tmp_path / "near.csv", [row("P-1", "Priya Ramen", "04/09/1988"),
+                                              row("S-1", "Ana Cruz", "02/05/1996"), row("S-2", "Ana Cruz", "05/02/1996"),
+                                              row("M-1", "Mary Ann Lee", "08/08/1985"),
+                                              row("M-2", "Mary Lee", "08/08/1985")])
+    report = records.import_records(clerk, path, mapping)
+    assert len(records.pending_matches(clerk)) == 3
+    by_case = {mt.cases: mt.id for mt in report.matches}
+    records.decide_match(clerk, by_case[("S-1", "S-2")], "same")
+    records.import_records(clerk, path, mapping)
+    with workspace.session() as db:
+        people = dict(db.execute(select(m.Case.case_number, m.CaseParty.person_id).join(m.CaseParty)).all())
+        ana_match = db.get(m.RecordMatch, by_case[("S-1", "S-2")])
+        assert ana_match is not None and ana_match.person_id is None  # (two records of the file)
+    admin = log_in(workspace, "admin")
+    purges.purge_person(admin, people["H-1"], "Order 26CV0001")
+    purges.purge_person(admin, people["S-1"], "Order 26CV0002")
+    left = records.pending_matches(clerk)
+    assert len(left) == 1 and "Mary" in left[0].first + left[0].second
+    with workspace.session() as db:
+        assert db.scalar(select(func.count(m.RecordMatch.id))) == 1
+    trail_intact(workspace)
