@@ -35,8 +35,8 @@ def test_motions_from_imported_records_are_drafted_signed_and_verified(tmp_path:
         return ("--passphrase-file", secret, "--user", name, "--password-file", password)
 
     court = "Circuit Court of the State of Oregon for the County of Lane"
-    rows = [["27-CR-%03d" % n, f"Person {chr(65 + n)} Example", "1990-01-%02d" % (n + 1), "seller", "selling_sex",
-             "pending", "2026-10-%02d" % (n + 1), court, f"27CR{n:05d}", "yes" if n % 2 else "no"] for n in range(1, 7)]
+    rows = [[f"27-CR-{n:03d}", f"Person {chr(65 + n)} Example", f"1990-01-{n + 1:02d}", "seller", "selling_sex",
+             "pending", f"2026-10-{n + 1:02d}", court, f"27CR{n:05d}", "yes" if n % 2 else "no"] for n in range(1, 7)]
     rows.append(["27-CR-099", "Pat No Docket", "1990-02-02", "seller", "selling_sex", "pending", "2026-10-20", court,
                  "", "yes"])
     path = tmp_path / "open.csv"

@@ -16,8 +16,8 @@ from casereview.documents.signing import verify_pdf
 from casereview.policy.case import parse_case
 from casereview.policy.profile import load_builtin
 from casereview.progress import Progress
-from casereview.services import cases as casework
 from casereview.services import accounts, identities, motions
+from casereview.services import cases as casework
 from casereview.services.access import OfficeType, Role
 from casereview.services.demo import demo_cases
 from casereview.services.office import FieldProblem, read_office, update_office

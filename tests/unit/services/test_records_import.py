@@ -757,7 +757,8 @@ def test_a_purge_deletes_the_matches_that_concern_the_person_decided_or_not(
                                                                                 date(1988, 4, 9)),),
                                           (spec.Charge("1", "A", "selling_sex", status="dismissed"),)), load_builtin())
     path = write_csv(tmp_path / "near.csv", [row("P-1", "Priya Ramen", "04/09/1988"),
-                                              row("S-1", "Ana Cruz", "02/05/1996"), row("S-2", "Ana Cruz", "05/02/1996"),
+                                              row("S-1", "Ana Cruz", "02/05/1996"),
+                                              row("S-2", "Ana Cruz", "05/02/1996"),
                                               row("M-1", "Mary Ann Lee", "08/08/1985"),
                                               row("M-2", "Mary Lee", "08/08/1985")])
     report = records.import_records(clerk, path, mapping)
