@@ -107,3 +107,25 @@ def test_a_paralegal_drafts_and_a_prosecutor_signs_the_motions(qtbot: QtBot, off
     assert "Respectfully submitted" in " ".join(text.split())
     # At 1366×768 the window fits, its buttons on screen.
     assert signer.height() <= 768 and signer.width() <= 1366
+
+
+def test_the_office_profile_sets_the_state_s_words_for_motions(qtbot: QtBot, office: dict[Role, UserSession],
+                                                               answers: list[str]) -> None:
+    from casereview.services.office import read_office
+    from ui.admin.office_dialog import OfficeDialog
+
+    admin = office[Role.ADMINISTRATOR]
+    dialog = OfficeDialog(admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.dismissal_style.isVisibleTo(dialog) and dialog.dismissal_style.choice() == "dismiss"
+    dialog.dismissal_style.set_choice("nolle_prosequi")
+    dialog.warrant_term.set_choice("quash")
+    dialog._save()
+    saved = read_office(admin)
+    assert (saved.dismissal_style, saved.warrant_term) == ("nolle_prosequi", "quash")
+    motions.draft_motions(office[Role.PARALEGAL])
+    window = MotionsWindow(office[Role.PARALEGAL])
+    qtbot.addWidget(window)
+    shown = {window.table.item(n, 0).text() for n in range(window.table.rowCount())}  # type: ignore[union-attr]
+    assert shown == {"Motion for leave to enter a nolle prosequi"}  # (no warrant recorded in these cases)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from casereview.documents.motions import DISMISSAL_LABELS
 from casereview.policy.profile import (
     PolicyFileError,
     PolicyProfile,
@@ -55,7 +56,16 @@ from casereview.services.session import MAX_IDLE_MINUTES, UserSession
 from casereview.store.cases import CaseConflict
 from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, buddy_label
-from ui.admin.office_fields import AdoptionDate, CaptionChooser, DobCombo, TimeZoneCombo
+from ui.admin.office_fields import (
+    DISMISSAL_TIP,
+    WARRANT_LABELS,
+    WARRANT_TIP,
+    AdoptionDate,
+    CaptionChooser,
+    ChoiceCombo,
+    DobCombo,
+    TimeZoneCombo,
+)
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
 
@@ -122,7 +132,8 @@ class OfficeDialog(AdminDialog):
         self.policy_title.setReadOnly(True)
         for control in (self.save_button, self.choose_policy_file, self.browse, self.policy, self.presumptive,
                         self.idle_limit, *self.relief_has.values(), self.time_zone, self.caption.combo,
-                        self.dob_in_letters, self.certificate_of_service, self.adopted):
+                        self.dob_in_letters, self.certificate_of_service, self.adopted, self.dismissal_style,
+                        self.warrant_term):
             control.setEnabled(False)
             control.setToolTip(_ADMIN_ONLY)
 
@@ -200,6 +211,16 @@ class OfficeDialog(AdminDialog):
                                                "was served on and how, for courts that ask for one.")
         self._fields["certificate_of_service"] = self.certificate_of_service
         form.addRow(self.certificate_of_service)
+        self.dismissal_style = ChoiceCombo(DISMISSAL_LABELS, "Motions ending a charge", DISMISSAL_TIP, group)
+        self.warrant_term = ChoiceCombo(WARRANT_LABELS, "Motions on warrants", WARRANT_TIP, group)
+        if self._profile.office_type == "prosecutor":  # (motions are the prosecutor's to file)
+            form.addRow(buddy_label("Motions end a c&harge by:", self.dismissal_style, group),
+                        self._with_note("dismissal_style", self.dismissal_style, "how a charge is ended", group))
+            form.addRow(buddy_label("A &warrant is:", self.warrant_term, group),
+                        self._with_note("warrant_term", self.warrant_term, "the word for a warrant", group))
+        else:
+            self.dismissal_style.hide()
+            self.warrant_term.hide()
         return group
 
     def _relief_box(self) -> QGroupBox:
@@ -317,6 +338,8 @@ class OfficeDialog(AdminDialog):
         self.caption.set_state(profile.state or "")
         self.dob_in_letters.set_choice(profile.dob_in_letters)
         self.certificate_of_service.setChecked(profile.certificate_of_service)
+        self.dismissal_style.set_choice(profile.dismissal_style)
+        self.warrant_term.set_choice(profile.warrant_term)
         self.policy_title.setText(profile.policy_title or "")
         self.policy_title.setCursorPosition(0)
         self.adopted.set_value(profile.policy_adopted_on)
@@ -367,6 +390,7 @@ class OfficeDialog(AdminDialog):
                        email=self.email.text(), time_zone=self.time_zone.zone() or None,
                        caption_style=self.caption.chosen(), dob_in_letters=self.dob_in_letters.choice(),
                        certificate_of_service=self.certificate_of_service.isChecked(),
+                       dismissal_style=self.dismissal_style.choice(), warrant_term=self.warrant_term.choice(),
                        policy_title=self.policy_title.text(), policy_adopted_on=self.adopted.value())
 
     # ------------------------------------------------------------------------------------------------- notes

@@ -156,6 +156,29 @@ class DobCombo(QComboBox):
         self.setCurrentIndex(max(0, self.findData(choice)))
 
 
+class ChoiceCombo(QComboBox):
+    """One of a few fixed choices (`labels`: value → words shown), e.g. the state's word for a dismissal."""
+
+    def __init__(self, labels: dict[str, str], name: str, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for value, label in labels.items():
+            self.addItem(label, value)
+        self.setAccessibleName(name)
+        self.setToolTip(tip)
+
+    def choice(self) -> str:
+        return str(self.currentData())
+
+    def set_choice(self, choice: str) -> None:
+        self.setCurrentIndex(max(0, self.findData(choice)))
+
+
+DISMISSAL_TIP = ("How the state's prosecutors end a charge in court, for the motions to dismiss (Records → Motions): "
+                 "a motion to dismiss, leave to enter a nolle prosequi, or leave to withdraw the charge.")
+WARRANT_TIP = "The state's word for what a court does with an outstanding warrant, for the motions on warrants."
+WARRANT_LABELS = {"vacate": "Vacate the warrant", "quash": "Quash the warrant", "recall": "Recall the warrant"}
+
+
 class AdoptionDate(QWidget):
     """The date the office adopted its policy: a tick box (no date known yet when unticked) and a date edit with a
     calendar. The date edit cannot hold an impossible date (30 February), and refuses one after today."""
