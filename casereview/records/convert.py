@@ -160,12 +160,6 @@ class Converter:
 
     # ------------------------------------------------------------------------------------------------ rows
 
-    def _cell(self, row: RawRow, field_name: str) -> Cell:
-        at = self.columns.index.get(field_name)
-        if at is None or at >= len(row.cells):
-            return None
-        return row.cells[at]
-
     def _name(self, field_name: str) -> str:
         return self.columns.names[field_name]
 
@@ -180,11 +174,19 @@ class Converter:
             problems.append(Problem(line, None, f"it has {len(row.cells)} values but the first line names "
                                                 f"{self.width} columns (a value holding a {word}, not in quotes?)"))
 
+        cells = row.cells
+        count = len(cells)
+        got = {f: cells[i] for f, i in self.columns.index.items() if i < count}  # (once: a row has many fields)
+
         def text(field_name: str) -> str | None:
-            value = text_of(self._cell(row, field_name))
-            if not value:
+            value = got.get(field_name)
+            if value is None or value == "":
                 return None
-            if field_name in ONE_LINE and ("\n" in value or "\r" in value):
+            if type(value) is not str:
+                value = text_of(value)
+                if not value:
+                    return None
+            if ("\n" in value or "\r" in value) and field_name in ONE_LINE:
                 problems.append(Problem(line, self._name(field_name), self._line_break(row)))
                 return None
             return value
@@ -192,7 +194,7 @@ class Converter:
         def when(field_name: str) -> date | None:
             if field_name not in self.columns.index:
                 return None
-            cell = self._cell(row, field_name)
+            cell = got.get(field_name)
             try:
                 return self.read_date(cell)
             except DateProblem as exc:
@@ -209,7 +211,7 @@ class Converter:
             named = " and ".join(self._name(f) for f in ("name", "person_key") if f in self.columns.index)
             problems.append(Problem(line, None, f"no person: {named} {'are' if ' and ' in named else 'is'} empty "
                                                 "(every row names the person charged)"))
-        age = self._cell(row, "age")
+        age = got.get("age")
         if age is not None and age != "":
             try:
                 years = int(age) if isinstance(age, (int, float)) and not isinstance(age, bool) and \
@@ -260,7 +262,7 @@ class Converter:
                      for p in problems):
             column = self._name("statute") if "statute" in self.columns.index else self._name("offense")
             problems.append(Problem(line, column, "is empty (every row is one charge: give the statute charged)"))
-        flag = self._cell(row, "arose_from_exchange")
+        flag = got.get("arose_from_exchange")
         if flag is not None:
             try:
                 v.arose = v.arose or parse_flag(flag)
@@ -270,7 +272,7 @@ class Converter:
             if v.arose and v.offense is not None and v.offense not in AROSE_FROM_EXCHANGE_OFFENSES:
                 problems.append(Problem(line, self._name("arose_from_exchange"), f"cannot be yes on {v.offense}: it "
                                         "is only for a quality-of-life offense, unlicensed_massage or other"))
-        warrant = self._cell(row, "warrant")
+        warrant = got.get("warrant")
         if warrant is not None:
             try:
                 v.warrant = parse_flag(warrant)
@@ -301,8 +303,8 @@ class Converter:
         else:
             v.status = "pending"
         if v.date_of_birth is not None and v.offense_date is not None and v.date_of_birth > v.offense_date:
-            problems.append(Problem(line, self._name("date_of_birth"), f"{text_of(self._cell(row, 'date_of_birth'))} "
-                                    f"is after the offense date {text_of(self._cell(row, 'offense_date'))}"))
+            problems.append(Problem(line, self._name("date_of_birth"), f"{text_of(got.get('date_of_birth'))} "
+                                    f"is after the offense date {text_of(got.get('offense_date'))}"))
         return v, problems, unplaced
 
     def _unplace(self, kind: str, field_name: str, text: str, need: str, line: int, number: str) -> tuple[str, str]:
@@ -336,8 +338,9 @@ class Converter:
         drafts: dict[str, CaseDraft] = {}
         orphans: list[tuple[RawRow, Problem]] = []
         values: dict[str, list[_Values]] = {}
-        signatures: dict[str, dict[tuple[str, ...], int]] = {}  # the mapped values (and any past the header's)
+        signatures: dict[str, dict[tuple[Cell, ...], int]] = {}  # the mapped values (and any past the header's)
         number_at = self.columns.index["case_number"]
+        csv_rows = self.table.kind == "csv"
         for row in self.table.rows:
             raw_number = row.cells[number_at] if number_at < len(row.cells) else None
             number = text_of(raw_number)
@@ -355,8 +358,13 @@ class Converter:
                 draft = drafts[number] = CaseDraft(number)
                 values[number], signatures[number] = [], {}
             draft.rows.append(row)
-            signature = (*(text_of(row.cells[i]) if i < len(row.cells) else "" for i in self.signature_at),
-                         *map(text_of, row.cells[self.width:]))
+            cells = row.cells
+            if csv_rows:  # (a CSV's values are all text already)
+                count = len(cells)
+                signature = (*(cells[i] if i < count else "" for i in self.signature_at), *cells[self.width:])
+            else:
+                signature = (*(text_of(cells[i]) if i < len(cells) else "" for i in self.signature_at),
+                             *map(text_of, cells[self.width:]))
             first = signatures[number].get(signature)
             if first is not None:
                 draft.duplicates[row.line] = first

@@ -8,14 +8,25 @@ are not a base letter plus an accent (Ł, Ø, ß, Æ) as well as those that are,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from anyascii import anyascii
 
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)
+def _ascii(word: str) -> str:
+    return anyascii(word)
+
+
 def fold(text: str) -> str:
-    return _SPACES.sub(" ", anyascii(text).lower()).strip()
+    """`text` transliterated to ASCII, in lower case, its runs of spaces one space. (anyascii maps each character on
+    its own, so a text is transliterated word by word, and a word once: an import folds the same names over and
+    over.)"""
+    if not text.isascii():
+        text = " ".join(word if word.isascii() else _ascii(word) for word in text.split(" "))
+    return _SPACES.sub(" ", text.lower()).strip()
 
 
 def fts_query(folded: str) -> str:
