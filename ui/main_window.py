@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -58,7 +57,7 @@ from casereview.store.cases import CaseFilter, CaseRow, CaseServiceError
 from casereview.store.lock import refuse_case_file_part
 from casereview.store.screenings import StoredScreening
 from ui.cases.case_editor import CaseEditor, describe
-from ui.cases.case_list import PAGE, CaseListModel
+from ui.cases.case_list import PAGE, CaseListModel, CaseTable
 from ui.cases.rescreen_dialog import ChangesDialog
 from ui.cases.screening_panel import ScreeningPanel, badge_text
 from ui.shared import file_dialogs
@@ -116,7 +115,7 @@ class MainWindow(QMainWindow):
         self.editor.edited.connect(self.rescreen)
         self.editor.saved.connect(self._after_save)
         splitter.addWidget(self.editor)
-        self.panel = ScreeningPanel(splitter)
+        self.panel = ScreeningPanel(splitter, office=session.workspace)  # (its dates: the office's time zone)
         self.panel.find_out.connect(self.editor.focus_need)
         self.panel.exception_wanted.connect(self.request_exception)
         self.panel.document_wanted.connect(self.open_document)
@@ -183,7 +182,7 @@ class MainWindow(QMainWindow):
 
         self.model = CaseListModel(self._load_rows, self)
         self.model.sort_requested.connect(self._sort)
-        self.table = QTableView(box)
+        self.table = CaseTable(box)  # (the focus coming in by Tab opens no case)
         self.table.setObjectName("caseTable")
         self.table.setAccessibleName("Cases")
         self.table.setModel(self.model)
@@ -280,7 +279,7 @@ class MainWindow(QMainWindow):
         try:
             case = self.editor.current_case()
         except CaseInputError as exc:
-            self.panel.show_message(f"Not screened yet — {describe(exc)}")
+            self.panel.show_incomplete(describe(exc), self.editor.case_number.text().strip())
             return
         if not case.charges:
             self.panel.show_message("Add a charge to see how the policy screens it.")
@@ -377,7 +376,7 @@ class MainWindow(QMainWindow):
         try:
             case = exceptions.with_requests(self.editor.current_case(), self._case_requests())
         except CaseInputError as exc:
-            self.panel.show_message(f"Not screened yet — {describe(exc)}")
+            self.panel.show_incomplete(describe(exc), self.editor.case_number.text().strip())
             return
         screening = screen_case(case, self.editor.profile, presumptive=self.editor.presumptive)
         dialog = RequestDialog(self.session, case, screening, self.editor.profile, charge_id,

@@ -112,24 +112,31 @@ def test_a_new_case_is_validated_in_place_saved_and_listed(qtbot: QtBot, demo: W
     editor.add_charge()
     editor.add_fact()
     assert editor.validate() is None
-    assert "Person 1, date of birth" in editor.problem.text() and editor.people_problem.isVisible()
+    assert "Person 1, Date of birth" in editor.problem.message
+    assert editor.section_boxes["people"].title().startswith("⚠")  # the section is marked
     assert born.property("invalid") is True
     assert not editor.save()  # nothing stored
     born.setText("1990-05-01")
-    assert editor.validate() is None and "Fact 1, against: is required" in editor.facts_problem.text()
-    fact_type = editor.facts.cellWidget(0, 1)
-    assert isinstance(fact_type, QComboBox)
-    fact_type.setCurrentIndex(fact_type.findData("physical_assault"))
-    against = editor.facts.cellWidget(0, 2)
-    assert isinstance(against, QComboBox)
-    against.setCurrentIndex(against.findData("B"))
-    assert editor.validate() is not None, editor.problem.text()
+    assert editor.validate() is None and "Person 2, Name: is required" in editor.problem.message
+    name_b = editor.people.cellWidget(1, 1)
+    assert isinstance(name_b, QLineEdit)
+    name_b.setText("Ben Ross")
+    # a new charge and a new fact start with nothing chosen: each is the user's to choose (issue 17)
+    choices: dict[tuple[Any, int], str] = {(editor.charges, 1): "A", (editor.charges, 3): "selling_sex",
+                                           (editor.facts, 0): "B", (editor.facts, 1): "physical_assault",
+                                           (editor.facts, 2): "A"}
+    for (table, col), value in choices.items():
+        combo = table.cellWidget(0, col)
+        assert isinstance(combo, QComboBox) and combo.currentIndex() == -1
+        assert editor.validate() is None and editor.problem_widget is combo, editor.problem.message
+        combo.setCurrentIndex(combo.findData(value))
+    assert editor.validate() is not None, editor.problem.message
     age = editor.people.cellWidget(0, 4)
     assert isinstance(age, QLabel) and age.text().isdigit()
-    assert editor.save(), editor.problem.text()
+    assert editor.save(), editor.problem.message
     assert "26-CR-0999" in listed(window)
     saved, version = casework.read_case(window.session, "26-CR-0999")
-    assert saved.people[0].name == "Ana Díaz" and version == 1 and saved.facts[0].against == "B"
+    assert saved.people[0].name == "Ana Díaz" and version == 1 and saved.facts[0].against == "A"
     with demo.session() as db:
         assert [r.action for r in audit.records(db)][-2:] == ["screening", "case_created"]
 

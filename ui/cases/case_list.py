@@ -1,11 +1,28 @@
-"""The case list: a thin table model over case ids that fetches the rows' details as they scroll into view."""
+"""The case list: a thin table model over case ids that fetches the rows' details as they scroll into view, and
+the view that shows it.
+
+The view opens a case only when the user moves to it (a click, the arrow keys, Page Up / Down, Home / End): Qt's
+table makes its first row current when the focus comes in by Tab and no row is current (after a search, say), and
+the window opens the current row's case — Tab would open another case (issue 17). Here the focus arriving changes
+nothing; the first arrow key goes to the first row.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import QTableView
 
 from casereview.store.cases import CaseRow
 
@@ -102,3 +119,19 @@ class CaseListModel(QAbstractTableModel):
             batch = self._ids[start:start + _BATCH]
             self._rows.update((r.id, r) for r in self._load_rows(batch))
         return self._rows[case_id]
+
+
+class CaseTable(QTableView):
+    """The case list's view: the focus coming in (Tab, a shortcut) never makes a row current, so it never opens a
+    case; only the user's own move does."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        selection = self.selectionModel()
+        if selection is None or self.currentIndex().isValid():
+            super().focusInEvent(event)
+            return
+        # Qt would make the first row current here, and say so (currentRowChanged): let it draw the focus, then
+        # put back "no current row" without a word.
+        with QSignalBlocker(selection):
+            super().focusInEvent(event)
+            selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)

@@ -8,12 +8,20 @@ says why instead; a charge with requests lists them, each with a link to its sig
 
 Above the cards, in a place of its own that does not scroll with them: a notice when the case's saved screening
 (the one the case list shows) was made under older screening rules than the ones the panel shows, with a button to
-screen the case again under the current rules."""
+screen the case again under the current rules; the case in one line ("3 charges: 1 protect, 1 charge, 1 review —
+find out the age (date of birth) of Ana Cruz (A)"); and, while the form has a field to complete, a line saying the
+cards are not up to date and which field it is. The cards of the last screening stay on screen, greyed out, until
+the case can be screened again: a user completing a new fact keeps the case's screening in view, and nothing greyed
+can be acted on.
+
+Dates (of requests, of a saved screening) are the office's local dates, in its time zone (Office profile), never UTC
+ones."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -31,10 +39,16 @@ from PySide6.QtWidgets import (
 
 from casereview.policy.case import Case
 from casereview.policy.engine import ChargeDecision, Screening
-from casereview.policy.profile import PolicyProfile
+from casereview.policy.profile import DECISIONS, PolicyProfile
 from casereview.policy.words import need_words
 from casereview.services.exception_requests import RequestInfo, waiting_charges
+from casereview.services.office import OfficeProfile, office_zone
+from casereview.services.session import Workspace
 from casereview.store.screenings import StoredScreening
+
+# Where the office's time zone is read: the open case file (read again when it is needed: an administrator may
+# change it), an office profile, a zone name, or None for this computer's own zone.
+OfficeSource = Workspace | OfficeProfile | str | None
 
 # Background and text colors chosen for contrast in light and dark palettes; the word carries the meaning.
 BADGES = {
@@ -86,24 +100,40 @@ def badge_text(decision: str) -> str:
     return BADGES.get(decision, (decision.upper(), "#424242", "#ffffff"))[0]
 
 
-def local_day(moment: datetime | None) -> str:
-    """A stored UTC time as the local date."""
+def local_day(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    """A stored UTC time (naive, as stored) as the local date in `zone` (None: this computer's own zone)."""
     if moment is None:
         return "an unknown date"
-    from ui.admin import local_time
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date().isoformat()
 
-    return local_time(moment)[:10]
 
-
-def request_words(request: RequestInfo) -> str:
-    """Where a request stands, in a sentence: "Exception request 3: approved by sue on 2026-11-22"."""
+def request_words(request: RequestInfo, zone: tzinfo | None = None) -> str:
+    """Where a request stands, in a sentence: "Exception request 3: approved by sue on 2026-11-22" (the office's
+    local date when `zone` is its time zone)."""
     head = f"Exception request {request.id}"
     if request.status == "draft":
         return f"{head}: a draft by {request.requester}, not signed or submitted yet"
     if request.status == "submitted":
-        return (f"{head}: submitted by {request.requester} on {local_day(request.submitted_at)}, waiting for a "
-                "supervisor's decision")
-    return f"{head}: {request.status} by {request.supervisor} on {local_day(request.decided_at)}"
+        return (f"{head}: submitted by {request.requester} on {local_day(request.submitted_at, zone)}, waiting "
+                "for a supervisor's decision")
+    return f"{head}: {request.status} by {request.supervisor} on {local_day(request.decided_at, zone)}"
+
+
+def case_summary(case: Case, screening: Screening) -> str:
+    """The case in one line: how many charges, how many of each decision, and — when one needs review — the first
+    thing to find out: "3 charges: 1 protect, 1 charge, 1 review — find out the age (date of birth) of Ana Cruz
+    (A)"."""
+    counts = Counter(d.decision for d in screening.charges)
+    total = len(screening.charges)
+    parts = [f"{counts[d]} {d}" for d in DECISIONS if counts[d]]
+    parts += [f"{n} {d}" for d, n in counts.items() if d not in DECISIONS]
+    text = f"{total} charge{'' if total == 1 else 's'}: {', '.join(parts)}"
+    need = next((m for d in screening.charges if d.decision == "review" for m in d.missing), None)
+    if need is not None:
+        text += f" — find out {need_words(need.need, case.person(need.person).label())}"
+    return text
 
 
 class ScreeningPanel(QWidget):
@@ -117,15 +147,35 @@ class ScreeningPanel(QWidget):
     document_wanted = Signal(int)
     rescreen_wanted = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, office: OfficeSource = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Screening")
         self.setMinimumWidth(320)
+        self._office = office
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(4)
         self.notice = self._build_notice()
         outer.addWidget(self.notice)
+        self.not_current = QLabel(self)
+        self.not_current.setObjectName("notCurrent")
+        self.not_current.setAccessibleName("The screening is not up to date")
+        self.not_current.setWordWrap(True)
+        self.not_current.setTextFormat(Qt.TextFormat.PlainText)
+        self.not_current.setStyleSheet("QLabel#notCurrent { border: 0px; border-left: 4px solid #e65100; "
+                                       "padding-left: 6px; font-weight: bold; }")
+        self.not_current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.not_current.hide()
+        outer.addWidget(self.not_current)
+        self.case_summary = QLabel(self)
+        self.case_summary.setObjectName("caseSummary")
+        self.case_summary.setAccessibleName("The case in one line")
+        self.case_summary.setWordWrap(True)
+        self.case_summary.setTextFormat(Qt.TextFormat.PlainText)  # (it names people: shown as written)
+        self.case_summary.setStyleSheet("font-weight: bold;")
+        self.case_summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.case_summary.hide()
+        outer.addWidget(self.case_summary)
         self.cards_area = QScrollArea(self)
         self.cards_area.setWidgetResizable(True)
         self.cards_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
@@ -133,6 +183,8 @@ class ScreeningPanel(QWidget):
         self._requests: list[RequestInfo] = []
         self._offer, self._blocked = False, ""
         self._waiting: dict[str, int] = {}
+        self._screened: str | None = None  # the case number of the cards on screen (None: no cards)
+        self._zone: tzinfo | None = None  # the office's time zone, read for the screening on screen
         self._body = QWidget(self.cards_area)
         # (The cards are kept at the top by a stretch after them, not by aligning the layout: an aligned layout is
         # given its size hint's height, which does not count the lines of wrapped texts, and cut the cards off.)
@@ -174,7 +226,7 @@ class ScreeningPanel(QWidget):
             self.notice_text.clear()
             return
         text = (f"Saved screening made under the rules of version {stored.rules_version} on "
-                f"{local_day(stored.screened_at)}; shown here: the current rules (version "
+                f"{local_day(stored.screened_at, self.office_zone())}; shown here: the current rules (version "
                 f"{profile.screening_version}).")
         self.notice_text.setText(text)
         self.notice.setAccessibleDescription(text)
@@ -182,6 +234,10 @@ class ScreeningPanel(QWidget):
         self.rescreen_button.setToolTip(blocked or "Save a new screening of the case as stored, under the current "
                                         "rules; the saved one is kept as the record of what was decided then.")
         self.notice.show()
+
+    def office_zone(self) -> tzinfo | None:
+        """The office's time zone now (None: this computer's own)."""
+        return office_zone(self._office)
 
     # ------------------------------------------------------------------------------------------ the cards
 
@@ -194,16 +250,50 @@ class ScreeningPanel(QWidget):
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)  # (out of the panel at once: nothing finds an old card)
                 widget.deleteLater()
+
+    def _current(self) -> None:
+        """What is shown is the form's own screening (or message): nothing greyed out, no "not up to date"."""
+        self.not_current.hide()
+        self.not_current.clear()
+        self.case_summary.setEnabled(True)
+        self._body.setEnabled(True)
 
     def show_message(self, text: str) -> None:
         self._clear()
+        self._current()
+        self._screened = None
+        self.case_summary.hide()
+        self.case_summary.clear()
         label = QLabel(text, self._body)
         label.setWordWrap(True)
         label.setObjectName("screeningMessage")
         self._layout.addWidget(label)
         self._layout.addStretch(1)
         self.summary = text
+        self.setAccessibleDescription(text)
+
+    def show_incomplete(self, problem: str, case_number: str) -> None:
+        """The form cannot be screened as it is: `problem` names the field to complete. The cards of the same
+        case's last screening stay, greyed out, under a line saying they are not up to date; with no cards of
+        that case, the panel says what to complete."""
+        if self._screened is None or self._screened != case_number:
+            self.show_message(f"Not screened yet — {problem}")
+            return
+        text = f"Not up to date — {problem}. Below: the screening before this change."
+        self.not_current.setText(text)
+        self.not_current.show()
+        self.case_summary.setEnabled(False)
+        self._body.setEnabled(False)  # (nothing on a card that is not current may be acted on)
+        self.summary = text
+        self.setAccessibleDescription(text)
+
+    @property
+    def is_current(self) -> bool:
+        """False while the cards are an earlier screening (the form has a field to complete)."""
+        return self.not_current.isHidden()
 
     def show_screening(self, case: Case, screening: Screening, profile: PolicyProfile, *,
                        requests: Sequence[RequestInfo] = (), offer_requests: bool = False,
@@ -212,6 +302,9 @@ class ScreeningPanel(QWidget):
         `offer_requests`: a declined charge gets "Request an exception…" (disabled, with `request_blocked` as
         the reason, when that is given)."""
         self._clear()
+        self._current()
+        self._screened = case.case_number
+        self._zone = self.office_zone() if requests else None
         self._requests, self._offer, self._blocked = list(requests), offer_requests, request_blocked
         self._waiting = waiting_charges(requests)
         mode = "declines stated as presumptive" if screening.presumptive else "declines stated plainly"
@@ -225,8 +318,10 @@ class ScreeningPanel(QWidget):
             self._layout.addWidget(self._card(case, decision, charge.offense, charge.statute, profile))
             lines.append(f"Charge {decision.charge}: {badge_text(decision.decision)}")
         self._layout.addStretch(1)
+        self.case_summary.setText(case_summary(case, screening))
+        self.case_summary.show()
         self.summary = "; ".join(lines)
-        self.setAccessibleDescription(self.summary)
+        self.setAccessibleDescription(f"{self.case_summary.text()}. {self.summary}")
 
     def _card(self, case: Case, d: ChargeDecision, offense: str, statute: str | None,
               profile: PolicyProfile) -> QFrame:
@@ -311,7 +406,7 @@ class ScreeningPanel(QWidget):
         return card
 
     def _request_line(self, request: RequestInfo, parent: QWidget) -> QLabel:
-        words = request_words(request)
+        words = request_words(request, self._zone)
         document = request.latest_document
         link = f' — <a href="{document.id}">View document</a>' if document is not None else ""
         label = QLabel(f"{escape(words)}{link}", parent)  # (names are the users' own: shown as written)
