@@ -56,8 +56,10 @@ cp resources/licenses/THIRD-PARTY.txt "$root/usr/share/doc/casereview/copyright"
 [ ! -f docs/quick-start.pdf ] || cp docs/quick-start.pdf "$root/usr/share/doc/casereview/"
 for script in postinst prerm postrm; do install -m 0755 "installer/linux/$script" "$root/DEBIAN/$script"; done
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" installer/linux/control \
-  > "$root/DEBIAN/control"
+# the Maintainer: CASEREVIEW_MAINTAINER="Name <address>", else git's user.name and user.email, else a label saying no
+# one is named (installer/linux/make_control.py; installer/README.md)
+.venv/bin/python installer/linux/make_control.py installer/linux/control "$root/DEBIAN/control" \
+  --version "$version" --arch "$arch" --size "$size"
 deb="dist/casereview_${version}_${arch}.deb"
 # xz: the smallest, and every dpkg reads it. CI sets CASEREVIEW_DEB_COMPRESSION=zstd (the same contents, about
 # 20 MB larger, made in a fifth of the time; Debian 12's and Ubuntu 22.04's dpkg read it, Debian 11's does not).

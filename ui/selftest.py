@@ -3,7 +3,9 @@
 In a temporary folder, with invented people only and nothing of the user's touched (CASEREVIEW_DATA_DIR points
 there too): an encrypted case file is made and opened; the demo office and its users are set up; the demo cases
 are stored and screened; a section 6 letter is drafted, rendered, signed with the office authority's certificate
-and its signature verified; a case file at the first schema is copied aside and upgraded; the window opens
+and its signature verified; a batch of letters is signed in helper processes, as "Sign selected" signs many (in a
+bundle each helper is the program itself started again: a missing `multiprocessing.freeze_support()` in its entry
+point fails this step); a case file at the first schema is copied aside and upgraded; the window opens
 offscreen (and its About box with every licence) and closes. Each step is reported with ok or FAILED and its time;
 the exit code is 0 when every step passed, 1 otherwise.
 """
@@ -138,6 +140,57 @@ def _verify(s: dict[str, Any]) -> str:
     return f"{len(reports)} signature(s) valid against the office authority; a changed byte is caught"
 
 
+def _helper_signing(s: dict[str, Any]) -> str:
+    """Sign a batch of letters the way many are signed: rendered and signed in helper processes (spawn), two of
+    them; each signature checked. The batch is the smallest that `sign_letters` hands to helpers."""
+    import multiprocessing
+    from dataclasses import dataclass, field, replace
+
+    from casereview.documents.signing import verify_pdf
+    from casereview.policy.profile import load_builtin
+    from casereview.progress import Progress
+    from casereview.services import letters
+    from casereview.services.cases import import_cases
+    from casereview.services.demo import demo_cases
+    from casereview.services.identities import office_trust_roots
+
+    @dataclass
+    class Watch(Progress):
+        """Notes the helper processes running whenever the signing reports its progress."""
+
+        helpers: set[int] = field(default_factory=set)
+
+        def report(self, done: int, total: int = 0, text: str = "") -> None:
+            super().report(done, total, text)
+            self.helpers.update(p.pid for p in multiprocessing.active_children() if p.pid is not None)
+
+    paralegal, supervisor = s["users"]["paralegal"], s["users"]["supervisor"]
+    # the demo's people again, in cases of their own: enough letters for a batch
+    import_cases(s["users"]["prosecutor"], [replace(c, case_number=f"ST-{c.case_number}") for c in demo_cases()],
+                 load_builtin())
+    letters.draft_letters(paralegal)
+    for row in letters.list_letters(paralegal, status="draft"):
+        letters.edit_letter(paralegal, row.id, version=row.version,
+                            copy_to=f"{row.person}, petitioner, by first-class mail to the address of record")
+    ready = [r.id for r in letters.list_letters(paralegal, status="draft") if not r.find_out]
+    if len(ready) < letters.PARALLEL_FROM:
+        raise AssertionError(f"only {len(ready)} letters are ready to sign: fewer than {letters.PARALLEL_FROM} are "
+                             "signed in this process, not in helpers")
+    watch = Watch()
+    report = letters.sign_letters(supervisor, ready, progress=watch, workers=2)
+    if sorted(report.signed) != sorted(ready):
+        raise AssertionError(f"{len(report.signed)} of {len(ready)} signed; refused: {report.refused}")
+    if not watch.helpers:
+        raise AssertionError("no helper process was seen: the letters were signed in this process")
+    roots = office_trust_roots(s["ws"])
+    for letter_id in ready:
+        signed = Path(letters.save_pdf(supervisor, letter_id, s["folder"] / f"batch-{letter_id}.pdf")).read_bytes()
+        checked = verify_pdf(signed, roots)
+        if len(checked) != 1 or not checked[0].ok:
+            raise AssertionError(f"letter {letter_id}: " + ("; ".join(r.summary for r in checked) or "no signature"))
+    return f"{len(ready)} letters in {len(watch.helpers)} helper processes (spawned); every signature valid"
+
+
 def _older_file(s: dict[str, Any]) -> str:
     from sqlalchemy import text
 
@@ -218,6 +271,7 @@ def run_self_test(out: TextIO | None = None) -> int:
         run.step("letter drafted and rendered", _letter)
         run.step("letter signed", _sign)
         run.step("signature verified", _verify)
+        run.step("letters signed in helper processes", _helper_signing)
         run.step("older case file upgraded", _older_file)
         run.step("window offscreen", _window)
         run.step("case file closed", _close)

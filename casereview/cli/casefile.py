@@ -25,6 +25,7 @@ from casereview.cli.common import (
     read_recovery_key,
     workspace,
 )
+from casereview.cli.users import admin_named, admin_names, admin_names_options
 from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 
 
@@ -40,6 +41,7 @@ def _add_init(sub: SubParsers) -> None:
     init.add_argument("--office-type", choices=("prosecutor", "defense"), default="prosecutor",
                       help="a prosecutor's or a defense office (decides the roles; default prosecutor)")
     init.add_argument("--admin", default="admin", metavar="NAME", help="the first administrator (default admin)")
+    admin_names_options(init)
     init.add_argument("--password-file", type=Path, metavar="F", help="the administrator's password: first line")
     init.add_argument("--office-name", metavar="TEXT", help="the office's name")
     init.add_argument("--recovery-sheet", type=Path, metavar="PDF",
@@ -137,12 +139,14 @@ def _init(args: argparse.Namespace) -> int:
     from casereview.store.database import create_case_file, unlock
 
     _refuse_existing(args.db)
+    names = admin_names(args)  # checked before anything is made
     passphrase = read_new_passphrase(args.passphrase_file, "--passphrase-file")
     password = read_new_password(args.password_file, "--password-file", args.admin)
     case_file, recovery = create_case_file(args.db, passphrase)
     try:
         ws = workspace_for(case_file, unlock(args.db, passphrase))
-        set_up_office(ws, OfficeType(args.office_type), args.admin, password, office_name=args.office_name)
+        set_up_office(ws, OfficeType(args.office_type), args.admin, password, office_name=args.office_name,
+                      full_name=names.full_name, title=names.title, bar_number=names.bar_number)
         audit.remember_anchor(ws.anchor())
     except BaseException:
         case_file.close()
@@ -151,8 +155,8 @@ def _init(args: argparse.Namespace) -> int:
     case_file.close()
     _show_recovery(args.db, recovery, args.recovery_sheet, args.office_name)
     office = office_words(OfficeType(args.office_type))
-    print(f"Created the encrypted case file {args.db} for {office}, with the administrator {args.admin}.",
-          file=sys.stderr)
+    print(f"Created the encrypted case file {args.db} for {office}, with the administrator "
+          f"{admin_named(args.db, args.admin, names)}.", file=sys.stderr)
     return EXIT_OK
 
 

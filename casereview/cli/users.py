@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casereview.cli.common import (
     EXIT_OK,
@@ -26,6 +26,9 @@ from casereview.cli.common import (
     workspace,
 )
 
+if TYPE_CHECKING:
+    from casereview.services.accounts import PersonNames
+
 _ROLES = ("administrator", "supervisor", "prosecutor", "paralegal", "attorney")
 
 
@@ -42,6 +45,7 @@ def _add_user(sub: SubParsers) -> None:
                  user=False)
     _passphrase_option(first)
     first.add_argument("--admin", default="admin", metavar="NAME")
+    admin_names_options(first)
     first.add_argument("--office-type", choices=("prosecutor", "defense"), default="prosecutor")
     first.add_argument("--password-file", type=Path, metavar="F", help="the administrator's password")
     first.set_defaults(run=_first_admin)
@@ -102,6 +106,38 @@ def _names_options(parser: argparse.ArgumentParser, *, clear: bool = False) -> N
                         f"their signature and their signing certificate names them{again}")
     parser.add_argument("--title", metavar="TEXT", help=f"their title, e.g. Deputy District Attorney{again}")
     parser.add_argument("--bar-number", metavar="TEXT", help=f"an attorney's bar number{again}")
+
+
+def admin_names_options(parser: argparse.ArgumentParser) -> None:
+    """The first administrator's full name, title and bar number (`init`, `user first-admin`), as `user add` takes
+    a new user's."""
+    parser.add_argument("--admin-full-name", metavar="TEXT", help="the administrator's full name, as documents "
+                        "print it under their signature and their signing certificate names them")
+    parser.add_argument("--admin-title", metavar="TEXT", help="their title, e.g. Office Administrator or District "
+                        "Attorney")
+    parser.add_argument("--admin-bar-number", metavar="TEXT", help="their bar number, when they are an attorney")
+
+
+def admin_names(args: argparse.Namespace) -> PersonNames:
+    """The names `admin_names_options` read, checked before anything is made: one refused (too long, or with
+    characters the documents cannot print) is a usage problem naming its option."""
+    from casereview.services.accounts import check_names
+    from casereview.services.office import FieldProblem
+
+    try:
+        return check_names(args.admin_full_name, args.admin_title, args.admin_bar_number)
+    except FieldProblem as exc:
+        raise UsageProblem(f"--admin-{exc.field.replace('_', '-')}: {exc}") from None
+
+
+def admin_named(db: Path, admin: str, names: PersonNames) -> str:
+    """What `init` and `user first-admin` say of the administrator they made: signed as whom, or how to name
+    them (an administrator signs, and a signature names the person)."""
+    if names.full_name:
+        bar = f", bar number {names.bar_number}" if names.bar_number else ""
+        return f"{admin} ({names.signed_as()}{bar})"
+    return (f"{admin}. {admin} has no full name yet, so cannot sign: give it with python -m casereview user set "
+            f"{db} {admin!r} --full-name TEXT --title TEXT --user {admin!r}")
 
 
 _OFFICE_TEXTS = {"name": "the office's name", "address": "its address (\\n between lines)",
@@ -167,10 +203,13 @@ def _first_admin(args: argparse.Namespace) -> int:
     from casereview.services.access import OfficeType
     from casereview.services.accounts import set_up_office
 
+    names = admin_names(args)
     password = read_new_password(args.password_file, "--password-file", args.admin)
     with workspace(args.db, read_passphrase(args)) as ws:
-        set_up_office(ws, OfficeType(args.office_type), args.admin, password)
-    print(f"{args.db} now has its first administrator, {args.admin}.", file=sys.stderr)
+        set_up_office(ws, OfficeType(args.office_type), args.admin, password, full_name=names.full_name,
+                      title=names.title, bar_number=names.bar_number)
+    print(f"{args.db} now has its first administrator, {admin_named(args.db, args.admin, names)}.",
+          file=sys.stderr)
     return EXIT_OK
 
 

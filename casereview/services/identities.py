@@ -6,7 +6,8 @@ The authority's key is wrapped by a key derived from the case file's key; a sign
 own key, which only their password unwraps — the office passphrase alone cannot sign as anyone.
 
 A signer may instead import a PKCS#12 file the office already has (`import_pkcs12`): its key, certificate and
-issuers' certificates become the user's identity. The file is accepted only when its chain reaches a certificate the
+issuers' certificates become the user's identity. The file is accepted only when its certificate is issued to the
+user's full name (a signed document prints that name under the signature) and its chain reaches a certificate the
 office already trusts: its own authority, or one an administrator added (`trust_certificate`). Trusting an
 authority means trusting every certificate it issues, in anyone's name, so that decision is an administrator's
 alone; a signer's import never adds to the office's trust (`office_trust_roots`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,13 +300,46 @@ def _chain(cert: x509.Certificate, others: list[x509.Certificate], now: datetime
     return path
 
 
+def same_name(one: str, other: str) -> bool:
+    """Whether two spellings of a person's name are the same name: case, the spaces around it and runs of spaces
+    inside it do not count (nor the Unicode form of its accents)."""
+    def folded(name: str) -> str:
+        return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+
+    return folded(one) == folded(other)
+
+
+def _check_holder(session: UserSession, cert: x509.Certificate) -> None:
+    """Refused unless `cert` is issued to the user's full name (its common name): documents print the full name
+    under the signature, and the certificate a reader checks must name the same person."""
+    with session.workspace.session() as db:
+        user = db.get(m.User, session.user_id)
+        full_name = (user.full_name or "").strip() if user is not None else ""
+    holder = named_person(_der(cert)).full_name.strip()
+    issued_to = f"“{holder}”" if holder else "no one by name (it has no common name)"
+    correct = ("under Administration → Users and roles → Names…, or with python -m casereview user set DB "
+               f"{session.username!r} --full-name \"…\"")
+    if not full_name:
+        raise _refuse(f"Your account has no full name yet, so CaseReview cannot check that this certificate (issued "
+                      f"to {issued_to}) is yours: a signed document prints your full name under the signature, and "
+                      f"the certificate must name the same person. Have your full name filled in ({correct}), then "
+                      "import the file again.")
+    if not holder or not same_name(holder, full_name):
+        raise _refuse(f"The certificate in this file is issued to {issued_to}, but your full name here is "
+                      f"“{full_name}”: a signed document prints your full name under the signature, and the "
+                      f"certificate must name the same person. Ask whoever issues your certificates for one issued "
+                      f"to “{full_name}”; or, if “{full_name}” is not your full name as documents should print it, "
+                      f"have it corrected ({correct}). Then import the file again.")
+
+
 def import_pkcs12(session: UserSession, data: bytes, password: bytes | None) -> str:
     """Make a PKCS#12 file (a private key, its certificate and the issuers' certificates, usually protected by a
     password) the signing identity of the logged-in user, in place of the one the office authority issued.
     Privileged (the password must have been given recently). Returns the name the certificate gives its holder.
 
     Refused, with nothing changed, for a wrong password, a file without a key or certificate, a key that is not the
-    certificate's, a certificate not valid now or not meant for signing, a key CaseReview cannot sign with, an
+    certificate's, a certificate not valid now or not meant for signing, a certificate whose common name is not the
+    user's full name (`same_name`: case and surrounding spaces aside), a key CaseReview cannot sign with, an
     incomplete chain — and when no certificate of the chain is one the office already trusts (its authority, or one
     an administrator added with `trust_certificate`): an import never adds to what the office trusts."""
     session.authorize(Op.SIGN)
@@ -334,6 +369,7 @@ def import_pkcs12(session: UserSession, data: bytes, password: bytes | None) -> 
     if not signs(_der(cert)):  # the same rule verify_pdf applies
         raise _refuse("The certificate is not meant for signing: its key usage allows neither digital signatures "
                       "nor non-repudiation.")
+    _check_holder(session, cert)
     chain = _chain(cert, [c for c in others if c != cert], now)
     trusted = set(office_trust_roots(ws))
     if not any(_der(c) in trusted for c in (cert, *chain)):

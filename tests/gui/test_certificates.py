@@ -36,13 +36,15 @@ pytestmark = pytest.mark.gui
 @dataclass(frozen=True)
 class Pki:
     root: Issued
-    signer: Issued
+    signer: Issued  # issued to the prosecutor's full name
+    stranger: Issued  # issued to someone else's
 
 
 @pytest.fixture(scope="module")
 def pki() -> Pki:
     root = _issue("County Bar Root CA", ec.generate_private_key(ec.SECP256R1()), None, ca=True, days=(-30, 3650))
-    return Pki(root, _issue("Pat Prosecutor (bar)", ec.generate_private_key(ec.SECP256R1()), root))
+    return Pki(root, _issue("Riley Chen", ec.generate_private_key(ec.SECP256R1()), root),  # the prosecutor
+               _issue("Pat Prosecutor", ec.generate_private_key(ec.SECP256R1()), root))
 
 
 @pytest.fixture
@@ -173,11 +175,11 @@ def test_a_prosecutor_imports_a_pkcs12_file_once_its_authority_is_trusted(
     assert "password is wrong" in dialog.problem.text() and changed == []
     qtbot.keyClicks(dialog.password, P12_PASSWORD.decode())  # (the wrong one was selected: typing replaces it)
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: changed == ["Pat Prosecutor (bar)"])
+    qtbot.waitUntil(lambda: changed == ["Riley Chen"])
     assert not dialog.problem.isVisible() and dialog.password.text() == "" and dialog.file.text() == ""
-    assert dialog.holder.text() == "Pat Prosecutor (bar)" and "County Bar Root CA" in dialog.issuer.text()
+    assert dialog.holder.text() == "Riley Chen" and "County Bar Root CA" in dialog.issuer.text()
     assert dialog.kind.text() == "Your own certificate file, imported"
-    assert "From now on you sign as Pat Prosecutor (bar)" in dialog.done_note.text()
+    assert "From now on you sign as Riley Chen" in dialog.done_note.text()
     assert identities.signing_identity(pat).certificate == pki.signer.cert
 
     # once the administrator stops trusting the authority, the dialog says what that means
@@ -185,6 +187,38 @@ def test_a_prosecutor_imports_a_pkcs12_file_once_its_authority_is_trusted(
     identities.untrust_certificate(office[Role.ADMINISTRATOR], row.id)
     dialog.show_identity()
     assert "no longer trusts the authority" in dialog.kind.text()
+
+
+def test_a_certificate_issued_to_another_name_is_refused_naming_both(
+        qtbot: QtBot, workspace: Workspace, office: dict[Role, UserSession], pki: Pki, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dialog says whose name the certificate must give; a file in another name is refused under the file,
+    naming both names and what to do, and the certificate the prosecutor signs with stays the office's."""
+    pat = office[Role.PROSECUTOR]
+    identities.trust_certificate(office[Role.ADMINISTRATOR], _pem(pki.root))
+    p12 = tmp_path / "pat.p12"
+    p12.write_bytes(_p12(pki.stranger.key, pki.stranger.cert, [pki.root.cert]))
+    before = identities.signing_identity(pat)
+    dialog = IdentityDialog(pat)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    changed: list[str] = []
+    dialog.identity_changed.connect(changed.append)
+    assert "must be issued to your full name, Riley Chen" in dialog.explain.text()
+    choose_file(monkeypatch, "get_open_file_name", p12)
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.password, P12_PASSWORD.decode())
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    problem = dialog.problem.text()
+    assert dialog.problem.isVisible() and changed == []
+    assert "issued to “Pat Prosecutor”, but your full name here is “Riley Chen”" in problem, problem
+    assert "one issued to “Riley Chen”" in problem and "Administration → Users and roles → Names…" in problem
+    assert "Nothing was changed" in problem
+    # the whole message is on screen: the dialog grew to show it, and the Import button is still in view
+    assert dialog.problem.height() >= dialog.problem.heightForWidth(dialog.problem.width())
+    assert dialog.rect().contains(dialog.import_button.mapTo(dialog, dialog.import_button.rect().bottomRight()))
+    assert dialog.holder.text() == "Riley Chen" and "office's own signing authority" in dialog.kind.text()
+    assert identities.signing_identity(pat) == before
 
 
 def test_my_signing_certificate_is_in_the_file_menu_for_roles_that_sign(

@@ -165,7 +165,7 @@ def test_an_administrator_trusts_the_root_before_a_signer_imports_a_pkcs12_file(
 
     db, admin, prosecutor = office
     root = _issue("State Bar Root CA", ec.generate_private_key(ec.SECP384R1()), None, ca=True, days=(-30, 3650))
-    pat = _issue("Pat Prosecutor (EC)", ec.generate_private_key(ec.SECP256R1()), root)
+    pat = _issue("Riley Chen", ec.generate_private_key(ec.SECP256R1()), root)  # the prosecutor's full name
     p12, root_pem, p12_password = tmp_path / "pat.p12", tmp_path / "bar-root.pem", tmp_path / "p12-password.txt"
     p12.write_bytes(_p12(pat.key, pat.cert, [root.cert]))
     root_pem.write_bytes(root.cert.public_bytes(serialization.Encoding.PEM))
@@ -190,7 +190,7 @@ def test_an_administrator_trusts_the_root_before_a_signer_imports_a_pkcs12_file(
     refused = run("user", "import-identity", db, p12, "--p12-password-file", wrong, *prosecutor)
     assert refused.returncode == 2 and "password is wrong" in refused.stderr, refused.stderr
     done = run(*importing)
-    assert done.returncode == 0 and "Pat Prosecutor (EC)" in done.stderr, done.stderr
+    assert done.returncode == 0 and "Riley Chen" in done.stderr, done.stderr
     missing = run("user", "import-identity", db, tmp_path / "none.p12", "--p12-password-file", p12_password,
                   *prosecutor)
     assert missing.returncode == 2 and "cannot be read" in missing.stderr

@@ -2,7 +2,8 @@
 until when, from the office's own authority or imported — and, for a role that signs, importing their own PKCS#12
 file (.p12 or .pfx, with its password) in its place. The import is refused, in plain words and with nothing changed,
 until an administrator trusts the authority the file's certificate comes from (Administration → Trusted
-certificates).
+certificates), and when the certificate is issued to another name than the user's full name (the refusal names
+both, and says what to do).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casereview.services import identities
+from casereview.services import accounts, identities
 from casereview.services.access import Op
 from casereview.services.session import UserSession
 from casereview.store.lock import refuse_case_file_part
@@ -31,6 +32,20 @@ from ui.shared import file_dialogs
 from ui.shared.problems import is_expected
 
 P12_FILES = "Certificate files with their key (*.p12 *.pfx);;All files (*)"
+
+
+def _whose(session: UserSession) -> str:
+    """Whose name the certificate must give: the user's full name, as documents print it under the signature."""
+    try:
+        full_name = accounts.my_names(session).full_name
+    except Exception as exc:  # (a session that ended: show_identity says so)
+        if not is_expected(exc):
+            raise
+        return ""
+    if not full_name:
+        return ("Your full name is not filled in yet, and a certificate is accepted only in your full name: an "
+                "administrator fills it in first (Administration → Users and roles → Names…).")
+    return f"The certificate must be issued to your full name, {full_name}: documents print it under your signature."
 
 
 class IdentityDialog(AdminDialog):
@@ -58,7 +73,8 @@ class IdentityDialog(AdminDialog):
         self.explain = QLabel("If you have your own signing certificate (from the state bar or another authority), "
                               "you can sign with it instead. You need its file (.p12 or .pfx), which holds your key, "
                               "and the file's password. An administrator must first have added the certificate of "
-                              "the authority that issued it (Administration → Trusted certificates).", imported)
+                              "the authority that issued it (Administration → Trusted certificates). "
+                              f"{_whose(session)}", imported)
         self.explain.setWordWrap(True)
         self.file = QLineEdit(imported)
         self.file.setAccessibleName("Certificate file")

@@ -81,8 +81,9 @@ class CertificatesDialog(AdminDialog):
         self.resize(900, 520)
         intro = QLabel("A signed document checks out as the office's when its certificate comes from the office's "
                        "own signing authority, or from an authority listed below. Add an authority only when the "
-                       "office means to trust every certificate it issues: it could issue one in anyone's name.",
-                       self)
+                       "office means to trust every certificate it issues: it could issue one in anyone's name. "
+                       "Signers then import their own certificate (File → My signing certificate…); it is accepted "
+                       "only when issued to the signer's full name as Users and roles → Names… has it.", self)
         intro.setWordWrap(True)
 
         own_box = QGroupBox("The office's own signing authority", self)

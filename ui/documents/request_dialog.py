@@ -5,6 +5,9 @@ cooperation (section 2). "Save draft" keeps it to submit later (Requests → My 
 once the affirmation is ticked — signs it with the requester's own key and sends it to the supervisors' queue, then
 shows the signed document.
 
+The form fits the screen it opens on (a 1366x768 laptop too): its body scrolls, and the problem line and the buttons
+(Cancel, Save draft, Sign and submit) stay below it, always in view.
+
 The services decide what may be requested (never a `protect` charge, nor one against a person the case records as
 a victim: the refusal cites the section) and name the field of any problem; the dialog shows their words.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -42,6 +45,7 @@ from ui.access.reauth import confirm_for
 from ui.admin import FieldNote, fit_height
 from ui.documents.document_view import DocumentView, show_stored_document
 from ui.shared.problems import show_problem
+from ui.shared.screen import FRAME_ALLOWANCE, fit_to_screen, free_area, keep_inside_screen
 from ui.shared.worker import Task, run_task, still_working
 
 # What each statement is for, said under its box (section 8 asks for all three in writing).
@@ -77,9 +81,9 @@ class RequestDialog(QDialog):
         self.viewer: DocumentView | None = None
         self.task: Task[int] | None = None
         self.setWindowTitle(f"Request an exception — case {case.case_number}")
-        self.resize(780, 860)
+        fit_to_screen(self, 780, 860)  # the body scrolls: the buttons below it stay in view on a small screen
         outer = QVBoxLayout(self)
-        scroll = QScrollArea(self)
+        self.body_scroll = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -196,6 +200,13 @@ class RequestDialog(QDialog):
             self.submit_button.setToolTip(f"Your role ({session.role.value}) may not sign documents: save a draft "
                                           "and ask a colleague who may.")
 
+    def heightForWidth(self, width: int) -> int:
+        """The height the form asks for to show its wrapped texts (a problem said above the buttons, or under a
+        field), at most the free height of its screen: the body scrolls instead, and the buttons stay in view."""
+        needed = super().heightForWidth(width)
+        free = free_area(self)
+        return needed if free is None else min(needed, free.height() - FRAME_ALLOWANCE)
+
     def _button(self, text: str, accessible: str, slot: Callable[[], object], row: QHBoxLayout) -> QPushButton:
         button = QPushButton(text, self)
         button.setAccessibleName(accessible)
@@ -238,14 +249,27 @@ class RequestDialog(QDialog):
             widget = self.texts.get(exc.field)
             if widget is not None:
                 widget.setFocus()
+            self._reveal(widget, self.notes[exc.field])
             return
         if isinstance(exc, AccessProblem | FieldProblem | MissingGlyphs):
             self.problem.setText(f"⚠ {exc}")
             self.problem.setAccessibleDescription(str(exc))
             self.problem.show()
-            fit_height(self)
+            fit_height(self)  # (never taller than the screen: heightForWidth)
+            keep_inside_screen(self)
             return
         show_problem(self, "The request was not made", exc)
+
+    def _reveal(self, *widgets: QWidget | None) -> None:
+        """Scroll the body so that `widgets` (a field, then the problem said under it) are in view: on a small
+        screen the field may be far below what is shown. Done once the event loop has laid out the body again
+        (a problem just shown has no place in it before)."""
+        def reveal() -> None:
+            for widget in widgets:
+                if widget is not None:
+                    self.body_scroll.ensureWidgetVisible(widget, 0, 8)
+
+        QTimer.singleShot(0, self, reveal)
 
     def _busy(self, busy: bool) -> None:
         for button in (self.draft_button, self.submit_button, self.cancel_button):
@@ -272,6 +296,7 @@ class RequestDialog(QDialog):
             self.notes["affirmed"].say("Tick the affirmation: a request is signed only with it (section 2: the "
                                        "threat of prosecution is not used to obtain cooperation).")
             self.affirmed.setFocus()
+            self._reveal(self.affirmed, self.notes["affirmed"])
             return
         if not confirm_for(self.session, Op.SIGN, self):
             return

@@ -88,8 +88,9 @@ class Pki:
 
     root: Issued
     intermediate: Issued
-    rsa: Issued  # RSA-3072, issued by the root
-    ec: Issued  # P-256, issued by the intermediate
+    rsa: Issued  # RSA-3072, issued by the root, to the prosecutor (Riley Chen)
+    ec: Issued  # P-256, issued by the intermediate, to the prosecutor
+    supervisor_rsa: Issued  # the same RSA key, issued by the root to the supervisor (Jordan Avery)
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +98,10 @@ def pki() -> Pki:
     root = _issue("State Bar Root CA", ec.generate_private_key(ec.SECP384R1()), None, ca=True, days=(-30, 3650))
     intermediate = _issue("State Bar Signing CA", ec.generate_private_key(ec.SECP256R1()), root, ca=True,
                           days=(-30, 3000))
-    return Pki(root, intermediate,
-               _issue("Pat Prosecutor (RSA)", rsa.generate_private_key(65537, 3072), root),
-               _issue("Pat Prosecutor (EC)", ec.generate_private_key(ec.SECP256R1()), intermediate))
+    rsa_key = rsa.generate_private_key(65537, 3072)
+    return Pki(root, intermediate, _issue("Riley Chen", rsa_key, root),
+               _issue("Riley Chen", ec.generate_private_key(ec.SECP256R1()), intermediate),
+               _issue("Jordan Avery", rsa_key, root))
 
 
 @pytest.fixture
@@ -145,7 +147,7 @@ def test_a_request_signed_with_an_imported_rsa_identity_is_trusted_by_the_office
     assert identities.trust_certificate(admin, _pem(pki.root.cert)) == pki.root.cert.subject.rfc4514_string()
     issued_before = identities.signing_identity(pat)
     name = identities.import_pkcs12(pat, _p12(pki.rsa.key, pki.rsa.cert, [pki.root.cert]), P12_PASSWORD)
-    assert name == "Pat Prosecutor (RSA)"
+    assert name == "Riley Chen"
     mine = identities.signing_identity(pat)
     assert mine.certificate == pki.rsa.cert and mine.chain_der == (_der(pki.root.cert),)
     roots = identities.office_trust_roots(workspace)
@@ -155,13 +157,13 @@ def test_a_request_signed_with_an_imported_rsa_identity_is_trusted_by_the_office
     request = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
     submitted = exceptions.submit_request(pat, request, affirmed=True)
     [report] = verify_pdf(submitted, roots)
-    assert report.ok and report.signer == "Pat Prosecutor (RSA)", report.summary
+    assert report.ok and report.signer == "Riley Chen", report.summary
     # against the office authority alone, as before the administrator trusted the root: intact, but not trusted
     [alone] = verify_pdf(submitted, [identities.authority_certificate(workspace)])
     assert alone.intact and not alone.trusted
     # the supervisor signs with the identity the office issued; both check out against the office's roots
     decided = exceptions.decide_request(sue, request, approve=True, reason="The witness's safety comes first.")
-    assert [(r.signer, r.ok) for r in verify_pdf(decided, roots)] == [("Pat Prosecutor (RSA)", True),
+    assert [(r.signer, r.ok) for r in verify_pdf(decided, roots)] == [("Riley Chen", True),
                                                                        ("Jordan Avery", True)]
 
     rows, trusted = _state(workspace)
@@ -180,7 +182,7 @@ def test_a_request_signed_with_an_imported_rsa_identity_is_trusted_by_the_office
     assert row.sha256 == hashlib.sha256(_der(pki.root.cert)).hexdigest()
     assert row.not_after == pki.root.cert.not_valid_after_utc
     me = identities.my_identity(pat)
-    assert me is not None and (me.name, me.imported, me.trusted) == ("Pat Prosecutor (RSA)", True, True)
+    assert me is not None and (me.name, me.imported, me.trusted) == ("Riley Chen", True, True)
     assert "State Bar Root CA" in me.issuer
 
 
@@ -201,8 +203,8 @@ def test_an_import_is_refused_until_an_administrator_trusts_the_root(
         assert "CN=State Bar Root CA" in message, message
         assert "Administration → Trusted certificates" in message and "office trust" in message
         assert "Nothing was changed" in message
-    own = _issue("Pat (self-signed)", ec.generate_private_key(ec.SECP256R1()), None)
-    with pytest.raises(identities.IdentityRefused, match=r"self-signed \(.*CN=Pat \(self-signed\)"):
+    own = _issue("Riley Chen", ec.generate_private_key(ec.SECP256R1()), None)
+    with pytest.raises(identities.IdentityRefused, match=r"self-signed \(.*CN=Riley Chen"):
         identities.import_pkcs12(pat, _p12(own.key, own.cert, []), P12_PASSWORD)
     assert _state(workspace) == before and before[1] == []
     assert identities.signing_identity(pat) == identity
@@ -224,12 +226,12 @@ def test_trusting_only_the_intermediate_accepts_what_it_issued(
     assert len(identities.signing_identity(pat).chain_der) == 2
     # the root issued the RSA certificate directly, and the office does not trust the root
     with pytest.raises(identities.IdentityRefused, match="State Bar Root CA"):
-        identities.import_pkcs12(sue, _p12(pki.rsa.key, None, [pki.root.cert, pki.rsa.cert]), P12_PASSWORD)
+        identities.import_pkcs12(sue, _p12(pki.rsa.key, None, [pki.root.cert, pki.supervisor_rsa.cert]), P12_PASSWORD)
     number, charge = _decline()
     request = exceptions.draft_request(pat, number, [charge], **STATEMENTS)
     submitted = exceptions.submit_request(pat, request, affirmed=True)
     [report] = verify_pdf(submitted, identities.office_trust_roots(workspace))
-    assert report.ok and report.signer == "Pat Prosecutor (EC)", report.summary
+    assert report.ok and report.signer == "Riley Chen", report.summary
 
 
 def test_an_ec_identity_with_an_intermediate_signs_beside_an_rsa_one(
@@ -239,8 +241,8 @@ def test_an_ec_identity_with_an_intermediate_signs_beside_an_rsa_one(
     identities.import_pkcs12(pat, _p12(pki.ec.key, pki.ec.cert, [pki.root.cert, pki.intermediate.cert]),
                              P12_PASSWORD)
     # the certificate among the others, as some tools write it
-    identities.import_pkcs12(sue, _p12(pki.rsa.key, None, [pki.root.cert, pki.rsa.cert]), P12_PASSWORD)
-    assert identities.signing_identity(sue).certificate == pki.rsa.cert
+    identities.import_pkcs12(sue, _p12(pki.rsa.key, None, [pki.root.cert, pki.supervisor_rsa.cert]), P12_PASSWORD)
+    assert identities.signing_identity(sue).certificate == pki.supervisor_rsa.cert
     assert len(identities.office_trust_roots(workspace)) == 2  # the authority and the one root trusted
     [row] = identities.trusted_certificates(admin)
     assert row.signers == ("prosecutor", "supervisor")
@@ -249,7 +251,7 @@ def test_an_ec_identity_with_an_intermediate_signs_beside_an_rsa_one(
     exceptions.submit_request(pat, request, affirmed=True)
     decided = exceptions.decide_request(sue, request, approve=False, reason="Not exceptional enough.")
     reports = verify_pdf(decided, identities.office_trust_roots(workspace))
-    assert [r.signer for r in reports] == ["Pat Prosecutor (EC)", "Pat Prosecutor (RSA)"]
+    assert [r.signer for r in reports] == ["Riley Chen", "Jordan Avery"]
     assert all(r.ok for r in reports), [r.summary for r in reports]
 
 
@@ -334,9 +336,9 @@ def test_untrusting_a_root_makes_what_its_identities_signed_untrusted(
 def _wrong(pki: Pki) -> dict[str, tuple[bytes, bytes | None, str]]:
     """Files that must be refused: (the file, the password given, what the message says)."""
     other = ec.generate_private_key(ec.SECP256R1())
-    expired = _issue("Pat (expired)", pki.ec.key, pki.intermediate, days=(-400, -5))
-    future = _issue("Pat (not yet)", pki.ec.key, pki.intermediate, days=(3, 300))
-    encipher = _issue("Pat (encryption)", pki.ec.key, pki.intermediate, sign=False)
+    expired = _issue("Riley Chen", pki.ec.key, pki.intermediate, days=(-400, -5))
+    future = _issue("Riley Chen", pki.ec.key, pki.intermediate, days=(3, 300))
+    encipher = _issue("Riley Chen", pki.ec.key, pki.intermediate, sign=False)
     chain = [pki.intermediate.cert, pki.root.cert]
     weak = rsa.generate_private_key(65537, 1024)
     return {
@@ -353,7 +355,7 @@ def _wrong(pki: Pki) -> dict[str, tuple[bytes, bytes | None, str]]:
         "not for signing": (_p12(pki.ec.key, encipher.cert, chain), P12_PASSWORD, "not meant for signing"),
         "incomplete chain": (_p12(pki.ec.key, pki.ec.cert, [pki.root.cert]), P12_PASSWORD,
                              "does not hold the certificate of the authority"),
-        "weak RSA": (_p12(weak, _issue("Pat (1024)", weak, pki.root).cert, [pki.root.cert]), P12_PASSWORD,
+        "weak RSA": (_p12(weak, _issue("Riley Chen", weak, pki.root).cert, [pki.root.cert]), P12_PASSWORD,
                      "1024 bits"),
     }
 
@@ -389,7 +391,7 @@ def test_only_a_signing_role_imports_and_only_with_a_fresh_password(
 
 def test_a_self_signed_certificate_is_its_own_root(workspace: Workspace, office: dict[Role, UserSession]) -> None:
     pat = office[Role.PROSECUTOR]
-    own = _issue("Pat (self-signed)", ec.generate_private_key(ec.SECP256R1()), None)
+    own = _issue("Riley Chen", ec.generate_private_key(ec.SECP256R1()), None)
     identities.trust_certificate(office[Role.ADMINISTRATOR], _pem(own.cert))  # a self-signed one, not an authority
     identities.import_pkcs12(pat, _p12(own.key, own.cert, []), P12_PASSWORD)
     assert identities.office_trust_roots(workspace)[1:] == [own.cert.public_bytes(serialization.Encoding.DER)]
@@ -398,7 +400,7 @@ def test_a_self_signed_certificate_is_its_own_root(workspace: Workspace, office:
     submitted = exceptions.submit_request(pat, exceptions.draft_request(pat, number, [charge], **STATEMENTS),
                                           affirmed=True)
     [report] = verify_pdf(submitted, identities.office_trust_roots(workspace))
-    assert report.ok and report.signer == "Pat (self-signed)", report.summary
+    assert report.ok and report.signer == "Riley Chen", report.summary
 
 
 def test_a_certificate_signs_unless_its_key_usage_forbids_it(workspace: Workspace, pki: Pki) -> None:
