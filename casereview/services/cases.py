@@ -24,15 +24,27 @@ from casereview.store.screenings import DecisionChange, StoredScreening
 from casereview.store.search import fold
 
 
+def _mark_warrants(row: m.Case, warrants: frozenset[str]) -> None:
+    unknown = sorted(warrants - {c.local_id for c in row.charges})
+    if unknown:
+        raise cases.CaseServiceError(f"Case {row.case_number} has no charge {', '.join(unknown)}: nothing was "
+                                     "changed.")
+    for charge in row.charges:
+        charge.warrant_outstanding = charge.local_id in warrants
+
+
 def create_case(user: UserSession, case: spec.Case, profile: PolicyProfile, *,
-                defense: cases.DefenseDetails | None = None) -> int:
+                defense: cases.DefenseDetails | None = None, warrants: frozenset[str] | None = None) -> int:
     """Store a new case and screen it; returns its id. `defense`: a defense office's clients and prosecuting office
-    for the case, stored with it."""
+    for the case, stored with it; `warrants`: its charges with an arrest warrant outstanding (kept beside the case
+    format, which has no field for them)."""
     with user.acting(Op.CREATE_CASE, "case_created") as db:
         row = cases.import_case(db, case)
         set_audit_object(db, f"case:{row.id}")
         if defense is not None:
             cases.set_defense_details(db, row, defense)
+        if warrants is not None:
+            _mark_warrants(row, warrants)
         cases.screen_row(db, row, profile)
         user.audit(db, "screening", f"case:{row.id}")
         return row.id
@@ -52,15 +64,18 @@ def import_cases(user: UserSession, new_cases: Sequence[spec.Case], profile: Pol
 
 
 def update_case(user: UserSession, case: spec.Case, expected_version: int, profile: PolicyProfile, *,
-                defense: cases.DefenseDetails | None = None) -> int:
+                defense: cases.DefenseDetails | None = None, warrants: frozenset[str] | None = None) -> int:
     """Save an edited case (refused when someone else saved it first) and screen it again; returns its id.
     `defense`: a defense office's clients and prosecuting office for the case, saved with it (None: as they
-    were)."""
+    were); `warrants`: the charges with an arrest warrant outstanding, exactly these (None: as they were)."""
     with user.acting(Op.EDIT_CASE, "case_updated") as db:
         row = cases.update_case(db, case, expected_version=expected_version)
         set_audit_object(db, f"case:{row.id}")
         if defense is not None:
             cases.set_defense_details(db, row, defense)
+        if warrants is not None:
+            db.flush()
+            _mark_warrants(row, warrants)
         cases.screen_row(db, row, profile)
         user.audit(db, "screening", f"case:{row.id}")
         return row.id
@@ -155,12 +170,7 @@ def set_warrants(user: UserSession, case_number: str, outstanding: frozenset[str
     with user.acting(Op.EDIT_CASE, "warrant_recorded") as db:
         row = cases.load_case(db, case_number)
         set_audit_object(db, f"case:{row.id}")
-        ids = {c.local_id for c in row.charges}
-        unknown = sorted(outstanding - ids)
-        if unknown:
-            raise cases.CaseServiceError(f"Case {case_number} has no charge {', '.join(unknown)}: nothing was changed.")
-        for charge in row.charges:
-            charge.warrant_outstanding = charge.local_id in outstanding
+        _mark_warrants(row, outstanding)
 
 
 def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,

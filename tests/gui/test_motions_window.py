@@ -129,3 +129,27 @@ def test_the_office_profile_sets_the_state_s_words_for_motions(qtbot: QtBot, off
     qtbot.addWidget(window)
     shown = {window.table.item(n, 0).text() for n in range(window.table.rowCount())}  # type: ignore[union-attr]
     assert shown == {"Motion for leave to enter a nolle prosequi"}  # (no warrant recorded in these cases)
+
+
+def test_a_warrant_is_ticked_on_a_charge_in_the_case_editor_and_kept(qtbot: QtBot, demo: Workspace,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    from tests.gui.support import window_for
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    window = window_for(qtbot, demo)
+    numbers = [window.model.case_number(r) for r in range(window.model.rowCount())]
+    window.table.selectRow(numbers.index("26-CR-0101"))
+    editor = window.editor
+    first, second = (editor.cell("charges", row, "warrant") for row in (0, 1))
+    assert isinstance(first, QCheckBox) and isinstance(second, QCheckBox)
+    assert first.isChecked() and not second.isChecked()  # (the demo's warrant, on Dana Roe's charge)
+    second.setChecked(True)
+    assert editor.save()
+    user = window.session
+    assert casework.read_warrants(user, "26-CR-0101") == frozenset({"1", "2"})
+    report = motions.draft_motions(user, kinds=("warrants",))
+    body = " ".join(subprocess.run(["pdftotext", "-", "-"], input=motions.preview(user, report.drafted[0]),
+                                   capture_output=True, check=True).stdout.decode().split())
+    assert "26CR10101" in body and "26CR10102" in body

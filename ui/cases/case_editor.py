@@ -105,7 +105,8 @@ CHARGES = Section("charges", "Charge", "Charges",
                   ("id", "person", "statute", "offense", "with", "status"),
                   ("ID", "Charged person", "Statute", "Offense", "With (counterparty)", "Status"),
                   (("offense_date", "Offense date"), ("court", "Court"), ("docket_number", "Docket number"),
-                   ("disposition_date", "Disposition date"), ("arose_from_exchange", "Arose from an exchange")))
+                   ("disposition_date", "Disposition date"), ("arose_from_exchange", "Arose from an exchange"),
+                   ("warrant", "Warrant out")))
 FACTS = Section("facts", "Fact", "Facts: who did what to whom", ("by", "type", "against"),
                 ("Who", "Did what", "To whom"))
 SECTIONS = {s.key: s for s in (PEOPLE, CHARGES, FACTS)}
@@ -538,6 +539,11 @@ class CaseEditor(QWidget):
                         f"Disposition date of charge {cid}", PLACEHOLDER)
         self._check_cell(CHARGES, row, "arose_from_exchange", bool(v.get("arose_from_exchange")),
                          f"Charge {cid} arose from the exchange of sex for something of value")
+        warrant = self._check_cell(CHARGES, row, "warrant", bool(v.get("warrant")),
+                                   f"An arrest warrant on charge {cid} is outstanding")
+        warrant.setToolTip("An arrest warrant on this charge is still outstanding: the motions on warrants "
+                           "(Records → Motions to dismiss and on warrants…) list it when the policy declines or "
+                           "protects the charge.")
         self._row_added(CHARGES, row)
         return row
 
@@ -660,6 +666,9 @@ class CaseEditor(QWidget):
         details = casework.read_defense(self.session, case_number) if self.defense else DefenseDetails()
         for person in raw.get("people", []):
             person["client"] = person["id"] in details.clients  # (the form's own key: not in the case format)
+        warrants = casework.read_warrants(self.session, case_number)
+        for charge in raw.get("charges", []):
+            charge["warrant"] = charge["id"] in warrants  # (kept beside the case format, like a client)
         self._fill(raw, version=version)
         self._show_defense(details)
         self.case_number.setReadOnly(True)
@@ -679,6 +688,11 @@ class CaseEditor(QWidget):
         clients = frozenset(self._text(PEOPLE, row, "id") for row in range(len(self._cells["people"]))
                             if self._value(PEOPLE, row, "client"))
         return DefenseDetails(clients, self.prosecuting_office.text().strip() or None, self.adopted.isChecked())
+
+    def warrants(self) -> frozenset[str]:
+        """The charges (their ids) with an arrest warrant ticked as outstanding."""
+        return frozenset(self._text(CHARGES, row, "id") for row in range(len(self._cells["charges"]))
+                         if self._value(CHARGES, row, "warrant"))
 
     def _fill(self, raw: dict[str, Any], *, version: int | None) -> None:
         self._loading = True
@@ -921,10 +935,12 @@ class CaseEditor(QWidget):
             return False
         try:
             defense = self.defense_details()
+            warrants = self.warrants()
             if self.version is None:
-                casework.create_case(self.session, case, self.profile, defense=defense)
+                casework.create_case(self.session, case, self.profile, defense=defense, warrants=warrants)
             else:
-                casework.update_case(self.session, case, self.version, self.profile, defense=defense)
+                casework.update_case(self.session, case, self.version, self.profile, defense=defense,
+                                     warrants=warrants)
         except CaseConflict as exc:
             self._conflict(exc)
             return False
