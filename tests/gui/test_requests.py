@@ -331,3 +331,18 @@ def test_a_document_prints_every_page(qtbot: QtBot, demo: Workspace, tmp_path: P
     assert view.pane.print_to(printer) == pages
     info: Any = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert f"Pages:           {pages}" in info
+
+
+def test_a_decision_is_dated_in_the_office_s_time_zone() -> None:
+    """My requests: a decision signed at 01:30 UTC on 1 December in an Oregon office was made on 30 November."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from casereview.services.exception_requests import RequestInfo
+    from ui.documents.requests_queue import status_words
+
+    decided = RequestInfo(3, "26-CR-0108", "approved", "victim_safety", "", (), "", "", "", 1, "Riley Chen", 2,
+                          "Jordan Avery", "ok", datetime(2026, 11, 30, 20), datetime(2026, 11, 30, 21),
+                          datetime(2026, 12, 1, 1, 30), ())
+    assert status_words(decided, ZoneInfo("America/Los_Angeles")) == "Approved by Jordan Avery on 2026-11-30"
+    assert status_words(decided, ZoneInfo("UTC")) == "Approved by Jordan Avery on 2026-12-01"

@@ -13,6 +13,7 @@ form's own words) or to discard, and those submitted or decided, with their sign
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -35,7 +36,7 @@ from casereview.services import exception_requests as exceptions
 from casereview.services.access import Op
 from casereview.services.exception_requests import RequestInfo
 from casereview.services.identities import office_trust_roots
-from casereview.services.office import FieldProblem, office_policy
+from casereview.services.office import FieldProblem, office_policy, office_zone
 from casereview.services.session import AccessProblem, UserSession
 from ui.access.reauth import confirm_for
 from ui.admin import AdminDialog, FieldNote, local_time
@@ -62,12 +63,13 @@ def charges_words(request: RequestInfo) -> str:
     return "; ".join(c.words() for c in request.charges)
 
 
-def status_words(request: RequestInfo) -> str:
+def status_words(request: RequestInfo, zone: tzinfo | None = None) -> str:
+    """Where a request stands; a decision's date is the office's local date (`zone`: the office's time zone)."""
     if request.status == "draft":
         return "Draft (not signed)"
     if request.status == "submitted":
         return "Waiting for a decision"
-    return f"{request.status.capitalize()} by {request.supervisor} on {local_day(request.decided_at)}"
+    return f"{request.status.capitalize()} by {request.supervisor} on {local_day(request.decided_at, zone)}"
 
 
 class QueueModel(RowsModel[RequestInfo]):
@@ -80,12 +82,13 @@ class QueueModel(RowsModel[RequestInfo]):
 
 class MineModel(RowsModel[RequestInfo]):
     COLUMNS = ("No.", "Case", "Charges", "Status")
+    zone: tzinfo | None = None  # the office's time zone, for the dates of decisions
 
     def alignment(self, column: int) -> Qt.AlignmentFlag | None:
         return Qt.AlignmentFlag.AlignRight if column == 0 else None
 
     def cell(self, row: RequestInfo, column: int) -> str:
-        return (str(row.id), row.case_number, charges_words(row), status_words(row))[column]
+        return (str(row.id), row.case_number, charges_words(row), status_words(row, self.zone))[column]
 
 
 class _RequestsDialog(AdminDialog):
@@ -203,7 +206,8 @@ class _RequestsDialog(AdminDialog):
         lines = [f"<b>Request {request.id}</b>, case {escape(request.case_number)}, by {escape(request.requester)}",
                  f"Ground: “{escape(request.ground_words)}”"]
         if request.reason:
-            lines.append(f"{escape(status_words(request))}: “{escape(request.reason)}”")
+            lines.append(f"{escape(status_words(request, office_zone(self.session.workspace)))}: "
+                         f"“{escape(request.reason)}”")
         return "<br>".join(lines)
 
     def update_buttons(self, request: RequestInfo | None) -> None:
@@ -329,7 +333,9 @@ class MyRequests(_RequestsDialog):
     """The user's own requests: drafts to submit or discard, and those submitted or decided."""
 
     def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
-        super().__init__(session, "My exception requests", MineModel(), parent)
+        mine = MineModel()
+        mine.zone = office_zone(session.workspace)
+        super().__init__(session, "My exception requests", mine, parent)
         self.empty.setText("You have made no exception request. Request one from a declined charge's card, beside "
                            "the case.")
         self.affirm_box = self._affirmation()
