@@ -304,3 +304,18 @@ def test_the_window_stays_open_until_its_work_reports_back(qtbot: QtBot, office:
     qtbot.waitUntil(lambda: not window.task.running(), timeout=10000)  # type: ignore[union-attr]
     window.reject()
     assert not window.isVisible()
+
+
+def test_a_reload_keeps_the_letters_selected(qtbot: QtBot, office: dict[Role, UserSession]) -> None:
+    """Refilling the list (after signing, after a search) clears Qt's selection first — Qt recounts a selection for
+    every item replaced under it, minutes for a thousand letters — and selects the same letters again."""
+    para = office[Role.PARALEGAL]
+    letters.draft_letters(para)
+    window = LettersWindow(para)
+    qtbot.addWidget(window)
+    chosen = [window.rows[0].id, window.rows[2].id]
+    window.select_ids(chosen)
+    window.reload("again")
+    assert sorted(r.id for r in window.selected()) == sorted(chosen)
+    window.finder.setText(window.rows[0].person)
+    assert [r.id for r in window.selected()] == [chosen[0]]

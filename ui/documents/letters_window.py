@@ -47,6 +47,7 @@ from ui.access.reauth import confirm_for
 from ui.documents.document_view import DocumentView, ask_to_sign, print_export
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
+from ui.shared.table_fill import filling
 from ui.shared.worker import Task, run_task, still_working
 
 STATUS_WORDS = {"draft": "Draft", "signed": "Signed"}
@@ -322,19 +323,23 @@ class LettersWindow(QDialog):
         wanted = _folded(self.finder.text())
         if wanted:
             self.rows = [r for r in self.rows if wanted in _folded(f"{r.person} {r.case_number}")]
-        self.table.setRowCount(len(self.rows))
-        for n, r in enumerate(self.rows):
-            cells = (KIND_LABELS[r.kind], r.case_number, r.person or "—",
-                     ", ".join(f"charge {c}" for c in r.records) or "—",
-                     HELD_WORDS if r.find_out else STATUS_WORDS.get(r.status, r.status),
-                     r.updated_at.replace("T", " "))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, r.id)
-                if r.find_out:
-                    item.setToolTip("Held: it cannot be signed until these are found out:\n• " +
-                                    "\n• ".join(r.find_out))
-                self.table.setItem(n, column, item)
+        kept = [r.id for r in self.selected()]  # (selected again once the rows are in)
+        with filling(self.table):
+            self.table.setRowCount(len(self.rows))
+            for n, r in enumerate(self.rows):
+                cells = (KIND_LABELS[r.kind], r.case_number, r.person or "—",
+                         ", ".join(f"charge {c}" for c in r.records) or "—",
+                         HELD_WORDS if r.find_out else STATUS_WORDS.get(r.status, r.status),
+                         r.updated_at.replace("T", " "))
+                for column, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setData(Qt.ItemDataRole.UserRole, r.id)
+                    if r.find_out:
+                        item.setToolTip("Held: it cannot be signed until these are found out:\n• " +
+                                        "\n• ".join(r.find_out))
+                    self.table.setItem(n, column, item)
+        if kept:
+            self.select_ids(kept)
         drafts = sum(r.status == "draft" for r in self.rows)
         held = sum(bool(r.find_out) for r in self.rows)
         self.summary.setText(f"{len(self.rows)} letter(s): {drafts} draft(s){f' ({held} held)' if held else ''}, "

@@ -44,6 +44,7 @@ from ui.documents.document_view import DocumentView, ask_to_sign, print_export
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
 from ui.shared.screen import fit_to_screen
+from ui.shared.table_fill import filling
 from ui.shared.worker import Task, run_task, still_working
 
 HELD_WORDS = "Held: find out first"
@@ -152,17 +153,21 @@ class MotionsWindow(QDialog):
             if not is_expected(exc):
                 raise
             self.rows, note = [], str(exc)
-        self.table.setRowCount(len(self.rows))
-        for n, r in enumerate(self.rows):
-            cells = (self.titles[r.kind], r.court, r.case_number or f"{r.cases} case(s)", str(r.charges),
-                     HELD_WORDS if r.find_out else STATUS_WORDS.get(r.status, r.status), r.updated_at)
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, r.id)
-                if r.find_out:
-                    item.setToolTip("Held: it cannot be signed until these are found out:\n• " +
-                                    "\n• ".join(r.find_out))
-                self.table.setItem(n, column, item)
+        kept = [r.id for r in self.selected()]  # (selected again once the rows are in)
+        with filling(self.table):
+            self.table.setRowCount(len(self.rows))
+            for n, r in enumerate(self.rows):
+                cells = (self.titles[r.kind], r.court, r.case_number or f"{r.cases} case(s)", str(r.charges),
+                         HELD_WORDS if r.find_out else STATUS_WORDS.get(r.status, r.status), r.updated_at)
+                for column, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setData(Qt.ItemDataRole.UserRole, r.id)
+                    if r.find_out:
+                        item.setToolTip("Held: it cannot be signed until these are found out:\n• " +
+                                        "\n• ".join(r.find_out))
+                    self.table.setItem(n, column, item)
+        if kept:
+            self.select_ids(kept)
         drafts = sum(r.status == "draft" for r in self.rows)
         held = sum(bool(r.find_out) for r in self.rows)
         charges = sum(r.charges for r in self.rows)

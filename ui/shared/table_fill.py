@@ -1,0 +1,29 @@
+"""Filling a QTableWidget with many rows at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QHeaderView, QTableWidget
+
+
+@contextmanager
+def filling(table: QTableWidget) -> Iterator[None]:
+    """While rows are put in: no selection (Qt recounts a selection for every item replaced under it: refilling a
+    thousand selected letters took minutes), no column sized to its contents after every cell, no painting; the
+    columns are sized once at the end, as the header's modes say. The caller selects again what it wants."""
+    with QSignalBlocker(table):
+        table.clearSelection()
+    header = table.horizontalHeader()
+    modes = [header.sectionResizeMode(i) for i in range(header.count())]
+    for i in range(header.count()):
+        header.setSectionResizeMode(i, QHeaderView.ResizeMode.Fixed)
+    table.setUpdatesEnabled(False)
+    try:
+        yield
+    finally:
+        for i, mode in enumerate(modes):
+            header.setSectionResizeMode(i, mode)
+        table.setUpdatesEnabled(True)
