@@ -67,6 +67,8 @@ def _purge(args: argparse.Namespace) -> int:
         print(f"{len(report.shared_requests)} section 8 request(s) named this person beside others and were deleted "
               f"with their signed documents (case {', '.join(report.shared_requests)}): the other people's charges "
               "are screened without them; make a new request for them if it is still needed.", file=sys.stderr)
+    if report.server_note:
+        print(report.server_note, file=sys.stderr)
     if report.older_backups:
         print(f"{len(report.older_backups)} backup(s) made before now still hold the purged records (in "
               f"{report.older_backups[0].parent}); delete them if the order requires it. Restoring one of them "

@@ -43,6 +43,9 @@ class PurgeReport:
     # Section 8 requests deleted because they named the person but covered other people's charges too (their
     # cases: those charges are screened again without the request).
     shared_requests: list[str] = field(default_factory=list)
+    # On a database server: what of the person may outlive the purge there, for whoever runs the server to deal
+    # with (its dumps, archived write-ahead log and replicas are the server's, not CaseReview's).
+    server_note: str = ""
 
 
 def order_fingerprint(order_reference: str) -> str:
@@ -82,9 +85,17 @@ def purge_person(user: UserSession, person_id: int, order_reference: str) -> Pur
             user.audit(db, "purge", f"request:{request_id}")
         set_audit_object(db, f"person:{person_id}")
     wipe_free_pages(ws)
+    if ws.case_file.path is None:  # a database server
+        return PurgeReport(person_id, changed, deleted, [], [number for _id, number in shared], SERVER_NOTE)
     folder = backup_folder(case_file_path(ws))
     older = sorted(folder.glob("*.crbackup")) if folder.is_dir() else []
     return PurgeReport(person_id, changed, deleted, older, [number for _id, number in shared])
+
+
+SERVER_NOTE = ("The records are deleted from the database and the server was asked to reclaim their space (VACUUM). "
+               "Copies made before now outside it still hold them: the server's dumps (pg_dump), its archived "
+               "write-ahead log and any replica. Whoever runs the server must delete or expire those the order "
+               "covers (docs/server-guide.md, Backups).")
 
 
 def _drop_matches(db: Session, ws: Workspace, person_id: int) -> int:
@@ -181,8 +192,14 @@ def purge_rows(db: Session, person_id: int) -> tuple[int, int]:
 
 def wipe_free_pages(ws: Workspace) -> None:
     """Leave no deleted record in the file: merge the search index, fold the write-ahead log in, rebuild the file
-    (the pages were already overwritten by secure delete)."""
+    (the pages were already overwritten by secure delete). On a database server: VACUUM the tables a purge
+    deletes from, so their dead rows' space is reclaimed (PostgreSQL overwrites it only as it reuses it)."""
     if ws.case_file.path is None:
+        with ws.case_file.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("person", "case_party", "charge", "fact", "screening", "screening_decision", "letter",
+                          "motion", "record_match", "case_record"):
+                conn.exec_driver_sql(f"VACUUM {table}")
         return
     raw = ws.case_file.engine.raw_connection()
     try:

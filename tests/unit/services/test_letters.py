@@ -299,7 +299,6 @@ def test_many_letters_are_signed_on_every_core(office: dict[Role, UserSession], 
         assert all(s.ok for s in verify_pdf(letters.preview(prosecutor, letter_id), roots))
 
 
-@pytest.mark.sqlite_only  # a purge backs the case file up first, and refuses to back up a database server
 def test_purging_a_person_deletes_their_letters(office: dict[Role, UserSession], workspace: Workspace) -> None:
     """A court order to purge a person: their letters, the requests for their charges and the memos of their cases
     go too, signed documents included (each names them)."""

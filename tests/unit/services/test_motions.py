@@ -218,7 +218,6 @@ def test_a_defense_office_files_no_motions(new_case_file: tuple[Path, bytes], cl
         case_file.close()
 
 
-@pytest.mark.sqlite_only  # (a purge on a database server: issue 18)
 def test_warrants_are_recorded_per_charge_and_a_purge_deletes_the_motions_naming_the_person(
         office: dict[Role, UserSession], workspace: Workspace) -> None:
     pros = office[Role.PROSECUTOR]
@@ -240,7 +239,8 @@ def test_warrants_are_recorded_per_charge_and_a_purge_deletes_the_motions_naming
                                                                              m.CaseParty.local_id == "A")).one()
     from casereview.services import purges
 
-    purges.purge_person(office[Role.ADMINISTRATOR], dana, "Order 26CV0003")
+    report = purges.purge_person(office[Role.ADMINISTRATOR], dana, "Order 26CV0003")
+    assert ("pg_dump" in report.server_note) == (workspace.case_file.path is None)
     # Both motions listed Dana Roe: both go whole (a signed motion cannot lose a line and stay signed).
     assert motions.list_motions(pros) == []
     again = motions.draft_motions(office[Role.PARALEGAL])
