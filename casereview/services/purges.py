@@ -195,11 +195,11 @@ def wipe_free_pages(ws: Workspace) -> None:
     (the pages were already overwritten by secure delete). On a database server: VACUUM the tables a purge
     deletes from, so their dead rows' space is reclaimed (PostgreSQL overwrites it only as it reuses it)."""
     if ws.case_file.path is None:
-        with ws.case_file.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with ws.case_file.engine.connect() as server:
+            auto = server.execution_options(isolation_level="AUTOCOMMIT")
             for table in ("person", "case_party", "charge", "fact", "screening", "screening_decision", "letter",
                           "motion", "record_match", "case_record"):
-                conn.exec_driver_sql(f"VACUUM {table}")
+                auto.exec_driver_sql(f"VACUUM {table}")
         return
     raw = ws.case_file.engine.raw_connection()
     try:
