@@ -85,16 +85,15 @@ def motion(office: Letterhead, *, kind: str, caption: Caption, listed: tuple[Lis
     cases = len({x.case_number for x in listed})
     blocks.append(Para(f"{_the(office.name)} moves the Court {ask}"
                        + (f" ({len(listed):,} charges in {cases:,} cases)." if omnibus else ".")))
+    each_charge = "each charge listed" if many else "the charge listed"
+    reviewed = f"The office has reviewed {each_charge} under {policy}, and does not intend to prosecute it further."
     if kind == "warrants":
-        blocks.append(Para(f"The office has reviewed each charge listed under {policy}, and does not intend to "
-                           "prosecute it further. A warrant issued to bring a person before the Court on such a "
-                           "charge no longer serves that purpose."))
-    else:
-        blocks.append(Para(f"The office has reviewed each charge listed under {policy}, and does not intend to "
-                           "prosecute it further."))
-    blocks.append(Para("This motion states the office's decision on the charges listed. It is not a statement about "
-                       "the facts of any charge or about any person listed, and the office makes no commitment "
-                       "beyond it."))
+        reviewed += (" A warrant issued to bring a person before the Court on such a charge no longer serves that "
+                     "purpose.")
+    blocks.append(Para(reviewed))
+    blocks.append(Para(f"This motion states the office's decision on {'the charges' if many else 'the charge'} "
+                       "listed. It is not a statement about the facts of any charge or about any person listed, and "
+                       "the office makes no commitment beyond it."))
     if not_concerned:
         blocks.append(Para("This motion does not concern: " + "; ".join(not_concerned) + "."))
     elif omnibus:
