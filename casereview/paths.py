@@ -12,6 +12,8 @@ DEMO_PASSPHRASE = "demo passphrase"
 # The password of every demo user (admin, supervisor, prosecutor, paralegal), also printed in the README.
 DEMO_PASSWORD = "demo password"
 DEMO_USERS = ("admin", "supervisor", "prosecutor", "paralegal")
+# The defense office's demo users (``main.py --demo defense``), with the same password.
+DEFENSE_DEMO_USERS = ("admin", "attorney", "paralegal")
 
 
 def data_dir() -> Path:
@@ -28,4 +30,10 @@ def default_case_file() -> Path:
 
 
 def demo_case_file() -> Path:
+    """The prosecutor's office demo (``main.py --demo``)."""
     return data_dir() / "demo.db"
+
+
+def defense_demo_case_file() -> Path:
+    """The defense office's demo (``main.py --demo defense``), a file of its own beside the prosecutor's."""
+    return data_dir() / "demo-defense.db"

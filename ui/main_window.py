@@ -56,6 +56,7 @@ from casereview.services.session import AccessProblem, UserSession
 from casereview.store.cases import CaseFilter, CaseRow, CaseServiceError
 from casereview.store.lock import refuse_case_file_part
 from casereview.store.screenings import StoredScreening
+from casereview.store.server import connection_words, title_words
 from ui.cases.case_editor import CaseEditor, describe
 from ui.cases.case_list import PAGE, CaseListModel, CaseTable
 from ui.cases.rescreen_dialog import ChangesDialog
@@ -83,7 +84,9 @@ class MainWindow(QMainWindow):
         file_dialogs.set_case_file_folder(case_path.parent if case_path is not None else None)
         office = read_office(session)
         self.office_name = office.name or "CaseReview"
-        name = title_path.name if title_path else "case file"
+        opened = session.workspace.case_file
+        # A server as "cases on db.office.local", a case file by its name.
+        name = title_words(opened.address) if opened.is_server else title_path.name if title_path else "case file"
         read_only = " (read only)" if session.workspace.read_only else ""
         # Qt adds the application's display name ("— CaseReview", set in ui/app.py) where the platform shows it.
         self.setWindowTitle(f"{name}{read_only} — {who_is(session)}[*]")
@@ -134,6 +137,11 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.statusBar().showMessage(f"{who_is(session)} — {self.office_name}")
+        self.server_label: QLabel | None = None
+        if opened.is_server:  # which server, and whether the connection is verified: always in sight
+            self.server_label = QLabel(connection_words(opened.address), self)
+            self.server_label.setAccessibleName("Database server")
+            self.statusBar().addPermanentWidget(self.server_label)
         self.refresh()
         if self.model.rowCount():
             self.table.selectRow(0)  # open the newest case
@@ -376,7 +384,7 @@ class MainWindow(QMainWindow):
         try:
             case = exceptions.with_requests(self.editor.current_case(), self._case_requests())
         except CaseInputError as exc:
-            self.panel.show_incomplete(describe(exc), self.editor.case_number.text().strip())
+            self.panel.show_message(f"Not screened yet — {describe(exc)}")
             return
         screening = screen_case(case, self.editor.profile, presumptive=self.editor.presumptive)
         dialog = RequestDialog(self.session, case, screening, self.editor.profile, charge_id,

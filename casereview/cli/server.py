@@ -2,6 +2,7 @@
 
     python -m casereview server init postgresql://ROLE@HOST:PORT/DB --admin NAME
     python -m casereview server move CASEFILE.db postgresql://ROLE@HOST:PORT/DB
+    python -m casereview server move postgresql://ROLE@HOST:PORT/DB NEW-CASEFILE.db     (back to a case file)
 
 The role's password comes from $CASEREVIEW_DB_PASSWORD or $PGPASSWORD (or a prompt in a terminal); the office
 passphrase and the administrator's password as for every command (--passphrase-file, --password-file, or a
@@ -45,11 +46,16 @@ def add_parsers(sub: SubParsers, *only: str) -> None:
                       help="the new office passphrase (it unlocks the office key): first line of F")
     init.add_argument("--password-file", type=Path, metavar="F", help="the administrator's password: first line")
     init.set_defaults(run=_init)
-    move = server_sub.add_parser("move", help="move a case file's whole contents to a new, empty database")
-    move.add_argument("db", type=Path, help="the case file")
-    move.add_argument("url", help=URL_HELP)
+    move = server_sub.add_parser(
+        "move", help="move a case file's whole contents to a new, empty database, or (a server's address first) a "
+                     "server's whole contents back to a new case file",
+        description="SOURCE to TARGET: a case file to a new, empty database (postgresql://ROLE@HOST:PORT/DATABASE), "
+                    "or a database back to a new case file. Every table's row count and SHA-256 are checked before "
+                    "anything is committed; the source is left as it was.")
+    move.add_argument("db", metavar="SOURCE", help="the case file (or the server's address, to move back)")
+    move.add_argument("url", metavar="TARGET", help=URL_HELP + "; or, from a server, the new case file")
     move.add_argument("--passphrase-file", type=Path, metavar="F",
-                      help="read the case file's passphrase from the first line of F")
+                      help="read the office passphrase (the case file's, or the server's) from the first line of F")
     move.set_defaults(run=_move)
 
 
@@ -111,11 +117,20 @@ def _init(args: argparse.Namespace) -> int:
 @case_file_command
 def _move(args: argparse.Namespace) -> int:
     from casereview.store.database import unlock
-    from casereview.store.move import move_to_server, summary
+    from casereview.store.move import move_to_file, move_to_server, summary
 
-    url = _url(args.url)
-    key = unlock(args.db, read_passphrase(args))
-    report = move_to_server(args.db, key, url)
+    if "://" in args.db:  # back: the server's contents into a new case file
+        if "://" in args.url:
+            raise UsageProblem("Both are database server addresses: move a server to a case file (or a case file "
+                               "to a server), one at a time.")
+        url, target = _url(args.db), Path(args.url)
+        key = unlock(url, read_passphrase(args))
+        report = move_to_file(url, key, target)
+    else:
+        url = _url(args.url)
+        source = Path(args.db)
+        key = unlock(source, read_passphrase(args))
+        report = move_to_server(source, key, url)
     for line in summary(report):
         print(line)
     return EXIT_OK

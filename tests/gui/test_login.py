@@ -14,7 +14,7 @@ from casereview.services.access import Role
 from casereview.services.accounts import workspace_for
 from casereview.services.demo import add_demo_users
 from casereview.services.session import MAX_FAILURES, UserSession, Workspace
-from casereview.store.database import create_case_file, unlock
+from casereview.store.database import create_case_file, open_case_file, unlock
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
 from tests.gui.support import choose_file
@@ -250,3 +250,31 @@ def test_dialog_result_codes(qtbot: QtBot, staffed: Path) -> None:
     qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
     dialog.reject()
     assert dialog.result() == QDialog.DialogCode.Rejected and dialog.passphrase.text() == ""
+
+
+# ---------------------------------------------------------------------------------------------------- switch user
+
+
+def test_switching_user_asks_no_passphrase_and_leaves_the_file_open(qtbot: QtBot, staffed: Path) -> None:
+    """File > Switch user: the case file is open and unlocked already (the passphrase is the file's, not the
+    user's); the dialog asks only for a user name and password, and never closes the caller's file."""
+    key = unlock(staffed, PASSPHRASE)
+    case_file = open_case_file(staffed, key)
+    try:
+        ws = workspace_for(case_file, key)
+        dialog = open_dialog(qtbot, staffed, unlocked=ws)
+        assert not dialog.passphrase.isVisible() and dialog.username.hasFocus()
+        assert dialog.intro.text() == "Give your own user name and password."
+        assert dialog.office_label.isVisible() and not dialog.server_box.isVisible()
+        attempt(qtbot, dialog, {dialog.username: "prosecutor", dialog.password: "not it"})
+        assert "wrong" in dialog.password_message.text() and not dialog.passphrase.isVisible()
+        with qtbot.waitSignal(dialog.accepted, timeout=15_000):
+            attempt(qtbot, dialog, {dialog.username: "prosecutor", dialog.password: PASSWORD})
+        assert dialog.session is not None and dialog.session.username == "prosecutor"
+        assert dialog.case_file is case_file and dialog.session.workspace is ws
+
+        cancelled = open_dialog(qtbot, staffed, unlocked=ws)
+        cancelled.reject()
+        log_in(ws, "admin")  # the file is still open: the caller closes it
+    finally:
+        case_file.close()

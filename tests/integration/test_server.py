@@ -1,6 +1,6 @@
 """A shared office on a PostgreSQL server (tests.pg's throw-away cluster): several command-line importers at once
 keep one audit chain and lose nothing; a restarted server is reconnected to; an unreachable or unverified server
-is said plainly; `server init` and `server move`."""
+is said plainly; `server init` and `server move`, to a server and back to a case file."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -224,3 +225,77 @@ def test_server_init_sets_up_an_office(server_database: str, secrets_files: tupl
     again = run_cli("server", "init", server_database, "--admin", "boss", "--passphrase-file", str(phrase),
                     "--password-file", str(password))
     assert again.returncode == 2 and "set up already" in again.stderr
+
+
+def test_a_server_moves_back_to_a_case_file_whole_and_its_trail_verifies(server_database: str,
+                                                                          tmp_path: Path) -> None:
+    """file → server → file: every table arrives row for row, the server is left as it was, the audit trail (one
+    record per move) verifies in the new file, and its search finds what the first file's did."""
+    from sqlalchemy import create_engine
+
+    from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
+    from casereview.store.keys import key_file_path
+    from casereview.store.move import _ordered, _tables, table_digest
+
+    demo = tmp_path / "demo.db"
+    run_cli("demo", str(demo), check=True)
+    phrase = tmp_path / "phrase.txt"
+    phrase.write_text(DEMO_PASSPHRASE + "\n", encoding="utf-8")
+    password = tmp_path / "pw.txt"
+    password.write_text(DEMO_PASSWORD + "\n", encoding="utf-8")
+    run_cli("server", "move", str(demo), server_database, "--passphrase-file", str(phrase), check=True)
+
+    def digests(engine: Any) -> dict[str, tuple[int, str]]:
+        with engine.connect() as conn:
+            return {t.name: table_digest(_ordered(conn, t)) for t in _tables()}
+
+    server = create_engine(server_database)
+    try:
+        on_server = digests(server)
+        back = tmp_path / "back" / "cases.db"
+        moved = run_cli("server", "move", server_database, str(back), "--passphrase-file", str(phrase), check=True)
+        assert digests(server) == on_server  # the server was not changed
+    finally:
+        server.dispose()
+    assert f"to the new case file {back}" in moved.stdout
+    assert "each table's row count and SHA-256 checked in the file" in moved.stdout
+    assert "was not changed" in moved.stdout and "stop working on the server" in moved.stdout
+    assert back.exists() and key_file_path(back).read_bytes() == key_file_path(demo).read_bytes()
+    for table, (rows, digest) in on_server.items():  # every table's count and hash printed
+        assert any(line.split()[:3] == [table, str(rows), digest[:16]] for line in moved.stdout.splitlines()), table
+
+    key = unlock(back, DEMO_PASSPHRASE)
+    assert key == unlock(demo, DEMO_PASSPHRASE)  # the same passphrase opens it, the same office key
+    first, last = open_case_file(demo, key), open_case_file(back, key)
+    try:
+        with first.engine.connect() as src, last.engine.connect() as dst:
+            for table in _tables():
+                if table.name in ("audit_log", "audit_head"):
+                    continue
+                assert table_digest(_ordered(src, table)) == table_digest(_ordered(dst, table)), table.name
+            count = select(func.count()).select_from(m.AuditRecord)
+            assert dst.execute(count).scalar_one() == src.execute(count).scalar_one() + 2  # one per move
+            assert dst.execute(select(m.AuditRecord.object_id).order_by(m.AuditRecord.seq.desc())).first() == \
+                (f"from-server:rows:{sum(rows for rows, _digest in on_server.values())}",)
+        ws = accounts.workspace_for(last, key)
+        prosecutor = accounts.login(ws, "prosecutor", DEMO_PASSWORD)
+        from casereview.store.cases import CaseFilter
+
+        found = casework.find_cases(prosecutor, where=CaseFilter(query="nguyen"))  # the file's own search index
+        assert len(found) == 2
+        prosecutor.log_out()
+    finally:
+        first.close()
+        last.close()
+    verified = run_cli("audit", "verify", str(back), "--user", "admin", "--password-file", str(password),
+                       "--passphrase-file", str(phrase))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "The audit trail is intact" in verified.stdout
+
+    # an existing file is never overwritten; two servers, or two files, are not a move
+    again = run_cli("server", "move", server_database, str(back), "--passphrase-file", str(phrase))
+    assert again.returncode != 0 and "already exists" in again.stderr, again.stderr
+    both = run_cli("server", "move", server_database, server_database, "--passphrase-file", str(phrase))
+    assert both.returncode == 2 and "Both are database server addresses" in both.stderr
+    files = run_cli("server", "move", str(demo), str(tmp_path / "other.db"), "--passphrase-file", str(phrase))
+    assert files.returncode == 2 and "is not a database server address" in files.stderr

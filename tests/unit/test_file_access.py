@@ -98,6 +98,10 @@ ALLOWED: dict[str, str] = {
         'the key file beside the case file: SQLite does not own it',
     'casereview/store/server.py::read_server_keys::.read_bytes':
         "a database server's office key file in the data folder: no SQLite file",
+    'casereview/store/server.py::install_server_keys::.read_bytes':
+        "a chosen server's office key file; refuse_case_file_part first",
+    'casereview/store/move.py::_into_new_file::os.open':
+        'the new case file of a move back from a server, made empty before any connection (lock held)',
     'casereview/store/lock.py::acquire::os.open':
         'the lock file beside the case file: SQLite does not own it',
     'casereview/store/lock.py::holder_of::os.open':

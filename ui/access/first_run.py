@@ -1,5 +1,5 @@
 """The first-run wizard: a new encrypted case file for the office, its recovery key, the office profile, the policy
-and the first administrator — or the demo.
+and the first administrator — or the demo, or connecting to the office's database server.
 
 The case file is created when the user finishes the passphrase page (the recovery key made with it must be shown
 on the next page); from then on there is no going back to change the place or the passphrase. Creating the file
@@ -8,8 +8,13 @@ and, at the end, setting up the office and logging in are slow on purpose (Argon
 create leaves no file behind (`create_case_file` removes what it made), and so does cancelling the wizard after
 the file was made but before the office was set up: the new file holds nothing yet.
 
-Results: `choice` ("create" or "demo"), and after "create" `session` (the administrator, logged in) and
-`case_file_path`. The caller owns the open case file (`session.workspace.case_file`).
+Connecting to the office's server (an office that shares its cases on PostgreSQL, docs/server-guide.md) asks
+for the server's address and makes sure this computer keeps the server's office key file (copying it into place
+from the file the person who set up the server gives); the log-in dialog then asks the rest, as for any server.
+
+Results: `choice` ("create", "demo" or "server"), after "create" `session` (the administrator, logged in) and
+`case_file_path`, after "server" `server_address`. The caller owns the open case file
+(`session.workspace.case_file`).
 """
 
 from __future__ import annotations
@@ -86,7 +91,8 @@ from ui.admin.office_fields import AdoptionDate, CaptionChooser, DobCombo, TimeZ
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected
 
-PAGE_WELCOME, PAGE_LOCATION, PAGE_PASSPHRASE, PAGE_RECOVERY, PAGE_OFFICE, PAGE_POLICY, PAGE_ADMIN = range(7)
+(PAGE_WELCOME, PAGE_LOCATION, PAGE_PASSPHRASE, PAGE_RECOVERY, PAGE_OFFICE, PAGE_POLICY, PAGE_ADMIN,
+ PAGE_SERVER) = range(8)
 MIN_PASSPHRASE = 8
 # The office profile fields the wizard asks for; the rest keep the defaults set_up_office gives.
 PROFILE_FIELDS = ("name", "address", "phone", "head_name", "head_title", "county", "state", "relief_terms",
@@ -203,13 +209,19 @@ class WelcomePage(QWizardPage):
         self.create_new = QRadioButton("&Create a new case file for my office", self)
         self.create_new.setChecked(True)
         self.demo = QRadioButton("Open the &demo", self)
+        self.server = QRadioButton("Connect to the office's &server", self)
         group = QButtonGroup(self)
-        for button in (self.create_new, self.demo):
+        for button in (self.create_new, self.server, self.demo):
             group.addButton(button)
         self.demo.toggled.connect(self._chosen)
         layout.addWidget(self.create_new)
         layout.addWidget(self._note("A few questions: where to keep the file, its passphrase, your office and its "
                                     "policy, and the first administrator. About five minutes.", self.create_new))
+        layout.addWidget(self.server)
+        layout.addWidget(self._note("Your office shares its cases on a database server (PostgreSQL) that is set up "
+                                    "already: you need its address, the office key file and the office passphrase "
+                                    "from the person who runs it, and your own user name and password.",
+                                    self.server))
         layout.addWidget(self.demo)
         layout.addWidget(self._note("A demo office with invented cases and people, to try CaseReview without any "
                                     "real data. Nothing is set up for your office.", self.demo))
@@ -226,7 +238,13 @@ class WelcomePage(QWizardPage):
         # button and says what it does.
         self.setButtonText(QWizard.WizardButton.NextButton, self.DEMO_TEXT if demo else self.NEXT_TEXT)
 
+    def nextId(self) -> int:
+        return PAGE_SERVER if self.server.isChecked() else PAGE_LOCATION
+
     def validatePage(self) -> bool:
+        if self.server.isChecked():
+            self._w.choice = "server"
+            return True
         if not self.demo.isChecked():
             self._w.choice = "create"
             return True
@@ -239,6 +257,125 @@ class WelcomePage(QWizardPage):
         finally:
             self._ending = False
         return False
+
+
+class ServerPage(QWizardPage):
+    """The office's database server: its address, and its office key file on this computer (copied into place from
+    the file the person who set up the server gives, when it is not here yet). The log-in dialog asks the rest."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__()
+        self._w = wizard
+        self.setTitle("Connect to the office's server")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Connect")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(_intro(
+            "Type the server's address as the person who runs it gave it to you. The office key file of the server "
+            "is kept on each computer that uses it, never in the database: if this computer does not have it yet, "
+            "choose the .keys file they gave you and CaseReview keeps a copy where it looks for it. Then log in "
+            "with the office passphrase and your own user name and password.", self))
+        form = _form()
+        self.address = QLineEdit(self)
+        self.address.setAccessibleName("Server address")
+        self.address.setPlaceholderText("postgresql://ROLE@HOST:PORT/DATABASE")
+        self.address.textChanged.connect(self._edited)
+        self.message = FieldMessage(self.address, self)
+        form.addRow(buddy_label("Server &address:", self.address, self), with_message(self.address, self.message,
+                                                                                      self))
+        self.keys_status = _intro("", self)
+        self.keys_status.setAccessibleName("The office key file")
+        self.keys_button = QPushButton("Office &key file…", self)
+        self.keys_button.setAccessibleName("Choose the office key file of the server")
+        self.keys_button.clicked.connect(self._choose_keys)
+        keys_row = QHBoxLayout()
+        keys_row.addWidget(self.keys_status, 1)
+        keys_row.addWidget(self.keys_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow(buddy_label("Key file:", self.keys_button, self), keys_row)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        self._edited()
+
+    def nextId(self) -> int:
+        return -1
+
+    def target(self) -> str:
+        return self.address.text().strip()
+
+    def _edited(self, _text: str = "") -> None:
+        from casereview.store.server import has_server_keys, is_server, server_key_path
+
+        self.message.clear()
+        target = self.target()
+        if not is_server(target):
+            self.keys_status.setText("Type the address first.")
+        elif has_server_keys(target):
+            self.keys_status.setText(f"This computer has the office key file of this server "
+                                     f"({server_key_path(target)}).")
+        else:
+            self.keys_status.setText("This computer does not have the office key file of this server yet: choose "
+                                     "it.")
+        self.completeChanged.emit()
+
+    def _choose_keys(self) -> None:
+        from casereview.store.keys import KeyProblem
+        from casereview.store.server import install_server_keys, is_server
+
+        target = self.target()
+        if not is_server(target):
+            self.message.show_message("Type the server's address first: postgresql://ROLE@HOST:PORT/DATABASE.")
+            return
+        chosen = file_dialogs.get_open_file_name(self, "The office key file of the server", "",
+                                                 "Office key files (*.keys);;All files (*)")
+        if not chosen:
+            return
+        try:
+            install_server_keys(target, Path(chosen))
+        except (KeyProblem, ValueError) as exc:
+            self._edited()
+            self.message.show_message(str(exc))
+            return
+        self._edited()
+
+    def isComplete(self) -> bool:
+        return bool(self.address.text().strip())
+
+    def validatePage(self) -> bool:
+        from casereview.store.server import split_password
+
+        problem = self.problem(self.target())
+        self.message.show_message(problem)
+        if problem:
+            self.address.setFocus()
+            return False
+        self._w.choice = "server"
+        self._w.server_address = split_password(self.target())  # a password written in it: kept, never shown
+        return True
+
+    @staticmethod
+    def problem(target: str) -> str:
+        """What is wrong with the address (before anything is sent), or ""."""
+        from casereview.store.server import (
+            ServerAddressProblem,
+            connect_args,
+            describe,
+            has_server_keys,
+            is_server,
+            server_url,
+        )
+
+        if not is_server(target):
+            return ("That is not a server's address. Write it as the person who runs the server gave it: "
+                    "postgresql://ROLE@HOST:PORT/DATABASE.")
+        try:
+            connect_args(server_url(target))
+        except ServerAddressProblem as exc:
+            return str(exc)
+        if not has_server_keys(target):
+            return (f"This computer has no office key file for {describe(target)} yet. Choose it with Office key "
+                    "file… (the .keys file that server init or server move wrote on the computer where the server "
+                    "was set up).")
+        return ""
 
 
 class LocationPage(QWizardPage):
@@ -815,6 +952,9 @@ class AdminPage(QWizardPage):
         for edit in (self.username, self.full_name, self.password, self.confirm):
             edit.textChanged.connect(self.completeChanged)
 
+    def nextId(self) -> int:
+        return -1  # the last page of creating a case file (the server's page comes after it only by number)
+
     def names(self) -> PersonNames:
         return check_names(self.full_name.text(), self.job_title.text(), self.bar_number.text())
 
@@ -893,6 +1033,7 @@ class FirstRunWizard(QWizard):
         self.choice = "create"
         self.session: UserSession | None = None
         self.case_file_path: Path | None = None
+        self.server_address: str | None = None
         self.created: _Created | None = None
         self.busy = False
         self._kdf, self._user_kdf, self._clock = kdf, user_kdf, clock
@@ -907,9 +1048,11 @@ class FirstRunWizard(QWizard):
         self.office = OfficePage(self)
         self.policy = PolicyPage(self)
         self.admin = AdminPage(self)
+        self.server = ServerPage(self)
         for page_id, page in ((PAGE_WELCOME, self.welcome), (PAGE_LOCATION, self.location),
                               (PAGE_PASSPHRASE, self.passphrase), (PAGE_RECOVERY, self.recovery),
-                              (PAGE_OFFICE, self.office), (PAGE_POLICY, self.policy), (PAGE_ADMIN, self.admin)):
+                              (PAGE_OFFICE, self.office), (PAGE_POLICY, self.policy), (PAGE_ADMIN, self.admin),
+                              (PAGE_SERVER, self.server)):
             self.setPage(page_id, page)
         self.setStartId(PAGE_WELCOME)
         self.finished.connect(self._clear_secrets)

@@ -1,5 +1,12 @@
 """Logging in: unlocking the case file with the office passphrase and logging in as a user, in one dialog.
 
+The case file may be a database server instead ("Open a server…", or a ``postgresql://`` address given to the
+window): its address is typed in the dialog, the role's password asked like the other secrets when the environment
+does not give it (hidden as typed, kept for this process only by `casereview.store.server.remember_password`,
+never written, never shown), and the office key comes from the key file this computer keeps for the server
+("Office key file…" copies it into place when it is missing). Given an `unlocked` workspace (File > Switch user)
+the dialog asks only for the user name and password: the passphrase is the file's, not the user's.
+
 Both steps are slow on purpose (Argon2 key derivation and password check), so they run in the background
 (`ui.shared.worker.run_task`) while a busy bar shows, and the window never freezes. Every message appears right
 under the field it concerns, in words (with an icon, never colour alone). The passphrase and the password are
@@ -35,7 +42,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
+from casereview.paths import (
+    DEFENSE_DEMO_USERS,
+    DEMO_PASSPHRASE,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    defense_demo_case_file,
+)
 from casereview.progress import Progress
 from ui.shared import file_dialogs
 from ui.shared.worker import Task, run_task
@@ -221,7 +234,7 @@ class PassphraseRefused(Exception):
     """The passphrase does not open the case file (as opposed to a key that does not fit a damaged file)."""
 
 
-def _open(path: Path, passphrase: str, clock: Callable[[], datetime] | None) -> _Opened:
+def _open(path: Path | str, passphrase: str, clock: Callable[[], datetime] | None) -> _Opened:
     from casereview.services.accounts import workspace_for
     from casereview.services.office import OfficeMissing, office_of
     from casereview.store.database import WrongKey, open_case_file, unlock
@@ -243,7 +256,7 @@ def _open(path: Path, passphrase: str, clock: Callable[[], datetime] | None) -> 
     return _Opened(case_file, ws, name)
 
 
-def _attempt(path: Path, opened: _Opened | None, passphrase: str, username: str, password: str,
+def _attempt(path: Path | str, opened: _Opened | None, passphrase: str, username: str, password: str,
              clock: Callable[[], datetime] | None, progress: Progress) -> _Attempt:
     """Runs in the background: unlock (unless already unlocked), then log in. A refused login comes back as a
     result, so that the unlocked case file is kept for the next try."""
@@ -266,23 +279,61 @@ def _attempt(path: Path, opened: _Opened | None, passphrase: str, username: str,
         raise
 
 
+def _office_name(ws: Workspace) -> str | None:
+    from casereview.services.office import OfficeMissing, office_of
+
+    try:
+        return office_of(ws).name
+    except OfficeMissing:
+        return None
+
+
 # ---------------------------------------------------------------------------------------------------- the dialog
 
 
-class LoginDialog(QDialog):
-    """Unlock a case file and log in. Afterwards `session` is the logged-in user and `case_file` the open case
-    file (the caller closes it); `path` is the case file chosen (it may have been switched with "Other case
-    file…")."""
+def _is_server(target: Path | str) -> bool:
+    return isinstance(target, str) and "://" in target
 
-    def __init__(self, path: Path, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
-                 known_passphrase: str | None = None) -> None:
+
+def _without_password(target: str) -> str:
+    """A server's address with any password taken out of it (and kept for this process only), so that neither a
+    field nor a label ever shows it."""
+    from casereview.store.server import split_password
+
+    return split_password(target)
+
+
+def _shown(target: Path | str) -> str:
+    """The case file's path, or the server's address without any password."""
+    if _is_server(target):
+        from casereview.store.server import display_address
+
+        return display_address(str(target))
+    return str(target)
+
+
+class LoginDialog(QDialog):
+    """Unlock a case file (or reach a database server) and log in. Afterwards `session` is the logged-in user and
+    `case_file` the open case file (the caller closes it); `path` is the case file chosen, or the server's address
+    (it may have been switched with "Other case file…" or "Open a server…"). With `unlocked`, that workspace's
+    case file is open already and stays the caller's: only the user name and password are asked."""
+
+    def __init__(self, path: Path | str, parent: QWidget | None = None, *,
+                 clock: Callable[[], datetime] | None = None, known_passphrase: str | None = None,
+                 unlocked: Workspace | None = None) -> None:
         super().__init__(parent)
-        self.path = Path(path)
+        self.path: Path | str = _without_password(str(path)) if _is_server(path) else Path(path)
         self.session: UserSession | None = None
         self.case_file: CaseFile | None = None
         self._clock = clock
         self._known = known_passphrase
         self._opened: _Opened | None = None
+        self._borrowed: CaseFile | None = None  # the caller's open case file (Switch user): never closed here
+        if unlocked is not None:
+            self._opened = _Opened(unlocked.case_file, unlocked, _office_name(unlocked))
+            self._borrowed = unlocked.case_file
+            self._known = None
+        self._server_mode = _is_server(self.path)
         self._busy = False
         self.setWindowTitle("Log in to CaseReview")
         self.setMinimumWidth(600)
@@ -307,12 +358,45 @@ class LoginDialog(QDialog):
         self.other_button.setAccessibleName("Open another case file")
         self.other_button.setAutoDefault(False)
         self.other_button.clicked.connect(self._choose_other)
-        path_row.addWidget(buddy_label("Case file:", self.other_button, self), 0, Qt.AlignmentFlag.AlignTop)
+        self.server_button = QPushButton("Open a &server…", self)
+        self.server_button.setAccessibleName("Open the office's database server")
+        self.server_button.setToolTip("Work on the cases an office shares on a PostgreSQL server (its address is "
+                                      "postgresql://ROLE@HOST:PORT/DATABASE).")
+        self.server_button.setAutoDefault(False)
+        self.server_button.clicked.connect(self.use_server)
+        self.path_caption = buddy_label("Case file:", self.other_button, self)
+        path_row.addWidget(self.path_caption, 0, Qt.AlignmentFlag.AlignTop)
         path_row.addWidget(self.path_label, 1)
         path_row.addWidget(self.other_button, 0, Qt.AlignmentFlag.AlignTop)
+        path_row.addWidget(self.server_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(path_row)
         self.file_message = FieldMessage(self.path_label, self, about="the case file")
         layout.addWidget(self.file_message)
+
+        # A database server: its address, the role's password (when the environment gives none), its key file.
+        self.server_box = QWidget(self)
+        server_form = QFormLayout(self.server_box)
+        server_form.setContentsMargins(0, 0, 0, 0)
+        server_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.address = QLineEdit(self.server_box)
+        self.address.setAccessibleName("Server address")
+        self.address.setPlaceholderText("postgresql://ROLE@HOST:PORT/DATABASE")
+        self.address.textEdited.connect(self._address_edited)
+        self.address_message = FieldMessage(self.address, self.server_box)
+        self.keys_button = QPushButton("Office &key file…", self.server_box)
+        self.keys_button.setAccessibleName("Copy the office key file of this server to this computer")
+        self.keys_button.setAutoDefault(False)
+        self.keys_button.clicked.connect(self._choose_keys)
+        server_form.addRow(buddy_label("Server addr&ess:", self.address, self.server_box),
+                           with_message(self.address, self.address_message, self.server_box, self.keys_button))
+        self.db_password = secret_field("Database password", self.server_box)
+        self.db_password.setToolTip("The password of the server's role, from the person who runs the server. It "
+                                    "is kept only while CaseReview runs, never written anywhere.")
+        self.db_password_message = FieldMessage(self.db_password, self.server_box)
+        self.db_password_caption = buddy_label("&Database password:", self.db_password, self.server_box)
+        self.db_password_box = with_message(self.db_password, self.db_password_message, self.server_box)
+        server_form.addRow(self.db_password_caption, self.db_password_box)
+        layout.addWidget(self.server_box)
         self.office_label = QLabel(self)
         self.office_label.setWordWrap(True)
         self.office_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -322,9 +406,10 @@ class LoginDialog(QDialog):
         self.office_label.setFont(font)
         layout.addWidget(self.office_label)
 
+        users = DEFENSE_DEMO_USERS if self.path == defense_demo_case_file() else DEMO_USERS
         self.demo_hint = QLabel(
             "This is the demo case file: its cases and people are invented. Log in as "
-            f"{', '.join(DEMO_USERS[:-1])} or {DEMO_USERS[-1]}; each has the password “{DEMO_PASSWORD}”.", self)
+            f"{', '.join(users[:-1])} or {users[-1]}; each has the password “{DEMO_PASSWORD}”.", self)
         self.demo_hint.setWordWrap(True)
         self.demo_hint.setAccessibleName("About the demo")
         layout.addWidget(self.demo_hint)
@@ -361,45 +446,135 @@ class LoginDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.finished.connect(self._clear_secrets)
+        if isinstance(self.path, str):
+            self.address.setText(self.path)
         self._show_path()
 
     # ------------------------------------------------------------------------------------------------ state
 
-    def _show_path(self) -> None:
-        self.path_label.setText(str(self.path))
-        self.path_label.setToolTip(str(self.path))
+    def _messages(self) -> tuple[FieldMessage, ...]:
+        return (self.file_message, self.address_message, self.db_password_message, self.passphrase_message,
+                self.username_message, self.password_message)
+
+    def _show_path(self, *, focus: bool = True) -> None:
         unlocked = self._opened is not None
+        server = self._server_mode
+        if server and not unlocked:
+            typed = self.address.text().strip()
+            shown = _shown(typed) if typed else "the address is typed below"
+        else:
+            shown = _shown(self.path)
+        self.path_caption.setText("Server:" if server else "Case file:")
+        self.path_label.setAccessibleName("Server" if server else "Case file")
+        self.path_label.setText(shown)
+        self.path_label.setToolTip(shown)
         office = self._opened.office_name if self._opened is not None else None
-        self.office_label.setText(f"Office: {office}" if office else "The case file is open.")
+        self.office_label.setText(f"Office: {office}" if office else
+                                  "Connected to the server." if server else "The case file is open.")
         self.office_label.setVisible(unlocked)
+        self.server_box.setVisible(server and not unlocked)
+        ask_db_password = server and not unlocked and self._db_password_wanted()
+        self.db_password_caption.setVisible(ask_db_password)
+        self.db_password_box.setVisible(ask_db_password)
+        self._show_keys_button()
         ask_passphrase = not unlocked and self._known is None
-        self.intro.setText("Give the passphrase of the case file, then your own user name and password."
+        what = "the office" if server else "the case file"
+        self.intro.setText(f"Give the passphrase of {what}, then your own user name and password."
                            if ask_passphrase else "Give your own user name and password.")
+        self.passphrase_caption.setText("Office &passphrase:" if server else "Case file &passphrase:")
+        self.passphrase.setAccessibleName("Office passphrase" if server else "Case file passphrase")
         self.passphrase_caption.setVisible(ask_passphrase)
         self.passphrase_box.setVisible(ask_passphrase)
         self.demo_hint.setVisible(self._known == DEMO_PASSPHRASE and not unlocked)
-        (self.passphrase if ask_passphrase else self.username).setFocus()
-        if not unlocked:
+        if focus:
+            if server and not unlocked and not self.address.text().strip():
+                self.address.setFocus()
+            else:
+                (self.passphrase if ask_passphrase else self.username).setFocus()
+        if not unlocked and not server and isinstance(self.path, Path):
             from casereview.store.lock import holder_of, in_use_message
 
             holder = holder_of(self.path)  # said before any passphrase is typed; opening refuses it again anyway
             if holder is not None:
                 self.file_message.show_message(in_use_message(self.path, holder))
 
-    def set_path(self, path: Path) -> None:
-        """Switch to another case file (its passphrase is asked; one given for the first file is not used)."""
+    def _db_password_wanted(self) -> bool:
+        from casereview.store.server import password_given
+
+        target = self.address.text().strip()
+        return self._db_password_refused or not (target and password_given(target))
+
+    _db_password_refused = False  # the server refused the role's password: it is asked (again) in the dialog
+
+    def _show_keys_button(self) -> None:
+        from casereview.store.server import has_server_keys, is_server
+
+        target = self.address.text().strip()
+        self.keys_button.setVisible(self._server_mode and self._opened is None and is_server(target)
+                                    and not has_server_keys(target))
+
+    def _address_edited(self, _text: str) -> None:
+        self.address_message.clear()
+        self._db_password_refused = False
+        self._show_path(focus=False)
+
+    def set_path(self, path: Path | str) -> None:
+        """Switch to another case file or server (its passphrase is asked; one given for the first is not used)."""
         if self._busy:
             return
         self._close_opened()
-        self.path = Path(path)
+        self.path = _without_password(str(path)) if _is_server(path) else Path(path)
+        self._server_mode = _is_server(self.path)
+        if isinstance(self.path, str):
+            self.address.setText(self.path)
         self._known = None
         self.passphrase.clear()
-        for message in (self.file_message, self.passphrase_message, self.username_message, self.password_message):
+        for message in self._messages():
             message.clear()
         self._show_path()
 
+    def use_server(self) -> None:
+        """Open a database server instead ("Open a server…"): its address is typed in the dialog."""
+        if self._busy:
+            return
+        if not self._server_mode or self._opened is not None:
+            self._close_opened()
+            self._server_mode = True
+            self._known = None
+            self.passphrase.clear()
+            for message in self._messages():
+                message.clear()
+        self._show_path()
+        self.address.setFocus()
+        self.address.selectAll()
+
+    def _choose_keys(self) -> None:
+        """Copy the office key file of the server (from the computer where it was set up) to where this computer
+        keeps it."""
+        from casereview.store.keys import KeyProblem
+        from casereview.store.server import describe, install_server_keys, is_server
+
+        target = self.address.text().strip()
+        if not is_server(target):
+            self.address_message.show_message("Type the server's address first: postgresql://ROLE@HOST:PORT/"
+                                              "DATABASE.")
+            return
+        chosen = file_dialogs.get_open_file_name(self, "The office key file of the server", "",
+                                                 "Office key files (*.keys);;All files (*)")
+        if not chosen:
+            return
+        try:
+            kept = install_server_keys(target, Path(chosen))
+        except (KeyProblem, ValueError) as exc:
+            self.address_message.show_message(str(exc))
+            return
+        self.address_message.show_message(f"The office key file for {describe(target)} is kept at {kept} on this "
+                                          "computer from now on.")
+        self._show_path()
+
     def _choose_other(self) -> None:
-        chosen = file_dialogs.get_open_file_name(self, "Open another case file", str(self.path.parent),
+        start = str(self.path.parent) if isinstance(self.path, Path) else ""
+        chosen = file_dialogs.get_open_file_name(self, "Open another case file", start,
                                                  "Case files (*.db);;All files (*)")
         if chosen:
             path = Path(chosen)
@@ -409,8 +584,8 @@ class LoginDialog(QDialog):
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self._busy = busy
-        for widget in (self.login_button, self.cancel_button, self.other_button, self.passphrase, self.username,
-                       self.password):
+        for widget in (self.login_button, self.cancel_button, self.other_button, self.server_button, self.address,
+                       self.db_password, self.keys_button, self.passphrase, self.username, self.password):
             widget.setEnabled(not busy)
         if busy:
             self.busy.start(text)
@@ -423,13 +598,16 @@ class LoginDialog(QDialog):
         """Unlock (if not yet unlocked) and log in, in the background."""
         if self._busy:
             return
-        for message in (self.file_message, self.passphrase_message, self.username_message, self.password_message):
+        for message in self._messages():
             message.clear()
+        if self._server_mode and self._opened is None and not self._server_chosen():
+            return
         passphrase = self._known if self._known is not None else self.passphrase.text()
         username, password = self.username.text().strip(), self.password.text()
         missing = False
         if self._opened is None and not passphrase:
-            self.passphrase_message.show_message("Type the passphrase of the case file.")
+            self.passphrase_message.show_message("Type the office passphrase." if self._server_mode else
+                                                 "Type the passphrase of the case file.")
             missing = True
         if not username:
             self.username_message.show_message("Type your user name.")
@@ -440,16 +618,63 @@ class LoginDialog(QDialog):
         if missing:
             return
         path, opened, clock = self.path, self._opened, self._clock
-        self._set_busy(True, "Opening the case file…" if opened is None else "Checking the user name and password…")
+        if opened is None and isinstance(path, str) and self.db_password.text():
+            from casereview.store.server import remember_password
+
+            remember_password(path, self.db_password.text())  # this process only: never written
+        opening = "Connecting to the server…" if isinstance(path, str) else "Opening the case file…"
+        self._set_busy(True, opening if opened is None else "Checking the user name and password…")
         in_background(self, "Logging in",
                       lambda progress: _attempt(path, opened, passphrase, username, password, clock, progress),
                       on_done=self._attempted, on_error=self._failed, on_cancelled=self._cancelled)
 
+    def _server_chosen(self) -> bool:
+        """The typed server address, checked before anything is sent (the dialog's `path` from then on); False
+        with the reason under the field when it cannot be used."""
+        from casereview.store.server import (
+            ServerAddressProblem,
+            connect_args,
+            describe,
+            has_server_keys,
+            is_server,
+            server_key_path,
+            server_url,
+        )
+
+        target = _without_password(self.address.text().strip())
+        if target != self.address.text().strip():
+            self.address.setText(target)  # the password moved out of sight (kept for this process only)
+        if not is_server(target):
+            self.address_message.show_message("Type the server's address as your administrator gave it: "
+                                              "postgresql://ROLE@HOST:PORT/DATABASE.")
+            self.address.setFocus()
+            return False
+        try:
+            connect_args(server_url(target))
+        except ServerAddressProblem as exc:
+            self.address_message.show_message(str(exc))
+            self.address.setFocus()
+            return False
+        if not has_server_keys(target):
+            self.address_message.show_message(
+                f"This computer has no office key file for {describe(target)} yet (it is kept at "
+                f"{server_key_path(target)}). Get the .keys file from the computer where the server was set up "
+                "(server init or server move wrote it there) and choose it with Office key file…")
+            self._show_keys_button()
+            return False
+        if target != self.path:
+            self._close_opened()
+            self.path = target
+            self._known = None
+        return True
+
     def _attempted(self, attempt: _Attempt) -> None:
         self._set_busy(False)
         self._opened = attempt.opened
-        file_dialogs.set_case_file_folder(self.path.parent)  # open now: no file dialog starts there
+        if isinstance(self.path, Path):
+            file_dialogs.set_case_file_folder(self.path.parent)  # open now: no file dialog starts there
         self.passphrase.clear()
+        self.db_password.clear()
         self._show_path()
         if attempt.session is not None:
             self.session = attempt.session
@@ -475,6 +700,22 @@ class LoginDialog(QDialog):
         from ui.shared.problems import is_expected
 
         self._set_busy(False)
+        from casereview.store.database import ServerUnavailable
+
+        if isinstance(exc, ServerUnavailable) and isinstance(self.path, str):
+            if "refused the login" in str(exc):
+                from casereview.store.server import forget_password
+
+                forget_password(self.path)
+                self._db_password_refused = True
+                self._show_path()
+                self.db_password_message.show_message(
+                    f"{exc}\n\nType the database password your administrator gave you for this server.")
+                self.db_password.clear()
+                self.db_password.setFocus()
+            else:
+                self.address_message.show_message(str(exc))
+            return
         if isinstance(exc, PassphraseRefused):
             if self._known is not None:  # the passphrase we were given does not open this file: ask for it
                 self._known = None
@@ -482,6 +723,9 @@ class LoginDialog(QDialog):
             self.passphrase_message.show_message(str(exc))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
+        elif is_expected(exc) and isinstance(self.path, str):  # a server: its address or its key file
+            self.address_message.show_message(str(exc))
+            self._show_keys_button()
         elif is_expected(exc):
             if isinstance(exc, OSError) and not str(exc).startswith(str(self.path)):
                 text = f"The case file could not be read: {exc.strerror or exc}."
@@ -500,7 +744,7 @@ class LoginDialog(QDialog):
     # ------------------------------------------------------------------------------------------------ closing
 
     def _close_opened(self) -> None:
-        if self._opened is not None and self.session is None:
+        if self._opened is not None and self.session is None and self._opened.case_file is not self._borrowed:
             self._opened.case_file.close()
             file_dialogs.set_case_file_folder(None)
         self._opened = None
@@ -508,6 +752,7 @@ class LoginDialog(QDialog):
     def _clear_secrets(self) -> None:
         self.passphrase.clear()
         self.password.clear()
+        self.db_password.clear()
         self._known = None
 
     def done(self, result: int) -> None:
