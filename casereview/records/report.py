@@ -117,6 +117,10 @@ class ImportReport:
     record_relief: Counter[str] = field(default_factory=Counter)  # past records, by record relief
     eligible: list[Eligible] = field(default_factory=list)
     review: list[Review] = field(default_factory=list)
+    # Open charges stored by this run that the policy declines or protects (what a motion to dismiss covers:
+    # Records → Motions), and those of them with a warrant outstanding (a motion on warrants).
+    for_motions: int = 0
+    warrants: int = 0
     unused_columns: tuple[str, ...] = ()
     outcomes: dict[int, str] = field(default_factory=dict)  # data line -> outcome (OUTCOMES)
 
@@ -152,6 +156,9 @@ class ImportReport:
             ("decisions (charges screened)", decisions),
             ("record relief (past records)", relief),
             ("eligible for record relief (people in a case)", f"{len(self.eligible):,}"),
+            ("open charges declined or protected, for motions to dismiss (stored by this run)",
+             f"{self.for_motions:,}"),
+            ("of them with a warrant outstanding, for motions on warrants", f"{self.warrants:,}"),
             ("held for review (charges)", f"{len(self.review):,}"),
         ]
 

@@ -77,9 +77,14 @@ def identity_digest(ws: Workspace) -> Callable[[str], str]:
 class _Summary:
     report: ImportReport
 
-    def add(self, case: spec.Case, result: Screening) -> None:
+    def add(self, case: spec.Case, result: Screening, warrants: frozenset[str] = frozenset()) -> None:
         names = {p.id: p.label() for p in case.people}
         offenses = {c.id: c.offense for c in case.charges}
+        statuses = {c.id: c.status for c in case.charges}
+        for d in result.charges:
+            if statuses[d.charge] in ("pending", "filed") and d.decision in ("decline", "protect"):
+                self.report.for_motions += 1
+                self.report.warrants += d.charge in warrants
         eligible: dict[str, tuple[list[str], list[str]]] = {}
         for d in result.charges:
             self._one(case.case_number, names, d.person, d.charge, offenses[d.charge], d.decision, d.record_relief,
@@ -195,7 +200,8 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
                           for mt in pending]
         for draft in plan.ready:
             assert draft.case is not None
-            summary.add(draft.case, screen_case(draft.case, profile, presumptive=presumptive, signed_only=True))
+            summary.add(draft.case, screen_case(draft.case, profile, presumptive=presumptive, signed_only=True),
+                        draft.warrants)
             _mark(report, draft, "stored")
         report.stored_cases = len(plan.ready)
         report.finished_at = ws.now()
@@ -249,7 +255,7 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
         report.stored_cases += len(chunk)
         for draft, s in zip(chunk, stored, strict=True):
             assert draft.case is not None
-            summary.add(draft.case, s.screening)
+            summary.add(draft.case, s.screening, draft.warrants)
             _mark(report, draft, "stored")
         progress.report(report.stored_cases, total, f"Stored {report.stored_cases:,} of {total:,} cases")
         user.last_activity = ws.now()  # long work the user started counts as activity

@@ -741,6 +741,10 @@ def test_a_warrant_column_marks_the_charges_a_motion_on_warrants_lists(clerk: Us
     with workspace.session() as db:
         flags = dict(db.execute(select(m.Case.case_number, m.Charge.warrant_outstanding).join(m.Case)).all())
     assert flags == {"26-CR-1": True, "26-CR-2": False}
+    # The report counts what motions can cover: both open charges are declined, one with a warrant.
+    figures = dict(report.summary())
+    assert figures["open charges declined or protected, for motions to dismiss (stored by this run)"] == "2"
+    assert figures["of them with a warrant outstanding, for motions on warrants"] == "1"
     again = records.import_records(clerk, path)
     assert again.stored_cases == 0 and numbers(workspace) == ["26-CR-1", "26-CR-2"]
 
