@@ -246,3 +246,25 @@ def test_warrants_are_recorded_per_charge_and_a_purge_deletes_the_motions_naming
     again = motions.draft_motions(office[Role.PARALEGAL])
     body = text(motions.preview(pros, again.drafted[0]))
     assert "Dana Roe" not in body and "26CR10102" in body
+
+
+def test_a_draft_is_written_as_pdf_and_docx_with_the_same_words(office: dict[Role, UserSession],
+                                                                 tmp_path: Path) -> None:
+    import docx
+
+    from tests.unit.services.letter_support import docx_text
+
+    para = office[Role.PARALEGAL]
+    report = motions.draft_motions(para, kinds=("dismiss",))
+    written, left_out = motions.write_motions(para, tmp_path, report.drafted, docx=True)
+    assert not left_out and sorted(p.suffix for p in written) == [".docx", ".pdf"]
+    pdf, word = sorted(written, key=lambda p: p.suffix, reverse=True)
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in written)
+    words = docx_text(word.read_bytes())
+    for expected in ("DRAFT", "Motion to dismiss", "Schedule A", "26CR10101", "Dana Roe", "IT IS ORDERED",
+                     "“Policy on Charges Arising from Sex Work”, adopted on April 1, 2025"):
+        assert expected in words and expected.replace("“", "").replace("”", "") in text(pdf.read_bytes()).replace(
+            "“", "").replace("”", ""), expected
+    props = docx.Document(str(word)).core_properties
+    assert props.author == "Lane County District Attorney" and props.created is not None
+    assert not NEVER.search(words)
