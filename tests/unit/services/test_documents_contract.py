@@ -260,3 +260,47 @@ def test_no_defense_request_concedes_consent_where_the_ground_is_not_section_6(
         if any(grounds[c] != ("6",) for c in row.records):
             assert "consensual" not in words.replace(SECTION_6, ""), (row, words)
         assert "admission" in words
+
+
+MOTION_NEVER = re.compile(r"traffick|victim|\bminor\b|under 18|\bage\b|years old|consensual|section \d|"
+                          r"sold sex|sells sex|selling sex with|buyer|seller", re.IGNORECASE)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(case_dicts(exceptions=False))
+def test_no_motion_says_anything_about_the_people_it_lists(office: dict[Role, UserSession],
+                                                            raw: dict[str, Any]) -> None:
+    """Every generated case's motions (one per court and one per case): only open charges the policy declines or
+    protects, each named as charged; no word of victims, trafficking, age, consent or roles; no section cited."""
+    from casereview.services import motions
+
+    n = next(_numbers)
+    case = parse_case(_safe(raw, n))
+    decided = {d.charge: d.decision for d in screen_case(case, PROFILE, signed_only=True).charges}
+    wanted = {c.id for c in case.charges if c.status in ("pending", "filed") and decided[c.id] in ("decline",
+                                                                                                    "protect")}
+    assume(wanted)
+    casework.import_cases(office[Role.PROSECUTOR], [case], PROFILE)
+    para = office[Role.PARALEGAL]
+    for scope in ("case", "omnibus"):
+        report = motions.draft_motions(para, kinds=("dismiss",), scope=scope)
+        left = {x.charge for x in report.left if x.case_number == case.case_number}
+        for row in motions.list_motions(para):
+            if row.scope != scope:
+                continue
+            words = text(motions.preview(para, row.id))
+            assert not MOTION_NEVER.search(words), (MOTION_NEVER.search(words), words)
+            assert "The Court" not in words
+        listed = {c.local_id for m_ in _motions_of(office, case.case_number, scope) for c in m_}
+        assert listed | left == wanted and not listed & left
+
+
+def _motions_of(office: dict[Role, UserSession], number: str, scope: str) -> list[list[Any]]:
+    from sqlalchemy import select
+
+    from casereview.store import models as m
+
+    with office[Role.PARALEGAL].workspace.session() as db:
+        rows = db.scalars(select(m.Motion).where(m.Motion.scope == scope, m.Motion.status == "draft")).all()
+        return [[c for c in row.charges if c.case.case_number == number] for row in rows]
