@@ -167,6 +167,12 @@ def _add_office(sub: SubParsers) -> None:
                                  "or the full date")
     office_set.add_argument("--certificate-of-service", choices=("yes", "no"),
                             help="whether letters carry a certificate of service")
+    office_set.add_argument("--dismissal-style", choices=("dismiss", "nolle_prosequi", "withdraw"),
+                            help="how the state's prosecutors end a charge in court, for the motions: a motion to "
+                                 "dismiss (the default), leave to enter a nolle prosequi, or leave to withdraw")
+    office_set.add_argument("--warrant-term", choices=("vacate", "quash", "recall"),
+                            help="what the state's courts do with an outstanding warrant, for the motions on warrants "
+                                 "(vacate by default)")
     office_set.set_defaults(run=_office)
     office_cert = _sub(office_sub, "certificate", "export the office's signing certificate (.pem or .der), for a "
                        "court or another office to trust the office's signatures")
@@ -363,6 +369,8 @@ def _office(args: argparse.Namespace) -> int:
           f"{office.policy_adopted_on.isoformat() if office.policy_adopted_on else '(date not set)'}")
     print(f"Date of birth in letters: {office.dob_in_letters}")
     print(f"Certificate of service: {'yes' if office.certificate_of_service else 'no'}")
+    if office.office_type == "prosecutor":
+        print(f"Motions end a charge by: {office.dismissal_style}; a warrant is: {office.warrant_term}")
     print(f"Sessions lock after {office.idle_limit_minutes} minute(s) without activity.")
     return EXIT_OK
 
@@ -378,7 +386,7 @@ def _office_changes(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, option.replace("-", "_"))
         if value is not None:
             changes[option.replace("-", "_")] = value.replace("\\n", "\n") if option == "address" else value
-    for name in ("caption_style", "dob_in_letters"):
+    for name in ("caption_style", "dob_in_letters", "dismissal_style", "warrant_term"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
     if args.certificate_of_service is not None:

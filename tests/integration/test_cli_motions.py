@@ -73,3 +73,23 @@ def test_motions_from_imported_records_are_drafted_signed_and_verified(tmp_path:
         assert checked.returncode == 0 and "trusted: yes" in checked.stdout, checked.stdout
         assert "DRAFT" not in _text(pdf) and "/s/ Riley Chen" in _text(pdf)
     assert len(list(signed_dir.glob("*-signed.pdf"))) == 2
+
+
+def test_office_set_gives_the_state_s_words_for_motions(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert run("demo", db).returncode == 0
+    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
+    secret.write_text(DEMO_PASSPHRASE)
+    password.write_text(DEMO_PASSWORD)
+    me = ("--passphrase-file", secret, "--user", "admin", "--password-file", password)
+    done = run("office", "set", db, "--dismissal-style", "nolle_prosequi", "--warrant-term", "quash", *me)
+    assert done.returncode == 0, done.stderr
+    assert "Motions end a charge by: nolle_prosequi; a warrant is: quash" in done.stdout
+    bad = run("office", "set", db, "--warrant-term", "cancel", *me)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    out = tmp_path / "out"
+    me_para = ("--passphrase-file", secret, "--user", "paralegal", "--password-file", password)
+    assert run("motions", db, "--out", out, *me_para).returncode == 0
+    words = [_text(p) for p in sorted(out.glob("*.pdf"))]
+    assert len(words) == 2 and "Motion for leave to enter a nolle prosequi" in words[0]
+    assert "Motion to quash warrants" in words[1] and "is quashed" in words[1]
