@@ -532,6 +532,35 @@ def test_a_server_that_goes_away_while_saving_is_said_and_the_edits_stay(
 
 
 @pytest.mark.qt_no_exception_capture
+def test_closing_the_window_while_the_server_is_away_keeps_the_edits(
+        qtbot: QtBot, on_server: Workspace, postgres_cluster: Cluster, shown: list[Shown],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Close, answer Save to the unsaved-changes question, the server away: the save fails with the message, and
+    the window stays open with the edits (it closes only once they are saved or discarded)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    desktop.install_excepthook()
+    window = open_window(qtbot, on_server, "prosecutor")
+    numbers = [window.model.case_number(r) for r in range(window.model.rowCount())]
+    window.table.selectRow(numbers.index("26-CR-0102"))
+    qtbot.waitUntil(lambda: window.editor.case_number.text() == "26-CR-0102", timeout=5000)
+    window.editor.county.setText("Mine County")
+    window.editor._changed()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    postgres_cluster.stop()
+    try:
+        assert not window.close()  # refused: the save failed
+        assert window.isVisible() and window.editor.dirty and window.editor.county.text() == "Mine County"
+        assert [m.title for m in shown] == [desktop.SERVER_GONE_TITLE]
+    finally:
+        postgres_cluster.start()
+    assert window.close()  # the server back: saved, then closed
+    session = accounts.login(on_server, "supervisor", DEMO_PASSWORD)
+    assert casework.read_case(session, "26-CR-0102")[0].county == "Mine County"
+
+
+@pytest.mark.qt_no_exception_capture
 def test_searching_while_the_server_is_away_is_said_never_the_crash_dialog(
         qtbot: QtBot, on_server: Workspace, postgres_cluster: Cluster, shown: list[Shown],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -122,6 +122,8 @@ ALLOWED: dict[str, str] = {
         'a licence text shipped in resources/',
     'ui/selftest.py::_case_file::.read_bytes':
         "the self-test's own temporary case file, after it was closed and before it is opened again: no lock held",
+    'ui/selftest.py::_helper_signing::.read_bytes':
+        "a letter the self-test signed in a helper process and saved in its own temporary folder",
     'ui/selftest.py::_sign::.read_bytes':
         'the signed PDF the self-test saved in its temporary folder',
     'ui/selftest.py::run_self_test::open':

@@ -67,6 +67,7 @@ from casereview.services.access import OfficeType, Op
 from casereview.services.office import office_policy, office_today
 from casereview.services.session import AccessProblem, UserSession
 from casereview.store.cases import CaseConflict, CaseServiceError, DefenseDetails
+from casereview.store.database import CaseFileError
 from ui.shared.colours import problem_border, problem_style
 from ui.shared.date_field import PLACEHOLDER, DateField, as_date, iso_text, tidy_on_leaving
 from ui.shared.problems import show_problem
@@ -944,7 +945,7 @@ class CaseEditor(QWidget):
         except CaseConflict as exc:
             self._conflict(exc)
             return False
-        except (CaseServiceError, AccessProblem) as exc:
+        except (CaseServiceError, AccessProblem, CaseFileError) as exc:  # (CaseFileError: the server went away)
             show_problem(self, "The case was not saved", exc)
             return False
         self.load(case.case_number)

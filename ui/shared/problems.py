@@ -17,7 +17,7 @@ from casereview.services.session import AccessProblem
 from casereview.services.statutes import CatalogProblem
 from casereview.store.backups import explain
 from casereview.store.cases import CaseServiceError
-from casereview.store.database import CaseFileError
+from casereview.store.database import CaseFileError, ServerUnavailable
 from casereview.store.keys import KeyProblem
 
 EXPECTED: tuple[type[BaseException], ...] = (AccessProblem, LoginFailed, CaseServiceError, FieldProblem, WeakPassword,
@@ -33,6 +33,11 @@ def show_problem(parent: QWidget | None, title: str, exc: BaseException) -> None
     """A plain message for an expected problem; the crash handler for a bug."""
     if not is_expected(exc):
         sys.excepthook(type(exc), exc, exc.__traceback__)
+        return
+    if isinstance(exc, ServerUnavailable):  # the server went away: what happened, nothing lost, what to do
+        from ui.app import tell_server_unavailable
+
+        tell_server_unavailable(exc, parent)
         return
     text = explain(exc)  # a damaged case file: with the newest good backup and what to do
     if isinstance(exc, OSError) and not isinstance(exc, CaseFileError):
