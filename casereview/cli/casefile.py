@@ -26,7 +26,7 @@ from casereview.cli.common import (
     workspace,
 )
 from casereview.cli.users import admin_named, admin_names, admin_names_options
-from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
+from casereview.paths import DEFENSE_DEMO_USERS, DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USERS
 
 
 def add_parsers(sub: SubParsers, *only: str) -> None:
@@ -55,6 +55,8 @@ def _add_demo(sub: SubParsers) -> None:
     demo.add_argument("--passphrase-file", type=Path, metavar="F", help="use the first line of F as passphrase")
     demo.add_argument("--password-file", type=Path, metavar="F", help="use the first line of F as every user's "
                       "password")
+    demo.add_argument("--office-type", choices=("prosecutor", "defense"), default="prosecutor",
+                      help="a prosecutor's office (the default) or a defense office with clients of its own")
     demo.set_defaults(run=_demo)
 
 
@@ -162,17 +164,21 @@ def _init(args: argparse.Namespace) -> int:
 
 @case_file_command
 def _demo(args: argparse.Namespace) -> int:
+    from casereview.services.access import OfficeType
     from casereview.services.demo import create_demo_file
 
     _refuse_existing(args.db)
     passphrase = (read_first_line(args.passphrase_file, "The passphrase file") if args.passphrase_file
                   else DEMO_PASSPHRASE)
     password = read_first_line(args.password_file, "The password file") if args.password_file else DEMO_PASSWORD
-    count = create_demo_file(args.db, passphrase, password=password)
+    defense = args.office_type == "defense"
+    count = create_demo_file(args.db, passphrase, password=password,
+                             office_type=OfficeType.DEFENSE if defense else OfficeType.PROSECUTOR)
     where = "its passphrase is the one you gave" if args.passphrase_file else f"passphrase: {DEMO_PASSPHRASE}"
-    users = ", ".join(DEMO_USERS)
+    users = ", ".join(DEFENSE_DEMO_USERS if defense else DEMO_USERS)
     secret = "the password you gave" if args.password_file else f"password {DEMO_PASSWORD}"
-    print(f"Created the encrypted demo case file {args.db} with {count} invented cases ({where}). Its users are "
+    print(f"Created the encrypted {'defense office ' if defense else ''}demo case file {args.db} with {count} "
+          f"invented cases ({where}). Its users are "
           f"{users}, each with {secret}.", file=sys.stderr)
     return EXIT_OK
 

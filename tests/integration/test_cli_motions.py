@@ -93,3 +93,15 @@ def test_office_set_gives_the_state_s_words_for_motions(tmp_path: Path) -> None:
     words = [_text(p) for p in sorted(out.glob("*.pdf"))]
     assert len(words) == 2 and "Motion for leave to enter a nolle prosequi" in words[0]
     assert "Motion to quash warrants" in words[1] and "is quashed" in words[1]
+
+
+def test_the_defense_demo_is_made_from_the_command_line_and_files_no_motions(tmp_path: Path) -> None:
+    db = tmp_path / "defense.db"
+    made = run("demo", db, "--office-type", "defense")
+    assert made.returncode == 0 and "defense office demo" in made.stderr and "attorney" in made.stderr, made.stderr
+    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
+    secret.write_text(DEMO_PASSPHRASE)
+    password.write_text(DEMO_PASSWORD)
+    refused = run("motions", db, "--out", tmp_path / "out", "--passphrase-file", secret, "--user", "attorney",
+                  "--password-file", password)
+    assert refused.returncode == 2 and "filed by the prosecutor's office" in refused.stderr, refused.stderr
