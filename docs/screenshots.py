@@ -22,7 +22,6 @@ if str(ROOT) not in sys.path:
 def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="casereview-shots-"))
     os.environ["CASEREVIEW_DATA_DIR"] = str(data)
-    from PySide6.QtCore import QDate
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QWidget
 
@@ -90,7 +89,7 @@ def main() -> int:
     def new_case() -> None:
         window.editor.new_case()
         window.editor.case_number.setText("26-CR-0200")
-        window.editor.incident_date.setDate(QDate(2026, 11, 20))
+        window.editor.incident_date.setText("2026-11-20")
         window.editor.add_person()
         name = window.editor.people.cellWidget(0, 1)
         born = window.editor.people.cellWidget(0, 3)
@@ -106,6 +105,11 @@ def main() -> int:
 
     shot(window, "new-case-problem", new_case)
     window.editor.dirty = False
+    window.editor.load("26-CR-0103")
+    # The smaller screens offices have: the whole window at 1366×768 (it fits, nothing scrolls sideways).
+    window.resize(1366, 740)
+    shot(window, "case-and-screening-1366", lambda: open_case("26-CR-0103"))
+    window.resize(1440, 860)
 
     # Section 8 requests: the form filled in, the signed request with its signatures, the supervisors' queue.
     def wait_for(condition: Callable[[], object], timeout_ms: int = 20000) -> None:
@@ -122,7 +126,8 @@ def main() -> int:
 
     open_case("26-CR-0101")
     shot(window, "request-on-screening")
-    [button] = [b for b in window.panel.findChildren(QPushButton, "requestException") if b.isVisible()]
+    [button] = [b for b in window.panel.findChildren(QPushButton, "requestException")
+                if b.isVisible() and b.accessibleName().endswith("charge 2")]  # (the buyer's solicitation)
     button.click()
     dialog = window.request_dialog
     assert isinstance(dialog, RequestDialog)
@@ -190,6 +195,16 @@ def main() -> int:
     shot(signed_view, "letter-signed")
     signed_view.close()
     signer.close()
+
+    from ui.records.motions_window import MotionsWindow
+
+    motions_window = MotionsWindow(paralegal)
+    motions_window.resize(1100, 600)
+    motions_window.draft_button.click()
+    motions_window.show()
+    wait_for(lambda: motions_window.table.rowCount() > 0)
+    shot(motions_window, "motions")
+    motions_window.close()
 
     admin = accounts.login(ws, "admin", DEMO_PASSWORD)
     from ui.admin import ADMIN_SCREENS
