@@ -193,6 +193,18 @@ def signing_identity(session: UserSession) -> Identity:
         except InvalidTag:
             raise NoSigningIdentity("This signing identity belongs to an earlier password of the account: an "
                                     "administrator must issue a new one.") from None
+        if row.chain_pem is not None:  # imported: it must still name the person whose name documents print
+            user = db.get(m.User, session.user_id)
+            assert user is not None
+            holder = named_person(row.cert_der).full_name.strip()
+            full_name = (user.full_name or "").strip()
+            if not holder or not same_name(holder, full_name):
+                raise NoSigningIdentity(
+                    f"Your signing certificate (imported from your PKCS#12 file) is issued to “{holder}”, but your "
+                    f"full name here is now “{full_name}”: a signed document would print one name under the "
+                    "signature and name another in its certificate, so nothing is signed with it. Import a "
+                    f"certificate issued to “{full_name}” (My signing certificate…), or have the full name put "
+                    "back as it was (Administration → Users and roles → Names…).")
         chain = tuple(c.public_bytes(serialization.Encoding.DER)
                       for c in x509.load_pem_x509_certificates(row.chain_pem.encode())) if row.chain_pem else ()
         return Identity(key, row.cert_der, chain)

@@ -95,3 +95,22 @@ def test_an_account_without_a_full_name_imports_nothing(
     assert "Your account has no full name yet" in message and "(issued to “Riley Chen”)" in message, message
     assert "Administration → Users and roles → Names…" in message and "Nothing was changed" in message
     assert _state(workspace) == before
+
+
+def test_an_imported_certificate_no_longer_signs_once_the_full_name_changes(
+        workspace: Workspace, office: dict[Role, UserSession], root: Issued) -> None:
+    """The full name changed after the import: the certificate would name someone the document does not print, so
+    signing is refused (saying what to do), until a certificate in the new name is imported or the name is put
+    back."""
+    admin, pat = office[Role.ADMINISTRATOR], office[Role.PROSECUTOR]
+    identities.trust_certificate(admin, _pem(root.cert))
+    identities.import_pkcs12(pat, _file(root, "Riley Chen"), P12_PASSWORD)
+    assert identities.signing_identity(pat)
+    accounts.set_user_names(admin, "prosecutor", full_name="Riley Chen-Ortiz")
+    with pytest.raises(identities.NoSigningIdentity) as refused:
+        identities.signing_identity(pat)
+    message = str(refused.value)
+    assert "issued to “Riley Chen”, but your full name here is now “Riley Chen-Ortiz”" in message, message
+    assert "Import a certificate issued to “Riley Chen-Ortiz”" in message
+    identities.import_pkcs12(pat, _file(root, "Riley Chen-Ortiz"), P12_PASSWORD)
+    assert identities.signing_identity(pat)
