@@ -70,7 +70,8 @@ def _office(folder: Path, count: int) -> Workspace:
     admin = accounts.login(ws, "admin", PASSWORD)
     for name, role, full in (("head", Role.SUPERVISOR, "Jane Smith"), ("para", Role.PARALEGAL, "Sam Lee"),
                              ("pat", Role.PROSECUTOR, "Pat Kim")):
-        accounts.create_user(admin, name, role, PASSWORD, kdf=TEST_KDF, full_name=full, title="Deputy District Attorney",
+        accounts.create_user(admin, name, role, PASSWORD, kdf=TEST_KDF, full_name=full,
+                             title="Deputy District Attorney",
                              bar_number="OSB 941203" if role != Role.PARALEGAL else None)
     accounts.set_letter_signer(admin, "head", True, name="Jane Smith", title="District Attorney")
     # Everything a letter prints (nothing is signed with a gap).
