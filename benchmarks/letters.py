@@ -148,7 +148,7 @@ def _in_window(head: object, ids: list[int], service: float) -> None:
         prompt._check()
         return int(prompt.result())
 
-    PasswordPrompt.exec = answer  # type: ignore[method-assign]
+    PasswordPrompt.exec = answer  # type: ignore[method-assign, assignment]
     window = LettersWindow(head)  # type: ignore[arg-type]
     window.show()
     window.select_ids(ids)
