@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,7 +47,7 @@ from ui.access.reauth import confirm_for
 from ui.documents.document_view import DocumentView, ask_to_sign, print_export
 from ui.shared import file_dialogs
 from ui.shared.problems import is_expected, show_problem
-from ui.shared.table_fill import filling
+from ui.shared.table_fill import filling, select_rows
 from ui.shared.worker import Task, run_task, still_working
 
 STATUS_WORDS = {"draft": "Draft", "signed": "Signed"}
@@ -370,16 +370,8 @@ class LettersWindow(QDialog):
         return [self.rows[n] for n in rows if n < len(self.rows)]
 
     def select_ids(self, ids: list[int]) -> None:
-        """Select these rows at once: one selection change, whatever their number (a row at a time, each change
-        recounting the selection, took minutes after signing a thousand letters)."""
         wanted = set(ids)
-        model = self.table.model()
-        chosen = QItemSelection()
-        last = model.columnCount() - 1
-        for n, r in enumerate(self.rows):
-            if r.id in wanted:
-                chosen.select(model.index(n, 0), model.index(n, last))
-        self.table.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        select_rows(self.table, (r.id in wanted for r in self.rows))
 
     def _update_buttons(self) -> None:
         chosen = self.selected()
