@@ -16,13 +16,18 @@ from casereview.cli.common import (
     _passphrase_option,
     _sub,
     acting,
+    ask_for_server_password,
     case_file_command,
+    case_file_only,
+    case_file_target,
+    on_server,
     read_first_line,
     read_new_passphrase,
     read_new_password,
     read_passphrase,
     read_password,
     read_recovery_key,
+    shown,
     workspace,
 )
 from casereview.cli.users import admin_named, admin_names, admin_names_options
@@ -94,13 +99,14 @@ def _add_backup(sub: SubParsers) -> None:
 def _add_restore(sub: SubParsers) -> None:
     restore = sub.add_parser("restore", help="replace a case file with a checked backup (an administrator)")
     restore.add_argument("backup", type=Path)
-    restore.add_argument("db", type=Path)
+    restore.add_argument("db", type=case_file_target, metavar="DB", help="the case file to replace")
     _as_user(restore)
     restore.set_defaults(run=_restore)
 
 
 def _add_check(sub: SubParsers) -> None:
-    check = _sub(sub, "check", "run every integrity check on a case file, the audit trail's included", user=False)
+    check = _sub(sub, "check", "run every integrity check on a case file, the audit trail's included (on a database "
+                 "server: those that can be made there)", user=False)
     _passphrase_option(check)
     check.set_defaults(run=_check)
 
@@ -140,6 +146,8 @@ def _init(args: argparse.Namespace) -> int:
     from casereview.store import audit
     from casereview.store.database import create_case_file, unlock
 
+    case_file_only(args.db, "init", "An office on a database server is set up with python -m casereview server init "
+                   "URL --admin NAME (docs/server-guide.md).")
     _refuse_existing(args.db)
     names = admin_names(args)  # checked before anything is made
     passphrase = read_new_passphrase(args.passphrase_file, "--passphrase-file")
@@ -167,6 +175,8 @@ def _demo(args: argparse.Namespace) -> int:
     from casereview.services.access import OfficeType
     from casereview.services.demo import create_demo_file
 
+    case_file_only(args.db, "demo", "To try the demo on a server, make the demo case file, then move it there: "
+                   "python -m casereview demo demo.db, then python -m casereview server move demo.db URL.")
     _refuse_existing(args.db)
     passphrase = (read_first_line(args.passphrase_file, "The passphrase file") if args.passphrase_file
                   else DEMO_PASSPHRASE)
@@ -186,17 +196,36 @@ def _demo(args: argparse.Namespace) -> int:
 @case_file_command
 def _change_passphrase(args: argparse.Namespace) -> int:
     from casereview.services.access import Op
-    from casereview.store import keys as keymod
 
     with acting(args) as user:
         user.authorize(Op.OFFICE_SETTINGS)
         new = read_new_passphrase(args.new_passphrase_file, "--new-passphrase-file")
-        keymod.write_key_file(args.db, keymod.with_passphrase(keymod.read_key_file(args.db),
-                                                              user.workspace.db_key, new))
+        kept = _new_passphrase(args.db, user.workspace.db_key, new)
         user.workspace.record(user_id=user.user_id, action="office_settings_changed", object_id="passphrase")
-    print(f"The passphrase of {args.db} is changed. Backups made before now still open with the old one.",
-          file=sys.stderr)
+    print(_passphrase_changed(args.db, kept, "is changed"), file=sys.stderr)
     return EXIT_OK
+
+
+def _new_passphrase(db: Path | str, key: bytes, new: str) -> Path:
+    """Wrap the office key anew for the passphrase `new`: in the case file's key file, or in the office key file
+    this computer keeps for a server (the database holds no key). Returns the key file written."""
+    from casereview.store import keys as keymod
+
+    if on_server(db):
+        from casereview.store.server import read_server_keys, write_server_keys
+
+        return write_server_keys(str(db), keymod.with_passphrase(read_server_keys(str(db)), key, new), replace=True)
+    path = Path(db)
+    keymod.write_key_file(path, keymod.with_passphrase(keymod.read_key_file(path), key, new))
+    return keymod.key_file_path(path)
+
+
+def _passphrase_changed(db: Path | str, kept: Path, done: str) -> str:
+    if on_server(db):
+        return (f"The office passphrase of {shown(db)} {done} in this computer's office key file, {kept}. Copy that "
+                "file to every computer that uses the server, in place of the one kept there: until then they go on "
+                "opening with the old passphrase (and a copy of the key file made before now always does).")
+    return f"The passphrase of {db} {done}. Backups made before now still open with the old one."
 
 
 @case_file_command
@@ -204,9 +233,10 @@ def _recover(args: argparse.Namespace) -> int:
     from casereview.services.access import Op
     from casereview.services.accounts import login, workspace_for
     from casereview.store import audit
-    from casereview.store import keys as keymod
     from casereview.store.database import open_case_file, unlock_with_recovery
 
+    if on_server(args.db):
+        ask_for_server_password(args.db)
     key = unlock_with_recovery(args.db, read_recovery_key(args))
     if not args.user:
         raise UsageProblem("Give --user NAME and --password-file F: an administrator sets the new passphrase. If no "
@@ -219,12 +249,16 @@ def _recover(args: argparse.Namespace) -> int:
         user = login(ws, args.user, read_password(args, args.user))
         user.authorize(Op.OFFICE_SETTINGS)
         new = read_new_passphrase(args.new_passphrase_file, "--new-passphrase-file")
-        keymod.write_key_file(args.db, keymod.with_passphrase(keymod.read_key_file(args.db), key, new))
+        kept = _new_passphrase(args.db, key, new)
         ws.record(user_id=user.user_id, action="office_settings_changed", object_id="passphrase:recovered")
         audit.remember_anchor(ws.anchor())
     finally:
         case_file.close()
-    print(f"{args.db} opens with the new passphrase now. The recovery key stays the same.", file=sys.stderr)
+    if on_server(args.db):
+        print(_passphrase_changed(args.db, kept, "is set anew") + " The recovery key stays the same.",
+              file=sys.stderr)
+    else:
+        print(f"{args.db} opens with the new passphrase now. The recovery key stays the same.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -232,6 +266,9 @@ def _recover(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from casereview.store.database import convert_plaintext
 
+    case_file_only(args.db, "convert", "It encrypts an unencrypted case file from an earlier version of CaseReview; "
+                   "a server has nothing to convert (to move a case file there: python -m casereview server move "
+                   "FILE URL).")
     new = read_new_passphrase(args.new_passphrase_file, "--new-passphrase-file")
     aside, recovery = convert_plaintext(args.db, new)
     _show_recovery(args.db, recovery, args.recovery_sheet)
@@ -245,6 +282,7 @@ def _convert(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from casereview.services import backups
 
+    case_file_only(args.db, "backup", _SERVER_BACKUPS)
     with acting(args) as user:
         made = backups.backup(user, args.out)
     print(f"Backed up {args.db} to {made} (encrypted; it opens with the current passphrase).", file=sys.stderr)
@@ -256,6 +294,9 @@ def _restore(args: argparse.Namespace) -> int:
     """The user logs in to the case file being replaced; when there is none (it was lost), to the backup's."""
     from casereview.services import backups
 
+    case_file_only(args.db, "restore", "A database server is restored from its own backups with pg_restore "
+                   "(docs/server-guide.md, Backups). To put a case file's backup on a server, restore it to a new case "
+                   "file, then move that into a new, empty database: python -m casereview server move FILE URL.")
     if not args.db.exists():
         return _restore_lost(args)
     passphrase = read_passphrase(args)
@@ -288,13 +329,25 @@ def _restore_lost(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_SERVER_BACKUPS = ("A database server is backed up with PostgreSQL's own tools: pg_dump, encrypted before the dump "
+                   "leaves the server (docs/server-guide.md, Backups). To make a case file of its whole contents "
+                   "instead: python -m casereview server move URL NEW-FILE.db.")
+
+
 @case_file_command
 def _check(args: argparse.Namespace) -> int:
-    from casereview.store.backups import check_case_file
+    from casereview.store.backups import CheckReport, check_case_file
     from casereview.store.database import unlock
 
-    key = unlock(args.db, read_passphrase(args))
-    report = check_case_file(args.db, key)
+    report: CheckReport
+    if on_server(args.db):
+        from casereview.store.server_check import check_server
+
+        ask_for_server_password(args.db)
+        report = check_server(args.db, unlock(args.db, read_passphrase(args)))
+    else:
+        key = unlock(args.db, read_passphrase(args))
+        report = check_case_file(args.db, key)
     for line in report.lines:
         print(line)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casereview.cli.common import EXIT_BAD_INPUT, EXIT_OK, Parser, SubParsers, _sub, acting, case_file_command
+from casereview.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Parser,
+    SubParsers,
+    _sub,
+    acting,
+    case_file_command,
+    shown,
+)
 
 if TYPE_CHECKING:
     from casereview.policy.case import Case
@@ -85,7 +94,7 @@ def _import(args: argparse.Namespace) -> int:
         except cases.CaseServiceError as exc:
             print(f"{exc} Nothing was stored.", file=sys.stderr)
             return EXIT_BAD_INPUT
-    print(f"Stored {len(new_cases)} case(s) in {args.db}.", file=sys.stderr)
+    print(f"Stored {len(new_cases)} case(s) in {shown(args.db)}.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -108,5 +117,5 @@ def _delete(args: argparse.Namespace) -> int:
 
     with acting(args) as user:
         casework.delete_case(user, args.case_number)
-    print(f"Deleted case {args.case_number} from {args.db}.", file=sys.stderr)
+    print(f"Deleted case {args.case_number} from {shown(args.db)}.", file=sys.stderr)
     return EXIT_OK

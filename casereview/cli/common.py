@@ -69,6 +69,30 @@ def case_file_target(text: str) -> Path | str:
     return text if "://" in text else Path(text)
 
 
+def on_server(db: Path | str) -> bool:
+    """Whether a command's DB is a database server's address (see `case_file_target`)."""
+    return isinstance(db, str) and "://" in db
+
+
+def shown(db: Path | str) -> str:
+    """The case file or the server as messages name it (a server's address never with a password)."""
+    if on_server(db):
+        from casereview.store.server import display_address
+
+        return display_address(str(db))
+    return str(db)
+
+
+def case_file_only(db: Path | str, command: str, instead: str) -> None:
+    """Refuse a database server's address for a command that works on case files only, saying what to use
+    instead; nothing is asked for, opened or sent."""
+    if on_server(db):
+        from casereview.store.server import describe
+
+        raise UsageProblem(f"{command} works on a case file, not on a database server ({describe(str(db))}). "
+                           f"{instead} Nothing was done.")
+
+
 def _sub(sub: SubParsers, name: str, help_text: str, *, db: bool = True, user: bool = True) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
     if db:

@@ -28,6 +28,7 @@ from casereview.cli.common import (
     _sub,
     acting,
     case_file_command,
+    case_file_target,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ def _add_documents(sub: SubParsers) -> None:
 def _add_letters(sub: SubParsers) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "letters", help="draft the section 6 letters for every eligible person (and sign them with --sign)")
-    parser.add_argument("db", type=Path)
+    parser.add_argument("db", type=case_file_target, metavar="DB",
+                        help="the case file, or a database server's address postgresql://ROLE@HOST:PORT/DATABASE")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write the letters in")
     parser.add_argument("--sign", action="store_true",
                         help="also sign every draft as --user (who needs signing authority for letters)")

@@ -18,11 +18,14 @@ from casereview.cli.common import (
     _passphrase_option,
     _sub,
     acting,
+    ask_for_server_password,
     case_file_command,
+    on_server,
     read_new_password,
     read_passphrase,
     read_password,
     read_recovery_key,
+    shown,
     workspace,
 )
 
@@ -130,14 +133,14 @@ def admin_names(args: argparse.Namespace) -> PersonNames:
         raise UsageProblem(f"--admin-{exc.field.replace('_', '-')}: {exc}") from None
 
 
-def admin_named(db: Path, admin: str, names: PersonNames) -> str:
+def admin_named(db: Path | str, admin: str, names: PersonNames) -> str:
     """What `init` and `user first-admin` say of the administrator they made: signed as whom, or how to name
     them (an administrator signs, and a signature names the person)."""
     if names.full_name:
         bar = f", bar number {names.bar_number}" if names.bar_number else ""
         return f"{admin} ({names.signed_as()}{bar})"
     return (f"{admin}. {admin} has no full name yet, so cannot sign: give it with python -m casereview user set "
-            f"{db} {admin!r} --full-name TEXT --title TEXT --user {admin!r}")
+            f"{shown(db)} {admin!r} --full-name TEXT --title TEXT --user {admin!r}")
 
 
 _OFFICE_TEXTS = {"name": "the office's name", "address": "its address (\\n between lines)",
@@ -214,7 +217,7 @@ def _first_admin(args: argparse.Namespace) -> int:
     with workspace(args.db, read_passphrase(args)) as ws:
         set_up_office(ws, OfficeType(args.office_type), args.admin, password, full_name=names.full_name,
                       title=names.title, bar_number=names.bar_number)
-    print(f"{args.db} now has its first administrator, {admin_named(args.db, args.admin, names)}.",
+    print(f"{shown(args.db)} now has its first administrator, {admin_named(args.db, args.admin, names)}.",
           file=sys.stderr)
     return EXIT_OK
 
@@ -306,6 +309,8 @@ def _rescue(args: argparse.Namespace) -> int:
     from casereview.store import audit
     from casereview.store.database import open_case_file, unlock_with_recovery
 
+    if on_server(args.db):
+        ask_for_server_password(args.db)
     key = unlock_with_recovery(args.db, read_recovery_key(args))
     password = read_new_password(args.new_password_file, "--new-password-file", args.name)
     case_file = open_case_file(args.db, key)

@@ -28,7 +28,9 @@ from casereview.store.database import backup_folder
 
 def case_file_path(ws: Workspace) -> Path:
     if ws.case_file.path is None:
-        raise cases.CaseServiceError("Backups of a database server are made by the server's own tools.")
+        raise cases.CaseServiceError("A database server is backed up and restored with PostgreSQL's own tools "
+                                     "(pg_dump, encrypted, and pg_restore: docs/server-guide.md, Backups), not by "
+                                     "CaseReview. Nothing was done.")
     return ws.case_file.path
 
 

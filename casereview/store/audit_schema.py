@@ -67,9 +67,10 @@ def ensure_audit_triggers(conn: Connection) -> None:
 
 
 def audit_triggers_present(conn: Connection) -> set[str]:
-    """The names of the audit triggers that exist."""
+    """The names of the audit triggers that exist (on PostgreSQL: and are not switched off)."""
     if conn.dialect.name == "sqlite":
         rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
     else:
-        rows = conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars()
+        # (a trigger switched off, ALTER TABLE … DISABLE TRIGGER, protects nothing: it counts as missing)
+        rows = conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")).scalars()
     return set(rows) & set(TRIGGERS)

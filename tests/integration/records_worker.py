@@ -2,9 +2,9 @@
 
     python -m tests.integration.records_worker CASE_FILE KEY_FILE RECORDS MAPPING BATCH
 
-The key file holds the case file's raw key in hex; the user is ``paralegal`` (tests.helpers.PASSWORD). The import
-stores BATCH cases per transaction and prints ``committed N`` (N cases stored so far) after each commit, flushed, so
-whatever the parent has read was committed.
+CASE_FILE may be a database server's address (postgresql://…). The key file holds the case file's raw key in hex;
+the user is ``paralegal`` (tests.helpers.PASSWORD). The import stores BATCH cases per transaction and prints
+``committed N`` (N cases stored so far) after each commit, flushed, so whatever the parent has read was committed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Printing(Progress):
             print(f"committed {done}", flush=True)
 
 
-def main(db: Path, key_file: Path, path: Path, mapping: Path, batch: int) -> None:
+def main(db: Path | str, key_file: Path, path: Path, mapping: Path, batch: int) -> None:
     key = bytes.fromhex(key_file.read_text(encoding="ascii").strip())
     case_file = open_case_file(db, key)
     ws = accounts.workspace_for(case_file, key)
@@ -36,4 +36,6 @@ def main(db: Path, key_file: Path, path: Path, mapping: Path, batch: int) -> Non
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+    from casereview.cli.common import case_file_target
+
+    main(case_file_target(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))

@@ -1,4 +1,5 @@
-"""Accounts, the audit trail and purges through the real command line, on real case files."""
+"""Accounts, the audit trail and purges through the real command line, on real case files and on a database server
+(tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from casereview.services.access import Role
-from casereview.store.database import connect_cipher, unlock
+from casereview.store.database import unlock
 from tests.conftest import PASSPHRASE
 from tests.helpers import password_file, staff_case_file
+from tests.integration.conftest import execute_sql, on_server
 from tests.integration.test_cli_store import run
+
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 
 Args = tuple[str | Path, ...]
 
@@ -68,10 +72,9 @@ def test_five_failed_logins_lock_until_an_administrator_releases(tmp_path: Path,
 def test_audit_verify_names_the_first_changed_record(tmp_path: Path, office: tuple[Path, Args, Args]) -> None:
     db, admin, _prosecutor = office
     assert run("audit", "verify", db, *admin).returncode == 0
-    conn = connect_cipher(db, unlock(db, PASSPHRASE))()
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("UPDATE audit_log SET user_id = 2 WHERE seq = 3")
-    conn.close()
+    execute_sql(db, unlock(db, PASSPHRASE), "DROP TRIGGER audit_log_no_update" + (" ON audit_log" if on_server(db)
+                                                                                  else ""),
+                "UPDATE audit_log SET user_id = 2 WHERE seq = 3")
     result = run("audit", "verify", db, *admin)
     assert result.returncode == 1 and "Record 3 does not match" in result.stdout, result.stdout
     check = run("check", db, "--passphrase-file", admin[1])
@@ -82,14 +85,12 @@ def test_an_exported_anchor_catches_a_cut_off_tail(tmp_path: Path, office: tuple
     db, admin, _prosecutor = office
     anchor = tmp_path / "anchor.json"
     assert run("audit", "anchor", db, anchor, *admin).returncode == 0
-    conn = connect_cipher(db, unlock(db, PASSPHRASE))()
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    top = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
-    conn.execute("DELETE FROM audit_log WHERE seq >= ?", (top - 2,))
-    seq, chain = conn.execute("SELECT seq, chain FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    conn.execute("UPDATE audit_head SET seq = ?, chain = ?", (seq, chain))  # the head agrees: only anchors know
-    conn.commit()
-    conn.close()
+    key = unlock(db, PASSPHRASE)
+    [(top,)] = execute_sql(db, key, "SELECT max(seq) FROM audit_log")
+    execute_sql(db, key, "DROP TRIGGER audit_log_no_delete" + (" ON audit_log" if on_server(db) else ""),
+                f"DELETE FROM audit_log WHERE seq >= {top - 2}",  # the head agrees: only anchors know
+                "UPDATE audit_head SET seq = (SELECT max(seq) FROM audit_log), "
+                "chain = (SELECT chain FROM audit_log ORDER BY seq DESC LIMIT 1)")
     (tmp_path / "data" / "audit-anchors").rename(tmp_path / "elsewhere")  # the local anchor is gone too
     result = run("audit", "verify", db, "--anchor", anchor, *admin)
     # (logging in to verify appends a record where the cut began: the anchor still shows records missing)
@@ -123,13 +124,30 @@ def test_purge_and_idle_limit_and_rescue(tmp_path: Path, office: tuple[Path, Arg
     assert wrong.returncode == 2 and "recovery key does not open" in wrong.stderr
 
 
-def test_init_creates_the_first_administrator_of_a_defense_office(tmp_path: Path) -> None:
+def test_init_creates_the_first_administrator_of_a_defense_office(tmp_path: Path, backend: str,
+                                                                  request: pytest.FixtureRequest) -> None:
+    """`init` makes a case file; on a server, `server init` sets the office up in a new database (the same
+    administrator, the same recovery key shown once, the same rescue)."""
     secret = tmp_path / "passphrase.txt"
     secret.write_text(PASSPHRASE)
-    db = tmp_path / "defense.db"
     pw = password_file(tmp_path)
-    made = run("init", db, "--office-type", "defense", "--admin", "Ana", "--passphrase-file", secret,
-               "--password-file", pw)
+    db: Path | str
+    if backend == "postgresql":
+        from casereview.store.server import server_key_path
+        from tests.pg import Cluster
+
+        db = request.getfixturevalue("server_database")
+        init: Args = ("server", "init", db)
+        cluster: Cluster = request.getfixturevalue("postgres_cluster")
+        name = cluster.new_database("other")
+        request.addfinalizer(lambda: cluster.drop_database(name))
+        other: Path | str = cluster.url(name, driver=False)
+        other_made = server_key_path(other)  # (the office key file it would have kept)
+    else:
+        db = tmp_path / "defense.db"
+        init = ("init", db)
+        other = other_made = tmp_path / "other.db"
+    made = run(*init, "--office-type", "defense", "--admin", "Ana", "--passphrase-file", secret, "--password-file", pw)
     assert made.returncode == 0, made.stderr
     recovery = re.search(r"(?:[A-Z2-7]{4}-){9}[A-Z2-7]{4}", made.stdout)
     assert recovery is not None
@@ -139,9 +157,9 @@ def test_init_creates_the_first_administrator_of_a_defense_office(tmp_path: Path
     assert run("user", "add", db, "Sam", "--role", "attorney", "--new-password-file", pw, *me).returncode == 0
     denied = run("user", "add", db, "Lee", "--role", "supervisor", "--new-password-file", pw, *me)
     assert denied.returncode == 2 and "A defense office has no supervisor role" in denied.stderr
-    no_password = run("init", tmp_path / "other.db", "--passphrase-file", secret)
+    no_password = run(*init[:-1], other, "--admin", "Lee", "--passphrase-file", secret)
     assert no_password.returncode == 2 and "--password-file" in no_password.stderr
-    assert not (tmp_path / "other.db").exists()
+    assert not other_made.exists()
     # the administrator is locked out: the recovery key from the sheet sets a new password
     recovery_file, new = tmp_path / "recovery.txt", tmp_path / "new.txt"
     recovery_file.write_text(recovery.group(0))

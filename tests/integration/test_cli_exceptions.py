@@ -1,4 +1,5 @@
-"""`case import` of cases that list section 8 exceptions, through the real command line: refused with one clear
+"""`case import` of cases that list section 8 exceptions, through the real command line (on a case file and on a
+database server): refused with one clear
 message (in a case file an approval exists only through the signed workflow), exit 2, nothing stored."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from casereview.services.demo import DEMO_CASES
 from tests.conftest import PASSPHRASE
 from tests.helpers import password_file, staff_case_file
 from tests.integration.test_cli_store import run
+
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 
 WITH_EXCEPTIONS = {**DEMO_CASES[0], "case_number": "26-CR-0901",
                    "exceptions": [{"charge": "1", "status": "approved", "ground": "protect_victim"}]}

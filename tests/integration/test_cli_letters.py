@@ -1,34 +1,26 @@
-"""`letters` and `user letter-signer` through the real command line, on the demo case file: drafts for every
-eligible person, the held review and the held letter named with what to find out, signing refused without the
-authority, then signed and verified (PAdES: pdfsig reads ETSI.CAdES.detached)."""
+"""`letters` and `user letter-signer` through the real command line, on the demo case file and on the demo moved
+onto a database server (tests/integration/conftest.py): drafts for every eligible person, the held review and the
+held letter named with what to find out, signing refused without the authority, then signed and verified (PAdES:
+pdfsig reads ETSI.CAdES.detached)."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import pytest
 
-from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
-from tests.conftest import ROOT
+from tests.integration.conftest import Office
+from tests.integration.conftest import run_cli as run
 
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "casereview", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, check=False, stdin=subprocess.DEVNULL)
+pytestmark = pytest.mark.both_backends  # on the demo case file and on the demo moved onto a server
 
 
-def test_letters_are_drafted_signed_and_exported(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    assert run("demo", db).returncode == 0
-    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
-    secret.write_text(DEMO_PASSPHRASE)
-    password.write_text(DEMO_PASSWORD)
-
-    def me(name: str) -> tuple[str | Path, ...]:
-        return ("--passphrase-file", secret, "--user", name, "--password-file", password)
-
+def test_letters_are_drafted_signed_and_exported(tmp_path: Path, demo_office: Callable[..., Office]) -> None:
+    office = demo_office()
+    db, me = office.db, office.me
     drafts = tmp_path / "drafts"
     done = run("letters", db, "--out", drafts, "--docx", *me("paralegal"))
     assert done.returncode == 0, done.stderr
@@ -65,17 +57,10 @@ def test_letters_are_drafted_signed_and_exported(tmp_path: Path) -> None:
     assert len(list(out.glob("*-non_opposition-letter*-signed.pdf"))) == 5
 
 
-def test_a_defense_office_records_its_client_and_drafts_a_document(tmp_path: Path) -> None:
-    from casereview.services.access import OfficeType
-    from casereview.services.demo import create_demo_file
-    from casereview.store.keys import TEST_KDF
-
-    db = tmp_path / "defense.db"
-    create_demo_file(db, kdf=TEST_KDF, user_kdf=TEST_KDF, office_type=OfficeType.DEFENSE)
-    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
-    secret.write_text(DEMO_PASSPHRASE)
-    password.write_text(DEMO_PASSWORD)
-    me = ("--passphrase-file", secret, "--user", "attorney", "--password-file", password)
+def test_a_defense_office_records_its_client_and_drafts_a_document(tmp_path: Path,
+                                                                   demo_office: Callable[..., Office]) -> None:
+    office = demo_office("defense", "defense")
+    db, me = office.db, office.me("attorney")
     out = tmp_path / "out"
     refused = run("letters", db, "--out", out, "--case", "26-CR-0110", "--document", "client_summary", "--person", "B",
                   *me)

@@ -1,4 +1,5 @@
-"""`motions` through the real command line: a records file with open charges and a warrant column imported, then
+"""`motions` through the real command line, on the demo case file and on the demo moved onto a database server
+(tests/integration/conftest.py): a records file with open charges and a warrant column imported, then
 the omnibus motions to dismiss and to vacate warrants drafted by a paralegal, signed by a prosecutor, verified, and
 read back with pdftotext; the charges left out are named with what to find out."""
 
@@ -7,16 +8,15 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from casereview.paths import DEMO_PASSPHRASE, DEMO_PASSWORD
-from tests.conftest import ROOT
+import pytest
 
+from tests.integration.conftest import Office, office_at
+from tests.integration.conftest import run_cli as run
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "casereview", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, check=False, stdin=subprocess.DEVNULL)
+pytestmark = pytest.mark.both_backends  # on the demo case file and on the demo moved onto a server
 
 
 def _text(pdf: Path) -> str:
@@ -24,15 +24,10 @@ def _text(pdf: Path) -> str:
     return re.sub(r"\s+", " ", out)
 
 
-def test_motions_from_imported_records_are_drafted_signed_and_verified(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    assert run("demo", db).returncode == 0
-    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
-    secret.write_text(DEMO_PASSPHRASE)
-    password.write_text(DEMO_PASSWORD)
-
-    def me(name: str) -> tuple[str | Path, ...]:
-        return ("--passphrase-file", secret, "--user", name, "--password-file", password)
+def test_motions_from_imported_records_are_drafted_signed_and_verified(tmp_path: Path,
+                                                                       demo_office: Callable[..., Office]) -> None:
+    office = demo_office()
+    db, me = office.db, office.me
 
     court = "Circuit Court of the State of Oregon for the County of Lane"
     rows = [[f"27-CR-{n:03d}", f"Person {chr(65 + n)} Example", f"1990-01-{n + 1:02d}", "seller", "selling_sex",
@@ -75,33 +70,26 @@ def test_motions_from_imported_records_are_drafted_signed_and_verified(tmp_path:
     assert len(list(signed_dir.glob("*-signed.pdf"))) == 2
 
 
-def test_office_set_gives_the_state_s_words_for_motions(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    assert run("demo", db).returncode == 0
-    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
-    secret.write_text(DEMO_PASSPHRASE)
-    password.write_text(DEMO_PASSWORD)
-    me = ("--passphrase-file", secret, "--user", "admin", "--password-file", password)
+def test_office_set_gives_the_state_s_words_for_motions(tmp_path: Path, demo_office: Callable[..., Office]) -> None:
+    office = demo_office()
+    db, me = office.db, office.me("admin")
     done = run("office", "set", db, "--dismissal-style", "nolle_prosequi", "--warrant-term", "quash", *me)
     assert done.returncode == 0, done.stderr
     assert "Motions end a charge by: nolle_prosequi; a warrant is: quash" in done.stdout
     bad = run("office", "set", db, "--warrant-term", "cancel", *me)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     out = tmp_path / "out"
-    me_para = ("--passphrase-file", secret, "--user", "paralegal", "--password-file", password)
-    assert run("motions", db, "--out", out, *me_para).returncode == 0
+    assert run("motions", db, "--out", out, *office.me("paralegal")).returncode == 0
     words = [_text(p) for p in sorted(out.glob("*.pdf"))]
     assert len(words) == 2 and "Motion for leave to enter a nolle prosequi" in words[0]
     assert "Motion to quash warrants" in words[1] and "is quashed" in words[1]
 
 
-def test_the_defense_demo_is_made_from_the_command_line_and_files_no_motions(tmp_path: Path) -> None:
-    db = tmp_path / "defense.db"
-    made = run("demo", db, "--office-type", "defense")
+def test_the_defense_demo_is_made_from_the_command_line_and_files_no_motions(
+        tmp_path: Path, on_backend: Callable[[Path, Path], Path | str]) -> None:
+    made_at = tmp_path / "defense.db"
+    made = run("demo", made_at, "--office-type", "defense")
     assert made.returncode == 0 and "defense office demo" in made.stderr and "attorney" in made.stderr, made.stderr
-    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
-    secret.write_text(DEMO_PASSPHRASE)
-    password.write_text(DEMO_PASSWORD)
-    refused = run("motions", db, "--out", tmp_path / "out", "--passphrase-file", secret, "--user", "attorney",
-                  "--password-file", password)
+    office = office_at(tmp_path, on_backend, made_at)  # (on a server: moved there)
+    refused = run("motions", office.db, "--out", tmp_path / "out", *office.me("attorney"))
     assert refused.returncode == 2 and "filed by the prosecutor's office" in refused.stderr, refused.stderr

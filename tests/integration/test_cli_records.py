@@ -1,7 +1,8 @@
-"""`records import`, `records matches` and `records decide` through the real command line, on a real encrypted
-case file: the exit codes (0 done, 2 bad input or rejected rows, never a traceback), the report files, the dry run,
-deciding a match; and a kill -9 in the middle of an import, then the same command again carrying on, every case
-stored exactly once and whole, the audit trail intact, and a third run adding nothing."""
+"""`records import`, `records matches` and `records decide` through the real command line, on a real encrypted case
+file and on a database server (tests/integration/conftest.py): the exit codes (0 done, 2 bad input or rejected rows,
+never a traceback), the report files, the dry run, deciding a match; and a kill -9 in the middle of an import, then
+the same command again carrying on, every case stored exactly once and whole, the audit trail intact, and a third
+run adding nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from casereview.store import models as m
@@ -23,7 +25,7 @@ from tests.conftest import PASSPHRASE, ROOT
 from tests.helpers import password_file, staff_case_file
 from tests.unit.services.test_records_import import HEADER, MAPPING, row, write_csv
 
-ROLES = ()
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,5 @@
-"""`report` through the real command line on a real encrypted case file of generated cases: the transparency
+"""`report` through the real command line on a real encrypted case file of generated cases, and on a database
+server (tests/integration/conftest.py): the transparency
 report (PDF read back with pdftotext: no names, no case numbers, the suppression marker there; the CSV's totals
 are the generator's), the internal report refused to a prosecutor and written for a supervisor, bad dates exit 2."""
 
@@ -11,11 +12,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from casereview.services.access import Role
 from casereview.store.database import open_case_file
 from tests.conftest import PASSPHRASE, ROOT
 from tests.helpers import password_file, staff_case_file
 from tests.report_cases import fill
+
+pytestmark = pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -28,7 +28,7 @@ def _secret(folder: Path) -> Path:
     return secret
 
 
-def _identity_name(db: Path, user: str, password: str) -> tuple[str, str]:
+def _identity_name(db: Path | str, user: str, password: str) -> tuple[str, str]:
     """The administrator's full name and title as the account keeps them, and the name their certificate gives."""
     key = unlock(db, PASSPHRASE)
     case_file = open_case_file(db, key)
@@ -78,6 +78,7 @@ def test_init_refuses_a_name_before_it_makes_anything(tmp_path: Path) -> None:
     assert "--admin-full-name TEXT" in run("init", "--help").stdout
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_first_admin_takes_the_names_too(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> None:
     db, secret, pw = new_case_file[0], _secret(tmp_path), password_file(tmp_path)
     too_long = run("user", "first-admin", db, "--admin", "boss", "--admin-title", "t" * 300, "--passphrase-file",
@@ -90,6 +91,7 @@ def test_first_admin_takes_the_names_too(tmp_path: Path, new_case_file: tuple[Pa
     assert _identity_name(db, "boss", PASSWORD) == ("Dana Park, Office Administrator", "Dana Park")
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_import_identity_refuses_a_certificate_in_another_name(tmp_path: Path,
                                                                new_case_file: tuple[Path, bytes]) -> None:
     staff_case_file(*new_case_file)  # admin (Casey Morgan) and prosecutor (Riley Chen)

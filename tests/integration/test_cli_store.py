@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from casereview.policy.profile import builtin_policy_ids, load_builtin
 from casereview.services.demo import DEMO_CASES
 from tests.conftest import PASSPHRASE, ROOT
 from tests.helpers import password_file, staff_case_file
+from tests.integration.conftest import Office
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -34,6 +36,7 @@ def office(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> tuple[Path, Pat
                                       password_file(tmp_path))
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_import_then_export_round_trips(tmp_path: Path, office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
     db, _secret, me = office
     source = tmp_path / "case.json"
@@ -45,6 +48,7 @@ def test_import_then_export_round_trips(tmp_path: Path, office: tuple[Path, Path
     assert parse_case(json.loads(exported.stdout)) == parse_case(DEMO_CASES[2])
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_bad_import_writes_nothing(tmp_path: Path, office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
     db, _secret, pw = office
     good = tmp_path / "good.json"
@@ -62,6 +66,7 @@ def test_bad_import_writes_nothing(tmp_path: Path, office: tuple[Path, Path, tup
     assert run("case", "export", db, DEMO_CASES[0]["case_number"], *pw).returncode == 0
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_missing_secrets_are_asked_for_only_at_a_terminal(office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
     db, secret, _me = office
     result = run("case", "export", db, "26-CR-0101", "--user", "prosecutor")
@@ -72,12 +77,14 @@ def test_missing_secrets_are_asked_for_only_at_a_terminal(office: tuple[Path, Pa
     assert result.returncode == 2 and "--password-file" in result.stderr and result.stdout == ""
 
 
+# (case files only: a path where there is no case file; an unreachable server: test_server.py)
 def test_export_of_unknown_case_or_file(tmp_path: Path, office: tuple[Path, Path, tuple[str | Path, ...]]) -> None:
     result = run("case", "export", tmp_path / "none.db", "26-CR-0001", *office[2])
     assert result.returncode == 1 and "key file" in result.stderr
     assert not (tmp_path / "none.db").exists()
 
 
+# (case files only: `demo` makes a case file; on a server it is refused, test_cli_server_commands.py)
 def test_demo_covers_every_decision_of_both_profiles(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = run("demo", db)
@@ -122,13 +129,11 @@ def test_screen_with_an_office_policy_file(tmp_path: Path) -> None:
     assert str(policy) in result.stderr and "line " in result.stderr and "decision" in result.stderr
 
 
-def test_documents_exports_the_demo_request_with_both_signatures(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    assert run("demo", db).returncode == 0
-    secret, password = tmp_path / "passphrase.txt", tmp_path / "password.txt"
-    secret.write_text(DEMO_PASSPHRASE)
-    password.write_text(DEMO_PASSWORD)
-    me = ("--passphrase-file", secret, "--user", "supervisor", "--password-file", password)
+@pytest.mark.both_backends  # on the demo case file and on the demo moved onto a server
+def test_documents_exports_the_demo_request_with_both_signatures(tmp_path: Path,
+                                                                 demo_office: Callable[..., Office]) -> None:
+    office = demo_office()
+    db, me = office.db, office.me("supervisor")
     out = tmp_path / "documents"
     done = run("documents", db, "--out", out, *me)
     assert done.returncode == 0, done.stderr
@@ -138,6 +143,5 @@ def test_documents_exports_the_demo_request_with_both_signatures(tmp_path: Path)
     assert run("office", "certificate", db, cert, *me).returncode == 0
     checked = run("verify", decided[0], "--trust", cert)
     assert checked.returncode == 0 and checked.stdout.count("trusted: yes") == 2, checked.stdout
-    refused = run("documents", db, "--out", out, "--passphrase-file", secret, "--user", "paralegal",
-                  "--password-file", password)
+    refused = run("documents", db, "--out", out, *office.me("paralegal"))
     assert refused.returncode == 2 and "may not export" in refused.stderr

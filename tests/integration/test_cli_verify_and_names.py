@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from reportlab.pdfgen import canvas
@@ -87,6 +88,7 @@ def test_verify_says_one_clear_thing_and_never_a_traceback(tmp_path: Path) -> No
     assert absent.returncode == 2 and "cannot be read" in absent.stderr
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_users_get_full_names_titles_and_bar_numbers(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> None:
     path, key = new_case_file
     staff_case_file(path, key)
@@ -124,6 +126,7 @@ def test_users_get_full_names_titles_and_bar_numbers(tmp_path: Path, new_case_fi
     assert nothing.returncode == 2 and "Say what to change" in nothing.stderr
 
 
+@pytest.mark.both_backends  # on a case file and on a PostgreSQL server (tests/conftest.py)
 def test_office_set_takes_the_new_fields(tmp_path: Path, new_case_file: tuple[Path, bytes]) -> None:
     path, key = new_case_file
     staff_case_file(path, key)
