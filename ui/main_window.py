@@ -448,11 +448,19 @@ class MainWindow(QMainWindow):
         self._action(letters_menu, "Letters for &this case…", self.open_case_letters, None, Op.DRAFT_LETTERS)
         reports_menu = self.menuBar().addMenu("Re&ports")
         self._action(reports_menu, "&Dashboard…", self.open_reports_dashboard, None, Op.VIEW_REPORTS)
+        from ui.reports.outcomes import CourtOutcomes
+
+        self._action(reports_menu, "Court &outcomes of letters…", self._opener(CourtOutcomes), None,
+                     Op.RECORD_OUTCOMES)
         admin = self.menuBar().addMenu("&Administration")
         from ui.admin import ADMIN_SCREENS
 
         for label, dialog, op in ADMIN_SCREENS:
             self._action(admin, label, self._opener(dialog), None, op)
+        from ui.admin.report_settings import ReportSettingsDialog
+
+        self._action(admin, "&Reports: categories, mappings and threshold…", self._opener(ReportSettingsDialog), None,
+                     Op.OFFICE_SETTINGS)
         help_menu = self.menuBar().addMenu("&Help")
         self.guide_action = self._action(help_menu, "&User guide", self.open_guide,
                                          QKeySequence.StandardKey.HelpContents, None)

@@ -32,13 +32,14 @@ decrease is bounded by the count); the smallest likewise. The network's matrix i
 flow bounds are the exact integer bounds, not a relaxation. A one-way table is the same graph with a single row
 node (the total) and a single column node.
 
-**What this does not cover.** Each table is protected on its own. Tables that share only values shown in all
-of them (the same grand total, the same column totals) stay protected, since those values are known anyway. Two
-tables linked in any other way are not protected jointly: a value hidden in one and shown in the other (a shared
-margin hidden as a complementary cell in one table only), or a cell of one that is a sum of cells of the other
-(in the transparency report, an agency's total in "arrests still arriving" is that agency's Declined + Protected
-in "decisions by agency"), can be used to work a hidden cell out. Joint protection of linked tables is not done
-yet. Knowing *that* a cell is suppressed is not protected against beyond the single marker.
+**Listed rows.** A table may say that it lists a row (or a column) only when it counts someone
+(``nonzero_rows``, ``nonzero_cols``): a reader then knows that row's total is at least 1, and the check uses it.
+
+**Linked tables.** What leaves the screen together (the transparency report and its CSV, the dashboard's tables)
+is protected together by `casereview.reports.linked`: a table that says what it counts (``population``, its
+row and column dimensions, ``where``) is linked to every other table whose cells add up to its own, and no
+suppressed cell can be worked out from all of them at once. `protect` alone guarantees one table only.
+Knowing *that* a cell is suppressed is not protected against beyond the single marker.
 
 **Rates** are shown only where both the numerator and the denominator are shown cells at or above the threshold
 (`rate`).
@@ -79,12 +80,44 @@ class Table:
     rows: tuple[str, ...]
     cols: tuple[str, ...]
     counts: tuple[tuple[int, ...], ...]
+    # What the table counts, for linking it to the others published with it (`casereview.reports.linked`):
+    # tables of one population whose cells add up to each other's are protected together. Each row is the value
+    # named by its row label of `row_dim`; each column counts the values `col_values` of `col_dim` (by default
+    # its own name); only what has the values in `where` is counted. A table lists every value that it counts.
+    population: str = ""
+    row_dim: str = ""
+    col_dim: str = ""
+    col_values: tuple[frozenset[str], ...] = ()
+    where: tuple[tuple[str, frozenset[str]], ...] = ()
+    nonzero_rows: bool = False  # a row is listed only when it counts someone (its total is at least 1)
+    nonzero_cols: bool = False  # likewise a column
+    rate_cols: tuple[int, ...] = ()  # columns whose share of their row's total is given beside the table (`rate`)
 
     def __post_init__(self) -> None:
         if len(self.counts) != len(self.rows) or any(len(r) != len(self.cols) for r in self.counts):
             raise ValueError(f"table {self.key}: counts do not match its rows and columns")
         if any(v < 0 for r in self.counts for v in r):
             raise ValueError(f"table {self.key}: a count is negative")
+        if self.col_values and len(self.col_values) != len(self.cols):
+            raise ValueError(f"table {self.key}: col_values do not match its columns")
+
+    def column_values(self) -> tuple[frozenset[str], ...]:
+        return self.col_values or tuple(frozenset({c}) for c in self.cols)
+
+    def lower_bounds(self) -> dict[tuple[int, int], int]:
+        """The smallest value a reader knows each cell of the extended table has (only the listed rows' and
+        columns' totals can be known to be at least 1)."""
+        rows, cols = len(self.rows), len(self.cols)
+        out: dict[tuple[int, int], int] = {}
+        if self.one_way:
+            if self.nonzero_rows:
+                out.update({(i, 0): 1 for i in range(rows)})
+            return out
+        if self.nonzero_rows:
+            out.update({(i, cols): 1 for i in range(rows)})
+        if self.nonzero_cols:
+            out.update({(rows, j): 1 for j in range(cols)})
+        return out
 
     @property
     def one_way(self) -> bool:
@@ -185,9 +218,12 @@ def _max_flow(caps: dict[int, dict[int, int]], source: int, sink: int, limit: in
     return flow
 
 
-def _bound_moves(edges: dict[tuple[int, int], _Edge], hidden: set[tuple[int, int]], cell: tuple[int, int],
-                 limit: int) -> tuple[int, int]:
-    """How far the hidden `cell`'s count can go up and down (each capped at `limit`) over the consistent tables."""
+def _bound_moves(edges: dict[tuple[int, int], _Edge], hidden: set[tuple[int, int]] | frozenset[tuple[int, int]],
+                 cell: tuple[int, int], limit: int, lower: dict[tuple[int, int], int] | None = None
+                 ) -> tuple[int, int]:
+    """How far the hidden `cell`'s count can go up and down (each capped at `limit`) over the consistent tables
+    (a count never below its `lower` bound, 0 unless given)."""
+    low = lower or {}
     caps_fwd: dict[int, dict[int, int]] = {}  # arc a→b: the edge's signed value +1 per unit
 
     def add(a: int, b: int, c: int) -> None:
@@ -199,10 +235,12 @@ def _bound_moves(edges: dict[tuple[int, int], _Edge], hidden: set[tuple[int, int
         if key == cell:
             continue
         a, b, value, sign = edges[key]
+        value -= low.get(key, 0)  # how far the count can fall
         # Along a→b the signed value rises by 1: the count rises when sign is +1 (free), falls otherwise.
         add(a, b, _INF if sign > 0 else value)
         add(b, a, value if sign > 0 else _INF)
     u, v, value, sign = edges[cell]
+    value -= low.get(cell, 0)
     # Raising the count raises the signed value when sign is +1: flow u→v through the cell, back v→u around.
     up = _max_flow(caps_fwd, v, u, limit) if sign > 0 else _max_flow(caps_fwd, u, v, limit)
     down = _max_flow(caps_fwd, u, v, min(limit, value)) if sign > 0 else _max_flow(caps_fwd, v, u, min(limit, value))
@@ -214,21 +252,22 @@ def bounds(table: Table, hidden: set[tuple[int, int]] | frozenset[tuple[int, int
     """The exact smallest and largest value of every hidden cell over the consistent tables (None: no limit)."""
     ext = table.extended()
     edges = _edges(table, ext)
+    lower = table.lower_bounds()
     out: dict[tuple[int, int], tuple[int, int | None]] = {}
     hidden_set = set(hidden)
     for key in hidden_set:
         value = edges[key][2]
-        up, down = _bound_moves(edges, hidden_set, key, UNBOUNDED)
+        up, down = _bound_moves(edges, hidden_set, key, UNBOUNDED, lower)
         out[key] = (value - down, None if up >= UNBOUNDED else value + up)
     return out
 
 
-def _exposed(edges: dict[tuple[int, int], _Edge], hidden: set[tuple[int, int]], key: tuple[int, int],
-             threshold: int) -> bool:
+def _exposed(edges: dict[tuple[int, int], _Edge], hidden: set[tuple[int, int]] | frozenset[tuple[int, int]],
+             key: tuple[int, int], threshold: int, lower: dict[tuple[int, int], int] | None = None) -> bool:
     value = edges[key][2]
     primary = 0 < value < threshold
     need_up = threshold - value if primary else 1
-    up, down = _bound_moves(edges, hidden, key, need_up)
+    up, down = _bound_moves(edges, hidden, key, need_up, lower)
     if primary:
         return up < need_up
     return up < 1 and down < 1
@@ -251,35 +290,60 @@ def audit(protected: ProtectedTable) -> list[str]:
     return problems
 
 
-def protect(table: Table, threshold: int = DEFAULT_THRESHOLD) -> ProtectedTable:
-    """The table with its small cells and enough complementary cells suppressed for the module's guarantee.
+def primary_cells(table: Table, threshold: int) -> set[tuple[int, int]]:
+    """The cells of the extended table (totals included) with a count from 1 to threshold − 1."""
+    return {(i, j) for i, r in enumerate(table.extended()) for j, v in enumerate(r) if 0 < v < threshold}
+
+
+def complete(table: Table, hidden: set[tuple[int, int]], threshold: int,
+             avoid: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+             settled: set[tuple[int, int]] | None = None) -> set[tuple[int, int]]:
+    """`hidden` with complementary cells added (never one in `avoid`) until, within this table, every hidden
+    cell is protected as the module's guarantee says (or nothing is left to hide).
 
     Complementary cells are chosen one at a time for the first cell that is still exposed: the smallest shown
     cell in its row or column (the grand total last) that protects it, or if none does alone the smallest, and so
-    on until every suppressed cell is protected (it ends: at worst every cell is hidden)."""
+    on until every suppressed cell is protected (it ends: at worst every cell is hidden). `settled` (updated):
+    cells already found protected with fewer cells hidden, which hiding more cannot expose."""
     ext = table.extended()
     edges = _edges(table, ext)
+    lower = table.lower_bounds()
     rows, cols = len(ext), len(ext[0])
     grand = (rows - 1, cols - 1)
-    primary = {k for k, e in edges.items() if 0 < e[2] < threshold}
-    hidden = set(primary)
+    hidden = set(hidden)
+    done = settled if settled is not None else set()
     while True:
-        exposed = next((k for k in sorted(hidden) if _exposed(edges, hidden, k, threshold)), None)
+        exposed = None
+        for k in sorted(hidden - done):
+            if _exposed(edges, hidden, k, threshold, lower):
+                exposed = k
+                break
+            done.add(k)
         if exposed is None:
-            break
+            return hidden
         i, j = exposed
-        line = [k for k in edges if k not in hidden and (k[0] == i or k[1] == j or table.one_way)]
-        pool = line or [k for k in edges if k not in hidden]
+        free = [k for k in edges if k not in hidden and k not in avoid]
+        line = [k for k in free if k[0] == i or k[1] == j or table.one_way]
+        pool = line or free
+        if not pool:
+            return hidden
         pool.sort(key=lambda k: (k == grand, edges[k][2], k))
-        chosen = next((k for k in pool if not _exposed(edges, hidden | {k}, exposed, threshold)), pool[0])
+        chosen = next((k for k in pool if not _exposed(edges, hidden | {k}, exposed, threshold, lower)), pool[0])
         hidden.add(chosen)
-    cells = tuple(tuple(Cell(ext[i][j], (i, j) in hidden, (i, j) in primary) for j in range(cols))
-                  for i in range(rows))
-    return ProtectedTable(table, threshold, cells)
 
 
-def protect_all(tables: Sequence[Table], threshold: int = DEFAULT_THRESHOLD) -> list[ProtectedTable]:
-    return [protect(t, threshold) for t in tables]
+def protected_table(table: Table, threshold: int, hidden: set[tuple[int, int]] | frozenset[tuple[int, int]]
+                    ) -> ProtectedTable:
+    ext = table.extended()
+    primary = primary_cells(table, threshold)
+    return ProtectedTable(table, threshold, tuple(
+        tuple(Cell(v, (i, j) in hidden, (i, j) in primary) for j, v in enumerate(r)) for i, r in enumerate(ext)))
+
+
+def protect(table: Table, threshold: int = DEFAULT_THRESHOLD) -> ProtectedTable:
+    """The table, on its own, with its small cells and enough complementary cells suppressed for the module's
+    guarantee (`complete`). Tables published together: `casereview.reports.linked.protect_linked`."""
+    return protected_table(table, threshold, complete(table, primary_cells(table, threshold), threshold))
 
 
 def exact(table: Table, threshold: int = DEFAULT_THRESHOLD) -> ProtectedTable:

@@ -36,6 +36,45 @@ class Report:
     def table(self, key: str) -> dc.ProtectedTable:
         return next(t for t in self.tables if t.table.key == key)
 
+    def rates(self, p: dc.ProtectedTable) -> list[RateColumn]:
+        return row_rates(p, self.internal)
+
+
+@dataclass(frozen=True)
+class RateColumn:
+    """A column's share of each row's total (None: not given), for the rows of a table and its total row."""
+
+    column: str
+    label: str
+    shares: tuple[float | None, ...]
+
+
+def row_rates(p: dc.ProtectedTable, internal: bool = False) -> list[RateColumn]:
+    """Each of the table's `rate_cols` as a share of its row's total, for every row and the total row: given
+    only where both counts are shown and at or above the threshold (`disclosure.rate`), or with exact counts
+    wherever the row counts anyone."""
+    t = p.table
+    if t.one_way:
+        return []
+    out = []
+    for j in t.rate_cols:
+        shares: list[float | None] = []
+        for row in p.cells:
+            num, den = row[j], row[-1]
+            if internal:
+                shares.append(num.value / den.value if den.value else None)
+            else:
+                shares.append(dc.rate(num, den, p.threshold))
+        out.append(RateColumn(t.cols[j], f"{t.cols[j]}, share of row", tuple(shares)))
+    return out
+
+
+def percent(share: float | None) -> str:
+    return RATE_WITHHELD if share is None else f"{share * 100:.1f}%"
+
+
+RATE_WITHHELD = "—"
+
 
 def quantile(dist: Sequence[tuple[int, int]], q: float) -> float:
     """The q-quantile (linear between order statistics, as statistics.quantiles' "inclusive") of a sorted

@@ -22,7 +22,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from casereview.documents import fonts
 from casereview.reports import disclosure as dc
-from casereview.reports.figures import Report
+from casereview.reports.figures import RATE_WITHHELD, Report, percent, row_rates
 
 PALETTE = (colors.HexColor("#1b6ca8"), colors.HexColor("#e07b00"), colors.HexColor("#5a5a5a"),
            colors.HexColor("#2a9d8f"), colors.HexColor("#9b2226"), colors.HexColor("#6a4c93"))
@@ -56,7 +56,13 @@ def method_note(report: Report) -> list[str]:
             "its size.",
             "A zero is shown as 0: it means no one was counted there. It may be hidden when it is needed to "
             "protect another count.",
-            f"Rates and times are given only where the counts behind them are {t} or more.",
+            f"Rates and times are given only where the counts behind them are {t} or more: a share of a row "
+            f"(such as the share of a group's charges declined) only where both that count and the row's total "
+            f"are shown and {t} or more; otherwise it shows {RATE_WITHHELD}.",
+            "The tables are protected together, not one at a time. Several tables count the same charges in "
+            "different ways (by month, by section, by group, by agency), so that a total in one is a total, or "
+            "a sum of counts, in another. Numbers are hidden so that no hidden number can be worked out from all "
+            "the tables at once, and a count that another table gives away anyway is shown.",
         ]
     return out
 
@@ -104,13 +110,14 @@ def _chart(p: dc.ProtectedTable, width: float) -> Drawing | None:
     return d
 
 
-def _grid(p: dc.ProtectedTable, st: dict[str, ParagraphStyle]) -> Table:
+def _grid(p: dc.ProtectedTable, st: dict[str, ParagraphStyle], internal: bool) -> Table:
     t = p.table
     one_way = t.one_way
-    head = [t.row_label, *t.cols] + ([] if one_way else ["Total"])
+    rates = row_rates(p, internal)
+    head = [t.row_label, *t.cols] + ([] if one_way else ["Total"]) + [f"{r.column} (share)" for r in rates]
     body = []
     for i, name in enumerate([*t.rows, "Total"]):
-        body.append([name, *(c.text() for c in p.cells[i])])
+        body.append([name, *(c.text() for c in p.cells[i]), *(percent(r.shares[i]) for r in rates)])
     cells = [[Paragraph(escape(str(v)), st["small"]) for v in row] for row in [head, *body]]
     grid = Table(cells, repeatRows=1, hAlign="LEFT")
     grid.setStyle(TableStyle([
@@ -168,7 +175,7 @@ def report_pdf(report: Report) -> bytes:
         if chart is not None:
             parts.append(chart)
         story.append(KeepTogether(parts))
-        story.append(_grid(p, st))
+        story.append(_grid(p, st, report.internal))
     story.append(Paragraph("Days from the incident to the first screening, by month of the incident", st["h2"]))
     rows = [["Month", "Cases", "First quartile", "Median", "Third quartile"]]
     for t in report.timing:
@@ -192,7 +199,8 @@ CSV_COLUMNS = ("table", "title", "row", "column", "count", "suppressed", "shown_
 
 def report_csv(report: Report) -> str:
     """Every aggregate, one line per cell (totals included): a hidden cell has no count, ``suppressed`` yes, and
-    is shown as the marker; the time to a decision follows as table ``days_to_decision``."""
+    is shown as the marker; the time to a decision follows as table ``days_to_decision``. (Shares of rows are in
+    the PDF only: every line here is a count.)"""
     text = io.StringIO(newline="")
     w = csv.writer(text)
     w.writerow(CSV_COLUMNS)

@@ -184,3 +184,40 @@ def set_threshold(user: UserSession, threshold: int) -> None:
         office = db.get(m.Office, 1)
         assert office is not None
         office.disclosure_threshold = threshold
+
+
+@dataclass(frozen=True)
+class LetterOutcome:
+    """A signed letter and the latest court outcome recorded for it (None: none yet)."""
+
+    letter_id: int
+    case_id: int
+    case_number: str
+    kind: str
+    person_name: str
+    signed_at: date | None
+    outcome: str | None
+    filed_on: date | None
+    decided_on: date | None
+
+
+def letter_outcomes(user: UserSession) -> list[LetterOutcome]:
+    """Every signed letter, newest first, with its latest recorded outcome (for staff entering outcomes)."""
+    user.authorize(Op.RECORD_OUTCOMES)
+    o = m.CourtOutcome
+    with user.workspace.session() as db:
+        latest: dict[int, m.CourtOutcome] = {}
+        for row in db.scalars(select(o).where(o.letter_id.is_not(None)).order_by(o.id)):
+            assert row.letter_id is not None
+            latest[row.letter_id] = row
+        out = []
+        for letter, number in db.execute(select(m.Letter, m.Case.case_number)
+                                         .join(m.Case, m.Case.id == m.Letter.case_id)
+                                         .where(m.Letter.status == "signed")
+                                         .order_by(m.Letter.signed_at.desc(), m.Letter.id.desc())):
+            got = latest.get(letter.id)
+            out.append(LetterOutcome(letter.id, letter.case_id, number, letter.kind, letter.person_name,
+                                     letter.signed_at.date() if letter.signed_at else None,
+                                     got.outcome if got else None, got.filed_on if got else None,
+                                     got.decided_on if got else None))
+        return out

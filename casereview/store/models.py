@@ -106,7 +106,9 @@ class CaseParty(Base):
 
 class Charge(Base):
     __tablename__ = "charge"
-    __table_args__ = (UniqueConstraint("case_id", "local_id"),)
+    # ix_charge_report (migration 0015): the reports read a case's charges, person and decision from the index alone
+    __table_args__ = (UniqueConstraint("case_id", "local_id"),
+                      Index("ix_charge_report", "case_id", "party_id", "decision"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
@@ -176,6 +178,9 @@ class PolicyText(Base):
 
 class Screening(Base):
     __tablename__ = "screening"
+    # ix_screening_report (migration 0015): each case's first screening time and latest screening, and the
+    # policies screened under, from the index
+    __table_args__ = (Index("ix_screening_report", "case_id", "screened_at", "id", "policy_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,8 @@
-"""The reports' aggregates, each one SQL query with GROUP BY (never a loop over cases), on SQLite and PostgreSQL.
+"""The reports' aggregates in SQL (GROUP BY, never a loop over cases), on SQLite and PostgreSQL: every charge
+aggregate in one statement (`families`: each case's facts and each person's charges worked out once, then
+grouped per family on the columns as stored, the office's lists applied to the grouped rows), exception requests
+and documents one GROUP BY each. The covering indexes ix_charge_report and ix_screening_report (migration 0015)
+let the charges and screenings be read from their indexes alone.
 
 Every aggregate counts **charges** as last screened (each charge's decision in its case's latest screening; the
 person is the one charged), except exception requests (requests), letters and motions (documents) and the time
@@ -14,12 +18,13 @@ spellings mapped to an agency; unmapped text counts as written (trimmed), and no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Integer, String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -45,13 +50,6 @@ def _dialect(db: Session) -> str:
     return db.get_bind().dialect.name
 
 
-def month_of(db: Session, column: Any) -> ColumnElement[str]:
-    """The "YYYY-MM" of a date or timestamp column."""
-    if _dialect(db) == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 def _days_between(db: Session, later: Any, earlier: Any) -> ColumnElement[int]:
     if _dialect(db) == "postgresql":
         days: ColumnElement[int] = cast(later, Date) - earlier  # date - date: whole days
@@ -67,12 +65,6 @@ def _age_years(db: Session, on: Any, born: Any) -> ColumnElement[int]:
     return years - before
 
 
-def latest_screenings() -> Any:
-    """Each case's latest screening id."""
-    return (select(m.Screening.case_id, func.max(m.Screening.id).label("sid"))
-            .group_by(m.Screening.case_id).subquery("latest"))
-
-
 def _case_conditions(f: ReportFilter, case_date: Any) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if f.date_from is not None:
@@ -83,99 +75,18 @@ def _case_conditions(f: ReportFilter, case_date: Any) -> list[ColumnElement[bool
 
 
 def _policy_condition(f: ReportFilter, case_id: Any) -> list[ColumnElement[bool]]:
+    """The case's latest screening is under the filter's policy: looked up for each row (the rows these tables
+    count are few: exception requests, letters, motions), from the screening index."""
     if f.policy_id is None:
         return []
-    latest = latest_screenings()
-    ids = (select(latest.c.case_id).join(m.Screening, m.Screening.id == latest.c.sid)
-           .where(m.Screening.policy_id == f.policy_id))
-    return [case_id.in_(ids)]
-
-
-def category_of(kind: str, category: Any, free_text: Any) -> tuple[Any, ColumnElement[str]]:
-    """(the mapping table aliased for an outer join, the category expression)."""
-    mapping = aliased(m.DemographicMapping, name=f"map_{kind}")
-    blank = func.coalesce(func.trim(free_text), "") == ""
-    expr = func.coalesce(category, mapping.code, case((blank, literal(UNKNOWN)), else_=literal(UNMAPPED)))
-    return mapping, expr
+    s = aliased(m.Screening, name="latest_for_policy")
+    latest = select(s.policy_id).where(s.case_id == case_id).order_by(s.id.desc()).limit(1).scalar_subquery()
+    return [latest == f.policy_id]
 
 
 def fold_sql(text: Any) -> ColumnElement[str]:
     """How free text is folded for mappings and agency spellings (the same SQL on both sides of every join)."""
     return func.lower(func.trim(text))
-
-
-def agency_of() -> tuple[Any, Any, ColumnElement[str]]:
-    alias = aliased(m.AgencyAlias, name="agency_alias_1")
-    agency = aliased(m.Agency, name="agency_1")
-    raw = func.nullif(func.trim(m.Case.agency), "")
-    return alias, agency, func.coalesce(agency.name, raw, literal(NOT_RECORDED))
-
-
-def _age_group(db: Session) -> ColumnElement[str]:
-    party = m.CaseParty
-    years = func.coalesce(party.age, _age_years(db, m.Case.incident_date, party.date_of_birth))
-    return case((years.is_(None), literal("unknown")), (years < 18, literal("under 18")),
-                (years < 25, literal("18-24")), (years < 35, literal("25-34")), (years < 50, literal("35-49")),
-                else_=literal("50+"))
-
-
-DIMENSIONS = ("decision", "section", "race", "gender", "age_group", "agency", "incident_month", "screened_month",
-              "offense")
-
-
-def charge_counts(db: Session, f: ReportFilter, by: Sequence[str], *,
-                  decisions: Sequence[str] | None = None) -> Rows:
-    """Charges as last screened, counted by the `DIMENSIONS` named in `by` (one GROUP BY): rows are the values
-    of `by` and the count. `decisions`: only charges last screened to one of these.
-
-    The decision is the charge's own (`Charge.decision`, set from the latest saved screening), so that only a
-    table that needs the decisive section reads the screenings' decisions."""
-    stmt = (select().select_from(m.Charge).join(m.Case, m.Case.id == m.Charge.case_id)
-            .where(m.Charge.decision.is_not(None)))
-    columns: list[Any] = []
-    party_joined = False
-    for name in by:
-        if name == "decision":
-            columns.append(m.Charge.decision)
-        elif name == "section":
-            latest = latest_screenings()
-            sd = m.ScreeningDecision
-            stmt = (stmt.join(latest, latest.c.case_id == m.Charge.case_id)
-                    .join(sd, and_(sd.screening_id == latest.c.sid, sd.charge_id == m.Charge.id)))
-            columns.append(func.coalesce(sd.sections[0].as_string(), literal("")))
-        elif name == "offense":
-            columns.append(m.Charge.offense)
-        elif name == "incident_month":
-            columns.append(month_of(db, m.Case.incident_date))
-        elif name in ("race", "gender", "age_group"):
-            if not party_joined:
-                stmt = stmt.join(m.CaseParty, m.CaseParty.id == m.Charge.party_id)
-                party_joined = True
-            if name == "age_group":
-                columns.append(_age_group(db))
-            else:
-                category = m.CaseParty.race_category if name == "race" else m.CaseParty.gender_category
-                text = m.CaseParty.race_ethnicity if name == "race" else m.CaseParty.gender_identity
-                mapping, expr = category_of(name, category, text)
-                stmt = stmt.outerjoin(mapping, and_(mapping.kind == name, mapping.text_folded == fold_sql(text)))
-                columns.append(expr)
-        elif name == "agency":
-            alias, agency, agency_name = agency_of()
-            stmt = (stmt.outerjoin(alias, alias.text_folded == fold_sql(m.Case.agency))
-                    .outerjoin(agency, agency.id == alias.agency_id))
-            columns.append(agency_name)
-        elif name == "screened_month":
-            first = (select(m.Screening.case_id, func.min(m.Screening.screened_at).label("first_at"))
-                     .group_by(m.Screening.case_id).subquery("first"))
-            stmt = stmt.join(first, first.c.case_id == m.Case.id)
-            columns.append(month_of(db, first.c.first_at))
-        else:
-            raise ValueError(f"unknown dimension {name!r}")
-    stmt = stmt.add_columns(*columns, func.count()).where(*_case_conditions(f, m.Case.incident_date),
-                                                           *_policy_condition(f, m.Charge.case_id))
-    if decisions is not None:
-        stmt = stmt.where(m.Charge.decision.in_(list(decisions)))
-    return [tuple(r) for r in db.execute(stmt.group_by(*columns))]
 
 
 def exception_requests(db: Session, f: ReportFilter) -> Rows:
@@ -210,20 +121,8 @@ def documents_by_outcome(db: Session, f: ReportFilter) -> Rows:
     return [tuple(r) for r in db.execute(letters)] + [tuple(r) for r in db.execute(motions)]
 
 
-def days_to_decision(db: Session, f: ReportFilter) -> Rows:
-    """(incident month, days from the incident date to the case's first screening, cases): the distribution each
-    month's median and quartiles are read from."""
-    first = (select(m.Screening.case_id, func.min(m.Screening.screened_at).label("first_at"))
-             .group_by(m.Screening.case_id).subquery("first"))
-    days = _days_between(db, first.c.first_at, m.Case.incident_date)
-    month = month_of(db, m.Case.incident_date)
-    stmt = (select(month, days, func.count()).select_from(m.Case).join(first, first.c.case_id == m.Case.id)
-            .where(*_case_conditions(f, m.Case.incident_date), *_policy_condition(f, m.Case.id))
-            .group_by(month, days))
-    return [tuple(r) for r in db.execute(stmt)]
-
-
 def policies_used(db: Session) -> list[str]:
+    """Every policy some screening was made under (read from ix_screening_report, not the screenings' rows)."""
     return list(db.scalars(select(m.Screening.policy_id).distinct().order_by(m.Screening.policy_id)))
 
 
@@ -249,3 +148,150 @@ def distinct_agencies(db: Session) -> Rows:
             .where(func.coalesce(func.trim(m.Case.agency), "") != "")
             .group_by(folded).order_by(func.count().desc(), folded))
     return [tuple(r) for r in db.execute(stmt)]
+
+
+# ------------------------------------------------------------------------------ every aggregate in one query
+
+
+def _month_text(db: Session, column: Any) -> ColumnElement[str]:
+    """The "YYYY-MM" of a date or timestamp: on SQLite its first 7 characters (dates and times are stored as ISO
+    text there), much cheaper than strftime over every row."""
+    if _dialect(db) == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
+def _age_on(db: Session, on: Any, born: Any) -> ColumnElement[int]:
+    if _dialect(db) == "postgresql":
+        return _age_years(db, on, born)
+    years = cast(func.substr(on, 1, 4), Integer) - cast(func.substr(born, 1, 4), Integer)
+    return years - case((func.substr(on, 6, 5) < func.substr(born, 6, 5), 1), else_=0)
+
+
+@dataclass(frozen=True)
+class Families:
+    """Every charge aggregate of the reports, each row ending with the charges counted and then how many of them
+    have each decision asked for (in that order):
+
+    - ``by_case``: (agency, incident month, month of the case's first screening, charges, per decision…)
+    - ``by_person``: (race/ethnicity category, gender identity category, age group, charges, per decision…)
+    - ``by_section``: (the section decisive in the latest screening, charges, per decision…)
+    - ``timing``: (incident month, days from the incident to the first screening, cases)
+    """
+
+    by_case: Rows
+    by_person: Rows
+    by_section: Rows
+    timing: Rows
+
+
+FAMILIES = ("case", "person", "section", "timing")
+
+
+def families(db: Session, f: ReportFilter, decisions: Sequence[str], parts: Sequence[str] = FAMILIES) -> Families:
+    """`Families` under the filter, in one statement. Each case's facts (months, first and latest screening, its
+    agency as written) are worked out once (a materialized CTE), each person's charges in each case are counted
+    once from the charge index (another), and each family is grouped on the columns as stored; the office's
+    lists (agencies, category mappings), the age groups and the sections are applied to the few grouped rows
+    only, and grouped again."""
+    s = m.Screening
+    first = (select(s.case_id.label("case_id"), func.min(s.screened_at).label("first_at"), func.max(s.id).label("sid"))
+             .group_by(s.case_id))
+    if f.date_from is not None or f.date_to is not None:
+        first = first.join(m.Case, m.Case.id == s.case_id).where(*_case_conditions(f, m.Case.incident_date))
+    screened = first.cte("screened").prefix_with("MATERIALIZED")
+    facts = (select(m.Case.id.label("case_id"), m.Case.incident_date.label("incident_date"),
+                    func.trim(m.Case.agency).label("agency"),
+                    _month_text(db, m.Case.incident_date).label("incident_month"),
+                    _month_text(db, screened.c.first_at).label("screened_month"), screened.c.sid.label("sid"),
+                    _days_between(db, screened.c.first_at, m.Case.incident_date).label("days"))
+             .select_from(m.Case).join(screened, screened.c.case_id == m.Case.id)
+             .where(*_case_conditions(f, m.Case.incident_date)))
+    if f.policy_id is not None:
+        latest = aliased(m.Screening, name="latest_screening")
+        facts = facts.join(latest, latest.id == screened.c.sid).where(latest.policy_id == f.policy_id)
+    k = facts.cte("case_facts").prefix_with("MATERIALIZED")
+    ch = m.Charge
+    per_decision = [func.sum(case((ch.decision == d, 1), else_=0)).label(f"n{i}") for i, d in enumerate(decisions)]
+    # Each person's charges in each case: one pass over the charge index, in its order (no sorting); only the
+    # filtered cases' when a filter is set.
+    pc_query = (select(ch.case_id.label("case_id"), ch.party_id.label("party_id"), func.count().label("n"),
+                       *per_decision)
+                .where(ch.decision.is_not(None)).group_by(ch.case_id, ch.party_id))
+    if f != ReportFilter():
+        pc_query = pc_query.where(ch.case_id.in_(select(k.c.case_id)))
+    charges = pc_query.cte("person_charges").prefix_with("MATERIALIZED")
+    pc = (select(k.c.case_id, charges.c.party_id, k.c.agency, k.c.incident_month, k.c.screened_month,
+                 k.c.incident_date, charges.c.n, *(charges.c[f"n{i}"] for i in range(len(decisions))))
+          .select_from(charges).join(k, k.c.case_id == charges.c.case_id)).cte("person_cases") \
+        .prefix_with("MATERIALIZED")
+    counts = ["n", *(f"n{i}" for i in range(len(decisions)))]
+
+    def text(v: Any) -> ColumnElement[str]:
+        return cast(v, String)
+
+    def summed(sub: Any) -> list[Any]:
+        return [func.sum(sub.c[c]) for c in counts]
+
+    # by case: grouped on the agency as written, then named from the office's list
+    g = (select(pc.c.agency, pc.c.incident_month, pc.c.screened_month, *(func.sum(pc.c[c]).label(c) for c in counts))
+         .group_by(pc.c.agency, pc.c.incident_month, pc.c.screened_month)).subquery("by_case_written")
+    alias = aliased(m.AgencyAlias, name="agency_alias_1")
+    agency = aliased(m.Agency, name="agency_1")
+    agency_name = func.coalesce(agency.name, func.nullif(g.c.agency, ""), literal(NOT_RECORDED))
+    by_case = (select(literal("case"), text(agency_name), text(g.c.incident_month), text(g.c.screened_month),
+                      *summed(g))
+               .select_from(g).outerjoin(alias, alias.text_folded == func.lower(g.c.agency))
+               .outerjoin(agency, agency.id == alias.agency_id)
+               .group_by(agency_name, g.c.incident_month, g.c.screened_month))
+    # by person: grouped on the categories and free text as recorded and the age in years, then mapped
+    party = m.CaseParty
+    years = func.coalesce(party.age, _age_on(db, pc.c.incident_date, party.date_of_birth))
+    p = (select(party.race_category.label("race_category"), fold_sql(party.race_ethnicity).label("race_text"),
+                party.gender_category.label("gender_category"), fold_sql(party.gender_identity).label("gender_text"),
+                years.label("years"), *(func.sum(pc.c[c]).label(c) for c in counts))
+         .select_from(pc).join(party, party.id == pc.c.party_id)
+         .group_by(party.race_category, fold_sql(party.race_ethnicity), party.gender_category,
+                   fold_sql(party.gender_identity), years)).subquery("by_person_recorded")
+    race_map = aliased(m.DemographicMapping, name="map_race")
+    gender_map = aliased(m.DemographicMapping, name="map_gender")
+
+    def category(recorded: Any, mapped: Any, folded: Any) -> ColumnElement[str]:
+        blank = func.coalesce(folded, "") == ""
+        return func.coalesce(recorded, mapped, case((blank, literal(UNKNOWN)), else_=literal(UNMAPPED)))
+
+    race = category(p.c.race_category, race_map.code, p.c.race_text)
+    gender = category(p.c.gender_category, gender_map.code, p.c.gender_text)
+    age_group = case((p.c.years.is_(None), literal("unknown")), (p.c.years < 18, literal("under 18")),
+                     (p.c.years < 25, literal("18-24")), (p.c.years < 35, literal("25-34")),
+                     (p.c.years < 50, literal("35-49")), else_=literal("50+"))
+    by_person = (select(literal("person"), text(race), text(gender), text(age_group), *summed(p))
+                 .select_from(p)
+                 .outerjoin(race_map, and_(race_map.kind == "race", race_map.text_folded == p.c.race_text))
+                 .outerjoin(gender_map, and_(gender_map.kind == "gender", gender_map.text_folded == p.c.gender_text))
+                 .group_by(race, gender, age_group))
+    # by section: each case's latest screening's decisions (the charges are theirs), grouped on the decisive
+    # sections as stored (a JSON list), its first read here
+    sd = m.ScreeningDecision
+    stored = text(sd.sections)
+    by_section = (select(literal("section"), stored, text(literal(None)), text(literal(None)), func.count(),
+                         *(func.sum(case((ch.decision == d, 1), else_=0)) for d in decisions))
+                  .select_from(k).join(sd, sd.screening_id == k.c.sid).join(ch, ch.id == sd.charge_id)
+                  .where(ch.decision.is_not(None)).group_by(stored))
+    zeros = [literal(0) for _ in decisions]
+    timing = (select(literal("timing"), text(k.c.incident_month), text(k.c.days), text(literal(None)), func.count(),
+                     *zeros)
+              .select_from(k).group_by(k.c.incident_month, k.c.days))
+    out: dict[str, Rows] = {name: [] for name in FAMILIES}
+    chosen = [q for name, q in zip(FAMILIES, (by_case, by_person, by_section, timing), strict=True) if name in parts]
+    for row in db.execute(chosen[0].union_all(*chosen[1:]) if len(chosen) > 1 else chosen[0]):
+        out[str(row[0])].append(tuple(row[1:]))
+    sections: dict[str, list[int]] = {}
+    for stored_text, _none, _none2, *numbers in out["section"]:
+        listed = json.loads(stored_text) if stored_text else []
+        first_section = str(listed[0]) if listed else ""
+        into = sections.setdefault(first_section, [0] * len(numbers))
+        for i, v in enumerate(numbers):
+            into[i] += int(v or 0)
+    return Families(out["case"], out["person"], [(name, *v) for name, v in sections.items()],
+                    [(r[0], int(r[1]), r[3]) for r in out["timing"]])

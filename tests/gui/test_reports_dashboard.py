@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from casereview.reports import disclosure as dc
+from casereview.reports.figures import RATE_WITHHELD
 from casereview.services.access import OfficeType, Role
 from casereview.services.session import Workspace
 from tests.helpers import staff
@@ -71,3 +72,24 @@ def test_a_prosecutor_sees_no_exact_counts_box(qtbot: QtBot, office: dict) -> No
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.report is not None, timeout=20000)
     assert not window.exact.isVisibleTo(window)
+
+
+def test_group_tables_give_shares_only_from_counts_at_or_above_the_threshold(qtbot: QtBot, office: dict) -> None:  # type: ignore[type-arg]
+    window = Dashboard(office[Role.SUPERVISOR])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=20000)
+    assert window.report is not None
+    keys = [p.table.key for p in window.report.tables]
+    model = window.models[keys.index("by_race")]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[-2:] == ["Declined (share)", "Protected (share)"]
+    p = window.report.table("by_race")
+    for r in range(model.rowCount()):
+        num, den = p.cells[r][0], p.cells[r][-1]
+        text = model.index(r, model.columnCount() - 2).data()
+        if num.suppressed or den.suppressed or num.value < 11 or den.value < 11:
+            assert text == RATE_WITHHELD
+            assert model.index(r, model.columnCount() - 2).data(Qt.ItemDataRole.AccessibleTextRole) == "not given"
+        else:
+            assert text == f"{num.value / den.value * 100:.1f}%"
+    assert "protected together" in window.banner.text()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from casereview.reports import disclosure as dc
-from casereview.reports.figures import Report
+from casereview.reports.figures import RATE_WITHHELD, Report, percent, row_rates
 from casereview.reports.transparency import INTERNAL_MARK
 from casereview.services import reports
 from casereview.services.access import Op
@@ -48,12 +48,15 @@ EVERY_POLICY = "Every policy"
 class ProtectedModel(QAbstractTableModel):
     """One protected table with its totals; a hidden cell shows the marker and says "suppressed" to a reader."""
 
-    def __init__(self, table: dc.ProtectedTable, parent: Any = None) -> None:
+    def __init__(self, table: dc.ProtectedTable, parent: Any = None, internal: bool = False) -> None:
         super().__init__(parent)
         self.table = table
         t = table.table
         self._rows = [*t.rows, "Total"]
         self._cols = [t.row_label, *t.cols] + ([] if t.one_way else ["Total"])
+        self._counts = len(self._cols) - 1
+        self.rates = row_rates(table, internal)  # after the counts: each a share of the row (or withheld)
+        self._cols += [f"{r.column} (share)" for r in self.rates]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
@@ -73,6 +76,15 @@ class ProtectedModel(QAbstractTableModel):
         if c == 0:
             return self._rows[r] if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole) \
                 else None
+        if c > self._counts:
+            share = self.rates[c - 1 - self._counts].shares[r]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return percent(share)
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return "not given" if share is None else percent(share)
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
         cell = self.table.cells[r][c - 1]
         if role == Qt.ItemDataRole.DisplayRole:
             return cell.text()
@@ -85,7 +97,8 @@ class ProtectedModel(QAbstractTableModel):
     def tsv(self) -> str:
         lines = ["\t".join(self._cols)]
         for r, name in enumerate(self._rows):
-            lines.append("\t".join([name, *(c.text().replace(",", "") for c in self.table.cells[r])]))
+            lines.append("\t".join([name, *(c.text().replace(",", "") for c in self.table.cells[r]),
+                                     *(percent(rate.shares[r]) for rate in self.rates)]))
         return "\n".join(lines)
 
 
@@ -202,7 +215,9 @@ class Dashboard(QDialog):
                 self.policy.addItem(policy_id)
                 self.policy.blockSignals(False)
         self.banner.setText(INTERNAL_MARK if report.internal else dc.marker_note(report.threshold)
-                            + ". Counts are of charges as last screened; dates select cases by incident date.")
+                            + f". {RATE_WITHHELD}: a share of a row is given only where both counts are shown and "
+                            f"{report.threshold} or more. The tables are protected together. Counts are of charges "
+                            "as last screened; dates select cases by incident date.")
         current = self.tabs.currentIndex()
         self.tabs.clear()
         self.models = []
@@ -218,7 +233,7 @@ class Dashboard(QDialog):
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
         view.setAccessibleName(f"Chart: {p.table.title}")
         split.addWidget(view)
-        model = ProtectedModel(p, self)
+        model = ProtectedModel(p, self, self.report is not None and self.report.internal)
         self.models.append(model)
         table = QTableView()
         table.setModel(model)
