@@ -46,7 +46,7 @@ def create_case(user: UserSession, case: spec.Case, profile: PolicyProfile, *,
         if warrants is not None:
             _mark_warrants(row, warrants)
         cases.screen_row(db, row, profile)
-        user.audit(db, "screening", f"case:{row.id}")
+        user.audit(db, "screening", f"case:{row.id}", later=True)  # (written with the work's own record)
         return row.id
 
 
@@ -77,7 +77,7 @@ def update_case(user: UserSession, case: spec.Case, expected_version: int, profi
             db.flush()
             _mark_warrants(row, warrants)
         cases.screen_row(db, row, profile)
-        user.audit(db, "screening", f"case:{row.id}")
+        user.audit(db, "screening", f"case:{row.id}", later=True)  # (written with the work's own record)
         return row.id
 
 
@@ -89,8 +89,9 @@ def delete_case(user: UserSession, case_number: str) -> None:
 def screen_case(user: UserSession, case_number: str, profile: PolicyProfile, *,
                 presumptive: bool | None = None) -> Screening:
     with user.acting(Op.SCREEN, "screening") as db:
-        result = cases.screen_and_save(db, case_number, profile, presumptive=presumptive)
-        set_audit_object(db, f"case:{cases.case_id(db, case_number)}")
+        row = cases.load_case(db, case_number)  # (`cases.screen_and_save`, keeping the row for its id)
+        result = cases.screen_row(db, row, profile, presumptive=presumptive)
+        set_audit_object(db, f"case:{row.id}")
         return result
 
 
@@ -109,8 +110,8 @@ class Rescreened:
 
 def stored_screening(user: UserSession, case_number: str) -> StoredScreening | None:
     """The case's latest stored screening (the one the case list shows), or None when it was never screened."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return screenings.latest_screening(db, cases.case_id(db, case_number))
 
 
@@ -136,16 +137,16 @@ def export_case(user: UserSession, case_number: str) -> spec.Case:
 
 def read_case(user: UserSession, case_number: str) -> tuple[spec.Case, int]:
     """A stored case to show or edit, and the version to save it against."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         row = cases.load_case(db, case_number)
         return cases.to_spec(row), row.version
 
 
 def read_defense(user: UserSession, case_number: str) -> cases.DefenseDetails:
     """A stored case's clients (a defense office's) and prosecuting office."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return cases.defense_details(cases.load_case(db, case_number))
 
 
@@ -159,8 +160,8 @@ def set_defense(user: UserSession, case_number: str, details: cases.DefenseDetai
 
 def read_warrants(user: UserSession, case_number: str) -> frozenset[str]:
     """The charges of a stored case (their ids in the case) with an arrest warrant outstanding."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return frozenset(c.local_id for c in cases.load_case(db, case_number).charges if c.warrant_outstanding)
 
 
@@ -176,36 +177,36 @@ def set_warrants(user: UserSession, case_number: str, outstanding: frozenset[str
 def find_cases(user: UserSession, query: str = "", *, decision: str | None = None,
                limit: int | None = None, offset: int = 0, where: cases.CaseFilter | None = None) -> list[int]:
     """Ids of the matching cases in list order (one page of them with `offset` and `limit`)."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return cases.search_case_ids(db, query, decision=decision, limit=limit, offset=offset, where=where)
 
 
 def warm_up(user: UserSession) -> None:
     """Read the case table once, so its pages are decrypted and kept in the connection's cache before the first
     search (run in the background right after the window opens)."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         db.connection().execute(select(func.count()).select_from(m.Case).where(
             m.Case.search_text.contains("\x00never\x00")))
 
 
 def count_matching(user: UserSession, where: cases.CaseFilter) -> int:
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return cases.count_matching(db, where)
 
 
 def case_list_rows(user: UserSession, ids: Sequence[int]) -> list[cases.CaseRow]:
     """The case list's lines for some ids (the list asks for them as they scroll into view)."""
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return cases.case_rows(db, ids)
 
 
 def count_all(user: UserSession) -> int:
-    user.authorize(Op.VIEW_CASES)
-    with user.workspace.session() as db:
+    with user.workspace.read_session() as db:
+        user.authorize(Op.VIEW_CASES, db=db)
         return cases.count_cases(db)
 
 

@@ -37,8 +37,10 @@ the file; a trail rewritten without such a record (by someone with the key) stil
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import re
@@ -51,7 +53,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import event, select, text
+from sqlalchemy import TextClause, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from casereview.paths import data_dir
@@ -119,9 +121,13 @@ def record_mac(key: bytes, prev_chain: str, seq: int, at: str, user_id: int | No
 
 
 def append(session: Session, key: bytes, *, user_id: int | None, action: str, object_id: str | None = None,
-           outcome: str = "success", now: datetime | None = None) -> int:
+           outcome: str = "success", now: datetime | None = None, later: bool = False) -> int:
     """Add one record in the caller's transaction (so it commits or rolls back with the action it records);
-    returns its sequence number."""
+    returns its sequence number.
+
+    `later`: written together with the transaction's next record (on a server one statement for both, one round
+    trip fewer), and at the latest when the transaction commits; its sequence number and chain value are the same
+    either way. For a record nothing in the transaction reads back before then."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in OUTCOMES:
@@ -139,15 +145,42 @@ def append(session: Session, key: bytes, *, user_id: int | None, action: str, ob
     prev_seq, prev_chain = cached
     seq = prev_seq + 1
     chain = record_mac(key, prev_chain, seq, at, user_id, action, object_id, outcome)
-    conn.execute(_INSERT, {"seq": seq, "at": at, "user_id": user_id, "action": action, "object_id": object_id,
-                           "outcome": outcome, "chain": chain})
-    moved = conn.execute(_MOVE_HEAD, {"seq": seq, "chain": chain, "prev": prev_seq})
-    if moved.rowcount != 1:
+    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append({"seq": seq, "at": at, "user_id": user_id, "action": action, "object_id": object_id,
+                    "outcome": outcome, "chain": chain, "prev": prev_seq})
+    session.info[_HEAD_KEY] = (seq, chain)
+    if not later:
+        write_pending(session)
+    return seq
+
+
+def write_pending(session: Session) -> None:
+    """Write the records `append` keeps for later (nothing when there are none), and move the head past them."""
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, None) or []
+    if not pending:
+        return
+    if any(record["prev"] != before["seq"] for before, record in itertools.pairwise(pending)):
+        session.info.pop(_HEAD_KEY, None)  # (each follows on from the one before, as the head's move checks)
+        raise AuditError("Another user wrote to the audit trail at the same moment. Nothing was changed: try "
+                         "again.")
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        first, last = pending[0], pending[-1]
+        conn.execute(_INSERT, pending)
+        moved = conn.execute(_MOVE_HEAD, {"seq": last["seq"], "chain": last["chain"], "prev": first["prev"]})
+        written = moved.rowcount == 1
+    else:  # a server: one statement (one round trip) for a few records, written only when the head moved
+        written = True
+        for start in range(0, len(pending), _MAX_PER_STATEMENT):
+            part = pending[start:start + _MAX_PER_STATEMENT]
+            values = {"seq": part[-1]["seq"], "chain": part[-1]["chain"], "prev": part[0]["prev"]}
+            for n, record in enumerate(part):
+                values.update({f"{name}_{n}": record[name] for name in _COLUMNS})
+            written = written and conn.execute(_insert_moving_head(len(part)), values).rowcount == len(part)
+    if not written:
         session.info.pop(_HEAD_KEY, None)
         raise AuditError("Another user wrote to the audit trail at the same moment. Nothing was changed: try "
                          "again.")
-    session.info[_HEAD_KEY] = (seq, chain)
-    return seq
 
 
 def hold_head(session: Session) -> None:
@@ -156,6 +189,7 @@ def hold_head(session: Session) -> None:
     users' changes wait for it (a few milliseconds each) instead of interleaving, so the trail stays one chain and
     no change deadlocks against another over rows both touch (a person, a case) while one holds the head. A case
     file needs nothing: SQLite lets one writer in at a time already."""
+    session.info.pop(HEAD_LATER, None)
     conn = session.connection()
     if conn.dialect.name == "sqlite" or session.info.get(_HEAD_KEY) is not None:
         return
@@ -174,6 +208,8 @@ def hold_head_on_begin(session: Session, transaction: SessionTransaction, connec
 
     if transaction.parent is not None or transaction.origin is not SessionTransactionOrigin.BEGIN:
         return
+    if session.info.get(HEAD_LATER):  # the caller takes it itself, after reading only (`UserSession.acting`)
+        return
     if session.info.get(_HEAD_KEY) is None:
         found = connection.execute(_READ_HEAD_LOCKED).one_or_none()
         if found is not None:
@@ -181,6 +217,10 @@ def hold_head_on_begin(session: Session, transaction: SessionTransaction, connec
 
 
 _HEAD_KEY = "casereview.audit_head"
+_PENDING_KEY = "casereview.audit_pending"  # records `append` keeps for later, in order
+# Set in a session's info before `begin`: its transaction does not take the head at its start, the caller takes
+# it (`hold_head`) after a read, before changing anything.
+HEAD_LATER = "casereview.audit_head_later"
 # Plain SQL, built once: an audit record is a few statements, and SQLAlchemy's statement building would cost more
 # than the database's work.
 _READ_HEAD = text("SELECT seq, chain FROM audit_head WHERE id = 1")
@@ -190,13 +230,36 @@ _INSERT = text("INSERT INTO audit_log (seq, at, user_id, action, object_id, outc
 # `reached` never goes back: after a cut (the head moved back by hand) the next records must not hide it.
 _MOVE_HEAD = text("UPDATE audit_head SET seq = :seq, chain = :chain, "
                   "reached = CASE WHEN reached > :seq THEN reached ELSE :seq END WHERE id = 1 AND seq = :prev")
+_MAX_PER_STATEMENT = 100  # (a statement's parameters are limited)
+_COLUMNS = ("seq", "at", "user_id", "action", "object_id", "outcome", "chain")
+_TYPES = ("INTEGER", "VARCHAR", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR")
+
+
+@functools.cache
+def _insert_moving_head(count: int) -> TextClause:
+    """On a server, `count` records and the head moved past them in one statement: the records are joined to the
+    head's moved row, so none is written unless the head moved (the statement's rowcount says how many were)."""
+    typed = list(zip(_COLUMNS, _TYPES, strict=True))
+    rows = ", ".join("(" + ", ".join(f"CAST(:{name}_{n} AS {kind})" for name, kind in typed) + ")"
+                     for n in range(count))
+    return text("WITH moved AS (UPDATE audit_head SET seq = :seq, chain = :chain, "
+                "reached = CASE WHEN reached > :seq THEN reached ELSE :seq END WHERE id = 1 AND seq = :prev "
+                f"RETURNING seq) INSERT INTO audit_log ({', '.join(_COLUMNS)}) "
+                f"SELECT r.* FROM moved, (VALUES {rows}) AS r({', '.join(_COLUMNS)})")
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Records kept for later (`append`) are written before the transaction commits."""
+    write_pending(session)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_head(session: Session, transaction: SessionTransaction) -> None:
-    """The cached head is good only inside the transaction that read it."""
+    """The cached head (and any record not yet written) is good only inside the transaction that read it."""
     if transaction.parent is None:
         session.info.pop(_HEAD_KEY, None)
+        session.info.pop(_PENDING_KEY, None)
 
 
 def head(session: Session) -> tuple[int, str]:

@@ -7,14 +7,15 @@ Cases come in and go out in the screening input format (`casereview.policy.case.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import Connection, Engine, delete, func, select, table, text
 from sqlalchemy import column as sql_column
-from sqlalchemy import delete, func, select, table, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening, screen_case
@@ -190,10 +191,14 @@ def _unindex(session: Session, case_id: int) -> None:
 
 
 def _load(session: Session, case_number: str) -> m.Case:
+    # Three queries whatever the case holds: the case with its people (each party's person joined in, as
+    # `to_spec` and `_fill` read it), then its charges and its facts. On a database server each query is a round
+    # trip, and a save or an open loads the case.
     row = session.scalars(
         select(m.Case).where(m.Case.case_number == case_number).options(
-            selectinload(m.Case.parties), selectinload(m.Case.charges), selectinload(m.Case.facts))
-    ).first()
+            joinedload(m.Case.parties).joinedload(m.CaseParty.person, innerjoin=True),
+            selectinload(m.Case.charges), selectinload(m.Case.facts))
+    ).unique().one_or_none()
     if row is None:
         raise CaseServiceError(f"There is no case {case_number} in this case file. Check the case number.")
     return row
@@ -305,14 +310,34 @@ def export_case(session: Session, case_number: str) -> spec.Case:
     return to_spec(_load(session, case_number))
 
 
-def store_policy(session: Session, profile: PolicyProfile) -> m.PolicyText:
-    """The profile's exact text, stored once by content hash."""
-    found = session.get(m.PolicyText, profile.content_hash)
-    if found is None:
-        found = m.PolicyText(content_hash=profile.content_hash, policy_id=profile.id, version=profile.version,
-                             title=profile.title, text=profile.raw_text, stored_at=_now())
-        session.add(found)
-    return found
+_POLICIES_SEEN = "casereview.policies_seen"
+# The policy texts each open database is known to hold (found there, so committed: they are never changed or
+# deleted), asked about no more.
+_POLICIES_STORED: weakref.WeakKeyDictionary[Engine | Connection, set[str]] = weakref.WeakKeyDictionary()
+
+
+def store_policy(session: Session, profile: PolicyProfile) -> None:
+    """The profile's exact text, stored once by content hash. Whether it is stored already is asked by its hash
+    alone (every screening asks, and the text is tens of kilobytes), once per transaction until it is found, and
+    never again once it was found (a policy text, once stored, stays)."""
+    content_hash = profile.content_hash
+    known = _POLICIES_STORED.setdefault(session.get_bind(), set())
+    if content_hash in known:
+        return
+    seen: tuple[object, set[str]] | None = session.info.get(_POLICIES_SEEN)
+    if seen is not None and seen[0] is session.get_transaction() and content_hash in seen[1]:
+        return  # (added in this transaction)
+    stored = session.scalars(select(m.PolicyText.content_hash).where(m.PolicyText.content_hash == content_hash)
+                             ).first()
+    if stored is not None:  # (committed: one added in this transaction is in `seen`)
+        known.add(content_hash)
+        return
+    session.add(m.PolicyText(content_hash=content_hash, policy_id=profile.id, version=profile.version,
+                             title=profile.title, text=profile.raw_text, stored_at=_now()))
+    transaction = session.get_transaction()  # (begun by the query above, when none was)
+    if seen is None or seen[0] is not transaction:
+        seen = session.info[_POLICIES_SEEN] = (transaction, set())
+    seen[1].add(content_hash)
 
 
 def stored_policy(session: Session, content_hash: str) -> PolicyProfile:

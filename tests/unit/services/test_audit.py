@@ -696,3 +696,68 @@ def test_two_writers_never_fork_the_trail(bare: Workspace) -> None:
     assert [r[2] for r in found[3:]] == [1, 1, 2]
     assert head_row(bare.case_file.engine) == (6, found[-1][6])
     assert check(bare).ok
+
+
+# ------------------------------------------------------------------------------- 9. records written together
+
+
+def test_records_kept_for_later_go_with_the_next_one_in_order(workspace: Workspace) -> None:
+    """`append(later=True)`: the record is written with the transaction's next one (on a server in one statement),
+    numbered and chained as if written at once."""
+    engine = workspace.case_file.engine
+    before = rows(engine)
+    with workspace.session() as db, db.begin():
+        audit.hold_head(db)
+        first = audit.append(db, workspace.audit_key, user_id=1, action="screening", object_id="case:7",
+                             now=workspace.now(), later=True)
+        second = audit.append(db, workspace.audit_key, user_id=1, action="case_updated", object_id="case:7",
+                              now=workspace.now())
+    assert second == first + 1
+    found = rows(engine)
+    assert found[:-2] == before
+    assert [(r[0], r[3], r[4]) for r in found[-2:]] == [(first, "screening", "case:7"),
+                                                         (second, "case_updated", "case:7")]
+    assert head_row(engine) == (second, found[-1][6])
+    assert check(workspace).ok
+
+
+def test_a_record_kept_for_later_is_written_at_the_commit_and_not_after_a_rollback(workspace: Workspace) -> None:
+    engine = workspace.case_file.engine
+    before = rows(engine)
+    with pytest.raises(RuntimeError), workspace.session() as db, db.begin():
+        audit.append(db, workspace.audit_key, user_id=1, action="screening", now=workspace.now(), later=True)
+        raise RuntimeError("the work failed")
+    assert rows(engine) == before
+    with workspace.session() as db, db.begin():
+        seq = audit.append(db, workspace.audit_key, user_id=1, action="screening", now=workspace.now(), later=True)
+    assert seq == before[-1][0] + 1
+    assert rows(engine)[-1][0] == seq and head_row(engine) == (seq, rows(engine)[-1][6])
+    assert check(workspace).ok
+
+
+def test_many_records_kept_for_later_are_all_written(workspace: Workspace) -> None:
+    engine = workspace.case_file.engine
+    count = len(rows(engine))
+    with workspace.session() as db, db.begin():
+        for n in range(250):  # more than one statement's worth on a server
+            audit.append(db, workspace.audit_key, user_id=2, action="screening", object_id=f"case:{n}",
+                         now=workspace.now(), later=True)
+    found = rows(engine)
+    assert len(found) == count + 250
+    assert [r[4] for r in found[-250:]] == [f"case:{n}" for n in range(250)]
+    assert check(workspace).ok
+
+
+def test_records_are_not_written_when_the_head_is_not_where_they_follow(workspace: Workspace) -> None:
+    """The head moves by compare-and-set: records following on from a head that is not the trail's are refused,
+    and none of them is written (on a server the records and the head's move are one statement)."""
+    engine = workspace.case_file.engine
+    before, head = rows(engine), head_row(engine)
+    assert head is not None
+    with pytest.raises(audit.AuditError, match="at the same moment"), workspace.session() as db, db.begin():
+        audit.hold_head(db)
+        audit.append(db, workspace.audit_key, user_id=1, action="screening", now=workspace.now(), later=True)
+        db.info["casereview.audit_head"] = (head[0] + 5, head[1])  # as if another writer had gone on meanwhile
+        audit.append(db, workspace.audit_key, user_id=1, action="case_updated", now=workspace.now())
+    assert rows(engine) == before and head_row(engine) == head
+    assert check(workspace).ok

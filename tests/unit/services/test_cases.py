@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from casereview.policy.case import case_to_json, parse_case
@@ -126,6 +126,52 @@ def test_screening_is_saved_with_the_policy_text_it_used(case_file: CaseFile) ->
         assert any("presumptively" in r["text"] for r in decisions[0].reasoning)
         assert cases.search_case_ids(session, decision="decline") == [screenings[0].case_id]
         assert cases.search_case_ids(session, decision="protect") == []
+
+
+def test_a_policy_text_is_stored_once_and_again_after_a_rolled_back_first(case_file: CaseFile) -> None:
+    """Whether the text is stored is asked by its hash; a text added by a transaction that was rolled back is not
+    taken as stored, and one found stored is not asked about again."""
+    profile = load_builtin()
+    with case_file.session() as session:
+        with pytest.raises(RuntimeError), session.begin():
+            cases.store_policy(session, profile)
+            cases.store_policy(session, profile)  # (not added twice)
+            session.flush()
+            raise RuntimeError("the work failed")
+        with session.begin():
+            assert session.scalar(select(func.count()).select_from(m.PolicyText)) == 0
+            cases.store_policy(session, profile)
+            cases.store_policy(session, profile)
+    statements: list[str] = []
+    event.listen(case_file.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: statements.append(statement))
+    with case_file.session() as session, session.begin():
+        cases.store_policy(session, profile)  # found stored: known from now on
+        cases.store_policy(session, profile)
+    with case_file.session() as session, session.begin():
+        cases.store_policy(session, profile)
+    assert sum("policy_text" in s for s in statements) == 1
+    with case_file.session() as session:
+        texts = session.scalars(select(m.PolicyText)).all()
+        assert [t.text for t in texts] == [profile.raw_text]
+
+
+def test_a_case_is_loaded_in_three_queries_whatever_it_holds(case_file: CaseFile) -> None:
+    """The case with its people (their persons joined in), its charges, its facts: on a server each query is a
+    round trip, and every open and save loads the case."""
+    with case_file.session() as session, session.begin():
+        for raw in DEMO_CASES:
+            cases.import_case(session, parse_case(raw))
+    statements: list[str] = []
+    event.listen(case_file.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: statements.append(statement))
+    for raw in DEMO_CASES:
+        statements.clear()
+        with case_file.session() as session:
+            row = cases.load_case(session, raw["case_number"])
+            assert cases.to_spec(row) == parse_case(raw)
+        queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]  # (a case file's BEGIN too)
+        assert len(queries) == 3, (raw["case_number"], queries)
 
 
 @pytest.mark.parametrize(("query", "expected"), [
