@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -63,11 +62,13 @@ from ui.cases.rescreen_dialog import ChangesDialog
 from ui.cases.screening_panel import ScreeningPanel, badge_text
 from ui.shared import file_dialogs
 from ui.shared.problems import show_problem
-from ui.shared.screen import fit_to_screen, remember, restore
+from ui.shared.screen import fit_to_screen, remember, remember_state, restore, restore_state
 from ui.shared.worker import run_task
 
 SEARCH_DELAY_MS = 120
 WINDOW_NAME = "main"  # its size and place are remembered under this name, per user (ui/shared/screen.py)
+SPLITTER_NAME = "main/splitter"  # likewise the widths of the list, the editor and the screening panel
+CASE_LIST_NAME = "main/case-list"  # and the case list's columns (which are shown, their order and widths)
 
 
 class MainWindow(QMainWindow):
@@ -134,6 +135,10 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.panel)
         splitter.setSizes([430, 640, 330])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        saved = restore_state(SPLITTER_NAME, user=session.username)
+        if saved is not None:
+            splitter.restoreState(saved)
 
         self._build_menus()
         self.statusBar().showMessage(f"{who_is(session)} — {self.office_name}")
@@ -199,11 +204,9 @@ class MainWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((105, 105, 110, 220, 65)):
-            self.table.setColumnWidth(column, width)
+        self.table.set_up_columns(restore_state(CASE_LIST_NAME, user=self.session.username))
+        self.table.columns_changed.connect(self._remember_columns)
+        self.table.horizontalHeader().sectionMoved.connect(self._remember_columns)
         self.table.selectionModel().currentRowChanged.connect(self._open_selected)
         layout.addWidget(self.table, 1)
         self.summary = QLabel(box)
@@ -213,6 +216,9 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)  # (sorts at once: the summary must exist)
         return box
+
+    def _remember_columns(self) -> None:
+        remember_state(CASE_LIST_NAME, self.table.horizontalHeader().saveState(), user=self.session.username)
 
     def _date_filter(self, parent: QWidget, label: str, row: QHBoxLayout) -> tuple[QCheckBox, QDateEdit]:
         use = QCheckBox(f"{label}:", parent)
@@ -696,6 +702,8 @@ class MainWindow(QMainWindow):
             self.watcher.stop()
             file_dialogs.set_case_file_folder(None)  # the case file is closed next
             remember(self, WINDOW_NAME, user=self.session.username)
+            remember_state(SPLITTER_NAME, self.splitter.saveState(), user=self.session.username)
+            self._remember_columns()
             event.accept()
         else:
             event.ignore()

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -19,8 +20,9 @@ from casereview.services.access import Op
 from casereview.services.session import PermissionDenied, Workspace
 from tests.gui.support import Boxes, window_for
 from ui import help as guide_help
+from ui.cases.case_list import column
 from ui.documents.document_view import DocumentView
-from ui.main_window import who_is
+from ui.main_window import MainWindow, who_is
 from ui.shared import colours
 from ui.shared.screen import FRAME_ALLOWANCE
 
@@ -63,6 +65,52 @@ def test_the_window_remembers_its_size_and_place_inside_the_screen(qtbot: QtBot,
     # Each user has their own: the supervisor's window opens at the first-time size.
     other = window_for(qtbot, demo, "supervisor")
     assert other.size() != size
+
+
+def shown_columns(window: MainWindow) -> list[str]:
+    header = window.table.horizontalHeader()
+    return [str(window.model.headerData(header.logicalIndex(v), Qt.Orientation.Horizontal))
+            for v in range(header.count()) if not header.isSectionHidden(header.logicalIndex(v))]
+
+
+def test_the_case_list_fits_its_width_and_keeps_the_columns_and_splitter_the_user_chose(
+        qtbot: QtBot, demo: Workspace) -> None:
+    window = window_for(qtbot, demo, "prosecutor")
+    window.resize(1366, 728)  # a 1366x768 laptop's screen, its task bar taken off
+    window.splitter.setSizes([430, 640, 330])  # the window's first sizes (ui/main_window.py), spread over it
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    # The first columns: the decisions are in view, nothing scrolls sideways; the names are shortened with "…",
+    # their tooltip gives the whole line.
+    assert shown_columns(window) == ["Case number", "Incident date", "Decisions", "People"]
+    qtbot.waitUntil(lambda: window.table.viewport().width() > 300, timeout=2000)
+    assert window.table.horizontalScrollBar().maximum() == 0, window.table.viewport().width()
+    people = window.model.index(0, column("people"))
+    assert window.model.data(people, Qt.ItemDataRole.ToolTipRole) == window.model.data(people)
+    # A right click on the header: a check for each column; the county shown again.
+    menu = window.table.column_menu()
+    checks = {a.text(): a for a in menu.actions()}
+    assert [name for name, a in checks.items() if a.isChecked()] == ["Case number", "Incident date", "People",
+                                                                    "Decisions"]
+    checks["County"].setChecked(True)
+    assert "County" in shown_columns(window)
+    window.close()
+    window = window_for(qtbot, demo, "prosecutor")  # (at a size the test's screen holds)
+    sizes = window.splitter.sizes()
+    window.splitter.setSizes([sizes[0] + 60, sizes[1] - 60, sizes[2]])
+    sizes = window.splitter.sizes()
+    window.close()
+    again = window_for(qtbot, demo, "prosecutor")
+    assert shown_columns(again) == shown_columns(window)
+    assert again.splitter.sizes() == sizes
+    # The last column shown cannot be hidden.
+    for name in ("Incident date", "Decisions", "People", "County"):
+        next(a for a in again.table.column_menu().actions() if a.text() == name).setChecked(False)
+    assert shown_columns(again) == ["Case number"]
+    assert not next(a for a in again.table.column_menu().actions() if a.text() == "Case number").isEnabled()
+    again.close()
+    # Each user has their own.
+    other = window_for(qtbot, demo, "supervisor")
+    assert shown_columns(other) == ["Case number", "Incident date", "Decisions", "People"]
 
 
 def test_help_opens_the_user_guide_on_f1_and_about_shows_the_version(qtbot: QtBot, demo: Workspace,

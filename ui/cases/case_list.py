@@ -14,20 +14,25 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QByteArray,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSignalBlocker,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QFocusEvent
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QHeaderView, QMenu, QTableView
 
 from casereview.store.cases import CaseRow
 
 _COLUMNS = (("Case number", "case_number"), ("Incident date", "incident_date"), ("County", "county"),
             ("People", "people"), ("Charges", "charges"), ("Decisions", "decisions"))
+# The columns shown at first, in this order (the others: the header's menu, by a right click): a narrow list still
+# shows each case's decisions; the user's own choice and order are remembered (`ui.shared.screen`).
+FIRST_SHOWN = ("case_number", "incident_date", "decisions", "people")
 PAGE = 1000  # ids read at once as the list scrolls
 _SORT_KEYS = {0: "case_number", 1: "incident_date", 2: "county"}  # the columns the database can sort by
 _BATCH = 100  # rows whose details are read at once (a screenful or three)
@@ -102,7 +107,8 @@ class CaseListModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+                                               Qt.ItemDataRole.ToolTipRole):
             return None
         row = self._row(index.row())
         return str(getattr(row, _COLUMNS[index.column()][1]))
@@ -121,9 +127,60 @@ class CaseListModel(QAbstractTableModel):
         return self._rows[case_id]
 
 
+def column(name: str) -> int:
+    """The model's column showing the `CaseRow` field `name`."""
+    return [key for _label, key in _COLUMNS].index(name)
+
+
 class CaseTable(QTableView):
     """The case list's view: the focus coming in (Tab, a shortcut) never makes a row current, so it never opens a
-    case; only the user's own move does."""
+    case; only the user's own move does. Its columns fit the list's width (the people's names take what is left,
+    shortened with "…"; a tooltip gives the whole line); a right click on the header shows or hides a column."""
+
+    def set_up_columns(self, state: QByteArray | None = None) -> None:
+        """The first columns (`FIRST_SHOWN`) in their order, or the header's `state` as the user left it."""
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(column("people"), QHeaderView.ResizeMode.Stretch)  # (what is left, even little)
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        for name, width in (("case_number", 95), ("incident_date", 104), ("county", 110), ("people", 220),
+                            ("charges", 65), ("decisions", 104)):
+            self.setColumnWidth(column(name), width)
+        if state is not None and header.restoreState(state):
+            if not any(not header.isSectionHidden(c) for c in range(header.count())):
+                header.showSection(column("case_number"))  # (never a list without a column)
+            return
+        for place, name in enumerate(FIRST_SHOWN):
+            header.moveSection(header.visualIndex(column(name)), place)
+        for _label, name in _COLUMNS:
+            header.setSectionHidden(column(name), name not in FIRST_SHOWN)
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: a check for each column (the last one shown cannot be hidden)."""
+        header = self.horizontalHeader()
+        menu = QMenu(self)
+        menu.setAccessibleName("Columns of the case list")
+        shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+        for index, (label, _name) in enumerate(_COLUMNS):
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(index in shown)
+            action.setEnabled(shown != [index])
+            action.toggled.connect(lambda on, c=index: self._show_column(c, on))
+        return menu
+
+    def _column_menu(self, at: QPoint) -> None:
+        self.column_menu().exec(self.horizontalHeader().mapToGlobal(at))
+
+    def _show_column(self, index: int, on: bool) -> None:
+        self.horizontalHeader().setSectionHidden(index, not on)
+        self.columns_changed.emit()
+
+    columns_changed = Signal()
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         selection = self.selectionModel()

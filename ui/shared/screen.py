@@ -75,3 +75,21 @@ def restore(widget: QWidget, name: str, *, user: str = "") -> bool:
         return False
     keep_inside_screen(widget)
     return True
+
+
+def _state_key(name: str, user: str) -> str:
+    return f"windows/{name}/{user.casefold() or '-'}/state"
+
+
+def remember_state(name: str, state: QByteArray, *, user: str = "") -> None:
+    """Keep a part's state (a splitter's sizes, a table header's columns: `saveState()`), called `name`, for
+    `user`, for the next time."""
+    store = settings()
+    store.setValue(_state_key(name, user), state)
+    store.sync()
+
+
+def restore_state(name: str, *, user: str = "") -> QByteArray | None:
+    """The state kept by `remember_state`, or None when none is (to give to the part's `restoreState`)."""
+    saved = settings().value(_state_key(name, user))
+    return QByteArray(saved) if isinstance(saved, QByteArray | bytes) else None
