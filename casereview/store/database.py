@@ -83,6 +83,33 @@ class CaseFileBusy(CaseFileError):
     """Another window or command has the case file open (the message names the process, user and time)."""
 
 
+class CaseFileWriting(CaseFileError):
+    """Another task of this program (drafting or signing letters, an import, a backup) was writing to the case file
+    (SQLite lets one writer in at a time; a change waits up to `BUSY_TIMEOUT_MS` for it, or not at all when it read
+    the file before asking to write); the change was not made, and can be made again."""
+
+
+BUSY_TIMEOUT_MS = 5000  # how long a change waits for another task's to finish (SQLite's busy_timeout)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (SQLITE_BUSY: another connection kept writing for longer than the wait)."""
+    orig = getattr(exc, "orig", None) or exc
+    if not isinstance(orig, (sqlite3.Error, sqlcipher3.Error)):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_BUSY
+    return "database is locked" in str(orig)
+
+
+def busy_problem(where: str) -> CaseFileWriting:
+    return CaseFileWriting(
+        f"Another task is still writing to {where} (drafting or signing letters, an import, a backup…), so this "
+        "change could not be made now, and nothing of it was stored. Nothing was lost: your work is still on "
+        "screen. Try again when that task has finished (its window shows its progress).")
+
+
 class ServerUnavailable(CaseFileError):
     """The database server cannot be reached, refused the login, or went away during the work (the message names
     the server and what to check; a change that was not finished was not kept)."""
@@ -93,6 +120,7 @@ class DiskFull(CaseFileError):
 
 
 SQLITE_FULL = 13
+SQLITE_BUSY = 5
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -227,7 +255,7 @@ def sqlite_engine(module: Any, connect: Callable[[], Any], where: str, *, read_o
         else:
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.close()
 
@@ -242,6 +270,8 @@ def sqlite_engine(module: Any, connect: Callable[[], Any], where: str, *, read_o
         if is_disk_full(context.original_exception):
             raise disk_full(f"the change could not be saved in {where}",
                             "Nothing of it was stored.") from context.original_exception
+        if is_busy(context.original_exception):
+            raise busy_problem(where) from context.original_exception
 
     return engine
 
