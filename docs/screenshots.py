@@ -177,6 +177,9 @@ def main() -> int:
     letters_window.resize(1240, 640)
     letters_window.draft_button.click()
     letters_window.show()
+    from ui.shared.worker import still_working
+
+    wait_for(lambda: letters_window.task is not None and not still_working(letters_window.task))  # (drafted)
     wait_for(lambda: not letters_window.held.isHidden())
     letters_window.select_ids([r.id for r in letters_window.rows if r.status == "draft"][:1])
     shot(letters_window, "letters")
