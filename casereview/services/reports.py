@@ -107,6 +107,7 @@ def build_tables(user: UserSession, f: ReportFilter) -> tuple[list[dc.Table], rq
     ages = [(a, a) for a in rq.AGE_GROUPS]
     decisions = list(DECISIONS)
     with user.workspace.session() as db:
+        rq.prepare(db)
         fam = rq.families(db, f, decisions)
         requests = rq.exception_requests(db, f)
         documents = rq.documents_by_outcome(db, f)

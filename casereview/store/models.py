@@ -178,9 +178,10 @@ class PolicyText(Base):
 
 class Screening(Base):
     __tablename__ = "screening"
-    # ix_screening_report (migration 0015): each case's first screening time and latest screening, and the
-    # policies screened under, from the index
-    __table_args__ = (Index("ix_screening_report", "case_id", "screened_at", "id", "policy_id"),)
+    # ix_screening_report (migration 0015): each case's first screening time, latest screening and its policy,
+    # from the index; ix_screening_policy: the policies screened under (the reports' list of policies)
+    __table_args__ = (Index("ix_screening_report", "case_id", "screened_at", "id", "policy_id"),
+                      Index("ix_screening_policy", "policy_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
