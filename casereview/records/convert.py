@@ -22,10 +22,11 @@ Within a case:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from casereview.policy import case as spec
 from casereview.policy.ages import age_on
@@ -157,6 +158,10 @@ class Converter:
         self.width = len(table.header)
         self.unplaced: dict[tuple[str, str], Unplaced] = {}
         self.signature_at = sorted(columns.index.values())
+        # (the mapped values of a row long enough to have them all, at once: `convert`'s duplicate rows)
+        self._signature = operator.itemgetter(*self.signature_at) if len(self.signature_at) > 1 else None
+        self._signature_end = max(self.signature_at, default=-1)
+        self._folded: dict[str, str] = {}  # statute and disposition texts folded (a file repeats a few of them)
 
     # ------------------------------------------------------------------------------------------------ rows
 
@@ -176,7 +181,12 @@ class Converter:
 
         cells = row.cells
         count = len(cells)
-        got = {f: cells[i] for f, i in self.columns.index.items() if i < count}  # (once: a row has many fields)
+        index = self.columns.index
+        got = {f: cells[i] for f, i in index.items() if i < count}  # (once: a row has many fields)
+        # A CSV record on one line: its values are text, none holds a line break (`casereview.records.reading`:
+        # the csv module ends a line at either), so `text` is the value or None (most rows of a file).
+        plain = row.last_line == row.line and self.table.kind == "csv"
+        get = cast("dict[str, str]", got).get  # (for a plain row)
 
         def text(field_name: str) -> str | None:
             value = got.get(field_name)
@@ -191,20 +201,33 @@ class Converter:
                 return None
             return value
 
+        known_dates = self.read_date.known
+
         def when(field_name: str) -> date | None:
-            if field_name not in self.columns.index:
+            if field_name not in index:
                 return None
             cell = got.get(field_name)
+            if type(cell) is str:
+                found = known_dates.get(cell)  # (`DateReader`'s own, without the call: dates repeat in a file)
+                if isinstance(found, date):
+                    return found
             try:
                 return self.read_date(cell)
             except DateProblem as exc:
                 problems.append(Problem(line, self._name(field_name), str(exc)))
                 return None
 
-        v.county, v.agency, v.key, v.name = text("county"), text("agency"), text("person_key"), text("name")
-        v.race_ethnicity, v.gender_identity = text("race_ethnicity"), text("gender_identity")
-        v.court, v.docket_number, v.notes, v.charge_id = text("court"), text("docket_number"), text("notes"), \
-            text("charge_id")
+        if plain:
+            v.county, v.agency, v.key, v.name = get("county") or None, get("agency") or None, \
+                get("person_key") or None, get("name") or None
+            v.race_ethnicity, v.gender_identity = get("race_ethnicity") or None, get("gender_identity") or None
+            v.court, v.docket_number, v.notes, v.charge_id = get("court") or None, get("docket_number") or None, \
+                get("notes") or None, get("charge_id") or None
+        else:
+            v.county, v.agency, v.key, v.name = text("county"), text("agency"), text("person_key"), text("name")
+            v.race_ethnicity, v.gender_identity = text("race_ethnicity"), text("gender_identity")
+            v.court, v.docket_number, v.notes, v.charge_id = text("court"), text("docket_number"), text("notes"), \
+                text("charge_id")
         v.incident_date, v.date_of_birth = when("incident_date"), when("date_of_birth")
         v.offense_date, v.disposition_date = when("offense_date"), when("disposition_date")
         if v.key is None and v.name is None:
@@ -223,7 +246,7 @@ class Converter:
                                                                  f"(0 to {MAX_AGE})"))
             else:
                 v.age = years
-        role = text("role")
+        role = text("role") if "role" in index else None
         if role is not None:
             if fold_choice(role) in ROLES:
                 v.role = fold_choice(role)
@@ -232,7 +255,8 @@ class Converter:
                                                                   f"{', '.join(ROLES)})"))
         # The offense: an offense column in the case format's words, else the statute through the mapping, then
         # the office's catalog.
-        offense, v.statute = text("offense"), text("statute")
+        offense = text("offense") if "offense" in index else None
+        v.statute = (get("statute") or None) if plain else text("statute")
         if offense is not None:
             if fold_choice(offense) in OFFENSES:
                 v.offense = fold_choice(offense)
@@ -246,12 +270,13 @@ class Converter:
                 problems.append(Problem(line, self._name("offense"), f"{offense!r} is not an offense of the case "
                                         f"format (one of: {', '.join(OFFENSES)})"))
         elif v.statute is not None:
-            entry = self.mapping.statutes.get(fold_text(v.statute))
+            folded = self._folded.get(v.statute) or self._fold(v.statute)
+            entry = self.mapping.statutes.get(folded)
             if entry is not None:
                 v.offense, v.role_hint, v.arose = entry.offense, entry.role or DEFAULT_ROLES.get(entry.offense), \
                     entry.arose_from_exchange
             else:
-                found = self.catalog.get(fold_text(v.statute))
+                found = self.catalog.get(folded)
                 if found is not None and not (found in ROLE_NEEDED and v.role is None):
                     v.offense, v.role_hint = found, DEFAULT_ROLES.get(found)
                 else:
@@ -290,11 +315,11 @@ class Converter:
                 problems.append(Problem(line, self._name("status"), f"{status!r} is not a status (one of: "
                                                                     f"{', '.join(STATUSES)})"))
         elif "disposition" in self.columns.index:
-            disposition = text("disposition")
+            disposition = (get("disposition") or None) if plain else text("disposition")
             if disposition is None:
                 v.status = "pending"
             else:
-                v.status = self.mapping.dispositions.get(fold_text(disposition))
+                v.status = self.mapping.dispositions.get(self._folded.get(disposition) or self._fold(disposition))
                 if v.status is None and fold_choice(disposition) in STATUSES:
                     v.status = fold_choice(disposition)
                 if v.status is None:
@@ -306,6 +331,13 @@ class Converter:
             problems.append(Problem(line, self._name("date_of_birth"), f"{text_of(got.get('date_of_birth'))} "
                                     f"is after the offense date {text_of(got.get('offense_date'))}"))
         return v, problems, unplaced
+
+    def _fold(self, text: str) -> str:
+        """`fold_text`, each distinct text folded once."""
+        folded = fold_text(text)
+        if len(self._folded) < 1 << 16:
+            self._folded[text] = folded
+        return folded
 
     def _unplace(self, kind: str, field_name: str, text: str, need: str, line: int, number: str) -> tuple[str, str]:
         key = (kind, fold_text(text))
@@ -343,7 +375,7 @@ class Converter:
         csv_rows = self.table.kind == "csv"
         for row in self.table.rows:
             raw_number = row.cells[number_at] if number_at < len(row.cells) else None
-            number = text_of(raw_number)
+            number = raw_number if type(raw_number) is str else text_of(raw_number)
             # (a CSV record on one line holds no line break; a quoted one over several lines, or a sheet's cell, may)
             broken = self._broken(row) if row.last_line > row.line or self.table.kind != "csv" else None
             if broken is not None and (not number or "\n" in number or "\r" in number):
@@ -361,7 +393,10 @@ class Converter:
             cells = row.cells
             if csv_rows:  # (a CSV's values are all text already)
                 count = len(cells)
-                signature = (*(cells[i] if i < count else "" for i in self.signature_at), *cells[self.width:])
+                if self._signature is not None and count == self.width and count > self._signature_end:
+                    signature = self._signature(cells)  # (the same tuple, at once: a row of the header's width)
+                else:
+                    signature = (*(cells[i] if i < count else "" for i in self.signature_at), *cells[self.width:])
             else:
                 signature = (*(text_of(cells[i]) if i < len(cells) else "" for i in self.signature_at),
                              *map(text_of, cells[self.width:]))
@@ -380,10 +415,15 @@ class Converter:
 
     def _assemble(self, draft: CaseDraft, rows: Sequence[_Values]) -> None:
         problems = draft.problems
-        incident: date | None = _agreed(rows, "incident_date", self._column("incident_date"), problems,
-                                        "a case has one incident date")
-        county = _agreed(rows, "county", self._column("county"), problems, "a case is one incident, in one county")
-        agency = _agreed(rows, "agency", self._column("agency"), problems, "a case has one arresting agency")
+        incident: date | None
+        if len(rows) == 1:  # (what `_agreed` gives for one row: its values; most cases have one charge)
+            incident, county, agency = rows[0].incident_date, rows[0].county, rows[0].agency
+        else:
+            incident = _agreed(rows, "incident_date", self._column("incident_date"), problems,
+                               "a case has one incident date")
+            county = _agreed(rows, "county", self._column("county"), problems,
+                             "a case is one incident, in one county")
+            agency = _agreed(rows, "agency", self._column("agency"), problems, "a case has one arresting agency")
         if incident is None and not any(p.column == self._column("incident_date") for p in problems):
             dates = [v.offense_date for v in rows if v.offense_date is not None]
             if dates:
@@ -417,7 +457,8 @@ class Converter:
             roles[p.id] = p.role(problems) or "other"
             if incident is None:
                 continue
-            named = any(q.line == p.dob_line and q.column == self._column("date_of_birth") for q in problems)
+            named = bool(problems) and any(q.line == p.dob_line and q.column == self._column("date_of_birth")
+                                           for q in problems)
             if p.date_of_birth is not None and p.date_of_birth > incident and not named:
                 problems.append(Problem(p.dob_line, self._column("date_of_birth"), f"{p.date_of_birth.isoformat()} is "
                                         f"after the incident date {incident.isoformat()}"))

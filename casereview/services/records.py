@@ -5,7 +5,9 @@
 batches of `BATCH`: each batch one transaction with its audit records (an ``import`` record for the run, and a
 ``case_created`` and a ``screening`` record naming the batch's cases, whose ids follow each other:
 ``case:FIRST-LAST``), every case screened as it is stored, under the office's policy.
-Cancelling (`Progress.cancel`) stops before the next batch; the batches stored are kept.
+Cancelling (`Progress.cancel`) stops before the next batch; the batches stored are kept. Each batch is written and
+committed by a thread of its own, one after the other; the next batch is screened and made ready while the one before
+it commits.
 
 Resumable and idempotent: every case a records import stores keeps the fingerprint of its contents
 (`casereview.store.records`). Running the same file again skips every case already stored with the same contents,
@@ -23,15 +25,21 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import event
+
 from casereview.documents.import_report import import_report_pdf
 from casereview.policy import case as spec
 from casereview.policy.engine import Screening, screen_case
+from casereview.policy.profile import PolicyProfile
 from casereview.policy.words import need_words
 from casereview.progress import NO_PROGRESS, Cancelled, Progress
 from casereview.records import people, reading
@@ -148,6 +156,19 @@ def _without_collector_pauses() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _quick_handover(seconds: float = 0.0005) -> Iterator[None]:
+    """Python's lock handed over sooner between threads (then as it was): the thread that commits a batch takes
+    it back after each statement (the commit: a few) while this one makes the next batch; by default it waits
+    5 ms each time for it, longer than the statement took."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 def import_records(user: UserSession, path: Path, mapping: Mapping | None = None, *, sheet: str | None = None,
                    dry_run: bool = False, progress: Progress = NO_PROGRESS, batch: int = BATCH) -> ImportReport:
     """Import a records file (see the module's docstring); returns the report of the run. A file that cannot be
@@ -223,23 +244,92 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
     total = len(plan.ready)
     progress.report(0, total, f"Storing {total:,} cases")
     status = "done"
-    for start in range(0, total, batch):
-        try:
-            progress.check()
-        except Cancelled:
-            status, report.cancelled = "cancelled", True
-            for draft in plan.ready[start:]:
-                _mark(report, draft, "not reached")
-            break
-        chunk = plan.ready[start:start + batch]
-        items = []
-        for draft in chunk:
-            assert draft.case is not None
-            links = {p.id: _link(resolution.targets[(draft.number, p.id)]) for p in draft.case.people}
-            items.append((draft.case, links))
+    batches = [plan.ready[start:start + batch] for start in range(0, total, batch)]
+    # Each batch is screened and made into rows (`store.prepare_cases`) while the one before it commits (the
+    # commit writes and encrypts the pages, and fills the search index, outside Python's lock: the other core's
+    # work); then written and committed as before, one transaction a batch, in order.
+    next_ids = None
+    if batches:
+        with ws.session() as db:
+            next_ids = store.batch_ids(db)
+            dialect = db.get_bind().dialect
+    prepared: store.Prepared | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="records-import") as committer, _quick_handover():
+        for n, chunk in enumerate(batches):
+            try:
+                progress.check()
+            except Cancelled:
+                status, report.cancelled = "cancelled", True
+                for later in batches[n:]:
+                    for draft in later:
+                        _mark(report, draft, "not reached")
+                break
+            items = _items(chunk, resolution)
+            fingerprints = [plan.fingerprints[d.number] for d in chunk]
+            if prepared is None and next_ids is not None:
+                prepared = store.prepare_cases(dialect, items, profile, presumptive=presumptive,
+                                               components=components, run_id=run_id, fingerprints=fingerprints,
+                                               ids=next_ids)
+            committing = threading.Event()
+            writing = committer.submit(_store_batch, user, run_id, chunk, items, fingerprints, prepared, profile,
+                                       presumptive, components, report.stored_cases, committing)
+            following: store.Prepared | None = None
+            try:
+                if prepared is not None and n + 1 < len(batches):
+                    # (its statements written, the batch commits: the next one is made meanwhile)
+                    committing.wait()
+                    if not writing.done() or writing.exception() is None:
+                        nxt = batches[n + 1]
+                        following = store.prepare_cases(
+                            dialect, _items(nxt, resolution), profile, presumptive=presumptive,
+                            components={**components, **prepared.made}, run_id=run_id,
+                            fingerprints=[plan.fingerprints[d.number] for d in nxt], ids=prepared.next_ids)
+            finally:
+                stored, made, as_prepared = writing.result()  # (its error, if any, raised here)
+            components.update(made)  # (only once the batch is saved)
+            # (a batch stored otherwise than as prepared: the case file's ids moved on; the rest the usual way)
+            if not as_prepared:
+                following = next_ids = None
+            prepared = following
+            report.stored_cases += len(chunk)
+            for draft, s in zip(chunk, stored, strict=True):
+                assert draft.case is not None
+                summary.add(draft.case, s.screening, draft.warrants)
+                _mark(report, draft, "stored")
+            progress.report(report.stored_cases, total, f"Stored {report.stored_cases:,} of {total:,} cases")
+            user.last_activity = ws.now()  # long work the user started counts as activity
+    with user.acting(Op.IMPORT_CASES, "import", f"records_run:{run_id}") as db:
+        store.finish_run(db, run_id, status, _naive(ws))
+    report.finished_at = ws.now()
+    return report
+
+
+def _items(chunk: Sequence[CaseDraft], resolution: people.Resolution) -> list[tuple[spec.Case, dict[str,
+                                                                                                 store.PersonLink]]]:
+    items = []
+    for draft in chunk:
+        assert draft.case is not None
+        links = {p.id: _link(resolution.targets[(draft.number, p.id)]) for p in draft.case.people}
+        items.append((draft.case, links))
+    return items
+
+
+def _store_batch(user: UserSession, run_id: int, chunk: Sequence[CaseDraft],
+                 items: list[tuple[spec.Case, dict[str, store.PersonLink]]], fingerprints: list[str],
+                 prepared: store.Prepared | None, profile: PolicyProfile, presumptive: bool | None,
+                 components: dict[str, int], stored_before: int,
+                 committing: threading.Event) -> tuple[list[store.Stored], dict[str, int], bool]:
+    """Store a batch in its own transaction with its audit records: as `prepared` when it was (and the case file's
+    ids are still those it was prepared with), else the usual way. `committing` is set once its statements are
+    written (as it commits) or it failed. Returns what was stored, the new people made, and whether as prepared."""
+    try:
         with user.acting(Op.IMPORT_CASES, "import", f"records_run:{run_id}") as db:
-            stored, made = store.store_cases(db, items, profile, presumptive=presumptive, components=components,
-                                             run_id=run_id, fingerprints=[plan.fingerprints[d.number] for d in chunk])
+            written = store.write_prepared(db, prepared) if prepared is not None else None
+            as_prepared = written is not None
+            if written is None:
+                written = store.store_cases(db, items, profile, presumptive=presumptive, components=components,
+                                            run_id=run_id, fingerprints=fingerprints)
+            stored, made = written
             store.mark_warrants(db, [(s.case_id, charge) for s, d in zip(stored, chunk, strict=True)
                                      for charge in sorted(d.warrants)])
             # The batch's cases have consecutive ids (in a case file): one record each for their creation and their
@@ -250,19 +340,11 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
             for action in ("case_created", "screening"):
                 for object_id in objects:
                     user.audit(db, action, object_id)
-            store.count_run(db, run_id, stored=report.stored_cases + len(chunk))
-        components.update(made)  # (only once the batch is saved)
-        report.stored_cases += len(chunk)
-        for draft, s in zip(chunk, stored, strict=True):
-            assert draft.case is not None
-            summary.add(draft.case, s.screening, draft.warrants)
-            _mark(report, draft, "stored")
-        progress.report(report.stored_cases, total, f"Stored {report.stored_cases:,} of {total:,} cases")
-        user.last_activity = ws.now()  # long work the user started counts as activity
-    with user.acting(Op.IMPORT_CASES, "import", f"records_run:{run_id}") as db:
-        store.finish_run(db, run_id, status, _naive(ws))
-    report.finished_at = ws.now()
-    return report
+            store.count_run(db, run_id, stored=stored_before + len(chunk))
+            event.listen(db.connection(), "commit", lambda _conn: committing.set())
+        return stored, made, as_prepared
+    finally:
+        committing.set()
 
 
 def _naive(ws: Workspace) -> datetime:

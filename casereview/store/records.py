@@ -6,27 +6,29 @@ an import stored, the possible matches of people and their decisions, and storin
 30 times as much per row: 100,000 rows would take minutes). It writes exactly the rows those two write: the same
 columns, values and search index (tests/unit/services/test_records_import.py compares the two on every table,
 and fails when a table gains a column `WRITTEN` does not list). Its people are given, not looked up: the import
-decides who each person is (`casereview.records.people`).
+decides who each person is (`casereview.records.people`). It is `prepare_cases` (screening, and the rows with their
+ids, in no transaction) then `write_prepared`: an import prepares a batch while the one before it commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import bindparam, func, insert, select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from casereview.policy import case as spec
-from casereview.policy.engine import Screening, screen_case
+from casereview.policy.engine import Reason, Screening, screen_case
 from casereview.policy.profile import PolicyProfile
 from casereview.store import cases
 from casereview.store import models as m
+from casereview.store.search import SearchTexts
 
 
 def _now() -> datetime:
@@ -37,11 +39,115 @@ def fingerprint(case: spec.Case, warrants: frozenset[str] = frozenset()) -> str:
     """The SHA-256 of a case's contents in the case format (the same case read twice gives the same), with the
     charges whose warrant is outstanding where there are any (kept beside the case format, which has no field for
     them)."""
+    try:
+        text_ = _contents_text(case, warrants)
+    except TypeError:  # (a value of a type its field does not have: as json.dumps writes it, or fails)
+        text_ = None
+    if text_ is None:
+        text_ = fingerprint_text(case, warrants)
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+def fingerprint_text(case: spec.Case, warrants: frozenset[str] = frozenset()) -> str:
+    """What `fingerprint` hashes: the case in the case format as canonical JSON (keys sorted, no spaces)."""
     contents: object = spec.case_to_json(case)
     if warrants:
         contents = {"case": contents, "warrants": sorted(warrants)}
-    text_ = json.dumps(contents, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+    return json.dumps(contents, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+_STRING: Final = json.encoder.encode_basestring  # (a string as json.dumps writes it with ensure_ascii=False)
+
+
+def _value(value: object) -> str:
+    """A value json.dumps writes as it is (a string, true, a whole number); TypeError for any other."""
+    if type(value) is str:
+        return _STRING(value)
+    if value is True:
+        return "true"
+    if type(value) is int:
+        return int.__repr__(value)
+    raise TypeError(type(value).__name__)
+
+
+def _contents_text(case: spec.Case, warrants: frozenset[str]) -> str | None:
+    """`fingerprint_text` written directly, field by field in the order of their sorted keys, without building
+    `spec.case_to_json`'s dictionaries and sorting them (an import fingerprints every case of its file: this
+    takes a third of the time). None for a case with facts or exceptions (records files give none: the generic
+    way). `spec.case_to_json` leaves out a field that is None or False; so does this (a value of another type than its
+    field's raises TypeError: the generic way writes it)."""
+    if case.facts or case.exceptions:
+        return None
+    value, string = _value, _STRING
+    people = []
+    for p in case.people:
+        f = []
+        if p.age is not None and p.age is not False:
+            f.append('"age":' + value(p.age))
+        if p.date_of_birth:
+            f.append('"date_of_birth":' + value(p.date_of_birth.isoformat()))
+        if p.gender_identity is not None:
+            f.append('"gender_identity":' + string(p.gender_identity))
+        if p.id is not None:
+            f.append('"id":' + string(p.id))
+        if p.name is not None:
+            f.append('"name":' + string(p.name))
+        if p.notes is not None:
+            f.append('"notes":' + string(p.notes))
+        if p.person_key is not None:
+            f.append('"person_key":' + string(p.person_key))
+        if p.race_ethnicity is not None:
+            f.append('"race_ethnicity":' + string(p.race_ethnicity))
+        if p.role is not None:
+            f.append('"role":' + string(p.role))
+        if p.trafficking_victim is not False:
+            f.append('"trafficking_victim":' + value(p.trafficking_victim))
+        people.append("{" + ",".join(f) + "}")
+    charges = []
+    for c in case.charges:
+        f = []
+        if c.arose_from_exchange is not False:
+            f.append('"arose_from_exchange":' + value(c.arose_from_exchange))
+        if c.court is not None:
+            f.append('"court":' + string(c.court))
+        if c.disposition_date:
+            f.append('"disposition_date":' + value(c.disposition_date.isoformat()))
+        if c.docket_number is not None:
+            f.append('"docket_number":' + string(c.docket_number))
+        if c.id is not None:
+            f.append('"id":' + string(c.id))
+        if c.notes is not None:
+            f.append('"notes":' + string(c.notes))
+        if c.offense is not None:
+            f.append('"offense":' + string(c.offense))
+        if c.offense_date:
+            f.append('"offense_date":' + value(c.offense_date.isoformat()))
+        if c.person is not None:
+            f.append('"person":' + string(c.person))
+        if c.status is not None:
+            f.append('"status":' + string(c.status))
+        if c.statute is not None:
+            f.append('"statute":' + string(c.statute))
+        if c.with_ is not None:
+            f.append('"with":' + string(c.with_))
+        charges.append("{" + ",".join(f) + "}")
+    top = []
+    if case.agency is not None:
+        top.append('"agency":' + string(case.agency))
+    top.append('"case_number":' + string(case.case_number))
+    top.append('"charges":[' + ",".join(charges) + "]")
+    if case.county is not None:
+        top.append('"county":' + string(case.county))
+    if case.court is not None:
+        top.append('"court":' + string(case.court))
+    top.append('"exceptions":[],"facts":[],"incident_date":' + value(case.incident_date.isoformat()))
+    if case.notes is not None:
+        top.append('"notes":' + string(case.notes))
+    top.append('"people":[' + ",".join(people) + "]")
+    text_ = "{" + ",".join(top) + "}"
+    if warrants:
+        text_ = '{"case":' + text_ + ',"warrants":[' + ",".join(value(w) for w in sorted(warrants)) + "]}"
+    return text_
 
 
 def mark_warrants(session: Session, warrants: Sequence[tuple[int, str]]) -> None:
@@ -287,21 +393,55 @@ def _insert_many(conn: Connection, table_name: str, columns: Sequence[str], rows
     quote = dialect.identifier_preparer.quote
     sql = f"INSERT INTO {quote(table_name)} ({', '.join(quote(c) for c in columns)}) " \
           f"VALUES ({', '.join('?' for _ in columns)})"
-    if any(processors):  # column by column: a call per value converted, none per value left as it is
-        values = list(zip(*rows, strict=True))
-        for i, convert in enumerate(processors):
-            if convert is not None:
-                values[i] = tuple([None if v is None else convert(v) for v in values[i]])
+    adapters = _driver_adapters(dialect)
+    # Column by column: a call per value converted (each distinct date or flag once), none per value left as it
+    # is; the dates the driver would adapt one by one as it binds them, adapted here the same way, each once.
+    values = list(zip(*rows, strict=True))
+    changed = False
+    for i, convert in enumerate(processors):
+        if convert is None and columns[i] not in converted and adapters:
+            kinds = set(map(type, values[i]))
+            kinds.discard(type(None))
+            adapt = adapters.get(kinds.pop()) if len(kinds) == 1 else None
+            if adapt is not None:
+                values[i], changed = _each_once(values[i], adapt), True
+        elif convert is not None:
+            values[i], changed = _each_once(values[i], convert), True
+    if changed:
         rows = list(zip(*values, strict=True))
     conn.exec_driver_sql(sql, rows)
+
+
+_REPEATED: Final = (bool, date, datetime)  # the kinds of values a column repeats (and that equal only their own)
+
+
+def _each_once(values: tuple[Any, ...], convert: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """`convert` of each value but None; each distinct value converted once when they are all of one kind of
+    `_REPEATED`."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) == 1 and kinds.pop() in _REPEATED:
+        once = {v: convert(v) for v in set(values) if v is not None}
+        once[None] = None
+        return tuple(map(once.__getitem__, values))
+    return tuple([None if v is None else convert(v) for v in values])
+
+
+def _driver_adapters(dialect: Dialect) -> dict[type, Callable[[Any], Any]]:
+    """The adapters a SQLite driver binds a date and a date and time with (value by value, in Python), by type."""
+    module = getattr(dialect, "dbapi", None)
+    registered, protocol = getattr(module, "adapters", None), getattr(module, "PrepareProtocol", None)
+    if not isinstance(registered, dict) or protocol is None:
+        return {}
+    return {kind: registered[(kind, protocol)] for kind in (date, datetime) if (kind, protocol) in registered}
 
 
 class _Converted:
     """A column's values as its type converts them for the database, each distinct value converted once (the
     screening's sections, needs and relief grounds are a few values repeated over every charge)."""
 
-    def __init__(self, conn: Connection, table_name: str, column: str) -> None:
-        self.convert = m.Base.metadata.tables[table_name].c[column].type.bind_processor(conn.dialect)
+    def __init__(self, dialect: Dialect, table_name: str, column: str) -> None:
+        self.convert = m.Base.metadata.tables[table_name].c[column].type.bind_processor(dialect)
         self.known: dict[Any, Any] = {}
 
     def __call__(self, value: Any, key: Any = None) -> Any:
@@ -318,6 +458,46 @@ class _Converted:
 _DECISION_JSON: Final = frozenset({"sections", "reasoning", "missing", "relief_sections"})
 
 
+class _ReasoningJSON:
+    """A decision's reasoning as its column's type converts it (JSON text of `[r.to_json() for r in reasoning]`),
+    written directly: each reason without supporting ones (the rules' sentences, repeated over every charge)
+    written once. Used only where the column's own conversion writes a probe of every kind of text the same
+    (json.dumps's default: ASCII, ", " and ": "); else that conversion is used."""
+
+    _PROBE: Final = (Reason('Zoë "Q" O\'Brien \\ \t\n\u2028 Nguyễn 😀',
+                            (Reason("Rule: a"), Reason("b", (Reason(""),)))), Reason("Rule: a"))
+
+    def __init__(self, converted: _Converted) -> None:
+        self.convert = converted
+        self.leaves: dict[str, str] = {}
+        self.direct = self._text(self._PROBE) == converted([r.to_json() for r in self._PROBE])
+        self.leaves.clear()
+
+    def __call__(self, reasoning: Sequence[Reason]) -> Any:
+        if self.direct:
+            try:
+                return self._text(reasoning)
+            except TypeError:  # (a text that is not a string: as the column's type writes it)
+                pass
+        return self.convert([r.to_json() for r in reasoning])
+
+    def _text(self, reasoning: Sequence[Reason]) -> str:
+        return "[" + ", ".join([self._one(r) for r in reasoning]) + "]"
+
+    def _one(self, reason: Reason) -> str:
+        """json.dumps(reason.to_json()): ``{"text": …, "because": […]}``."""
+        if not reason.because:
+            found = self.leaves.get(reason.text)
+            if found is None:
+                found = self.leaves[reason.text] = '{"text": ' + _ASCII(reason.text) + ', "because": []}'
+            return found
+        return '{"text": ' + _ASCII(reason.text) + ', "because": [' + \
+            ", ".join([self._one(r) for r in reason.because]) + "]}"
+
+
+_ASCII: Final = json.encoder.encode_basestring_ascii  # (a string as json.dumps writes it by default)
+
+
 def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]], profile: PolicyProfile,
                 *, presumptive: bool | None, components: dict[str, int], run_id: int,
                 fingerprints: Sequence[str]) -> tuple[list[Stored], dict[str, int]]:
@@ -331,11 +511,46 @@ def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, Per
         # A database server: several users may write at once, and ids come from its sequences. The ORM's way.
         return _store_cases_orm(session, batch, profile, presumptive=presumptive, components=components,
                                 run_id=run_id, fingerprints=fingerprints)
-    conn = session.connection()
-    ids = _next_ids(session)  # (a case file has one writer at a time: its lock)
+    prepared = prepare_cases(session.get_bind().dialect, batch, profile, presumptive=presumptive,
+                             components=components, run_id=run_id, fingerprints=fingerprints,
+                             ids=_next_ids(session))  # (a case file has one writer at a time: its lock)
+    written = write_prepared(session, prepared)
+    assert written is not None  # (the ids were read in this transaction)
+    return written
+
+
+def batch_ids(session: Session) -> dict[str, int] | None:
+    """The case file's next ids of the tables `store_cases` writes (table -> id), to prepare a batch with
+    (`prepare_cases`) before its transaction; None on a database server (its batches are not prepared)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    return _next_ids(session)
+
+
+@dataclass
+class Prepared:
+    """A batch of new cases screened and made into the rows `store_cases` writes, before its transaction (so that
+    it can be made while the batch before it commits): the rows of ids from `ids` on, written by
+    `write_prepared` while those are still the case file's next ids."""
+
+    ids: dict[str, int]  # the next ids it was made from
+    next_ids: dict[str, int]  # the next ids once it is written
+    profile: PolicyProfile
+    converted: bool  # whether the decisions' JSON columns hold the values as their type converts them
+    rows: dict[str, list[tuple[Any, ...]]]
+    search: list[tuple[int, str]]
+    imported: list[tuple[int, int, str]]
+    keyed: dict[int, str]
+    out: list[Stored]
+    made: dict[str, int]
+
+
+def prepare_cases(dialect: Dialect, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]],
+                  profile: PolicyProfile, *, presumptive: bool | None, components: dict[str, int], run_id: int,
+                  fingerprints: Sequence[str], ids: dict[str, int]) -> Prepared:
+    """`store_cases` up to its writing, in no transaction: each case screened, and every row made, with the ids
+    from `ids` (`batch_ids`, or the `next_ids` of the batch prepared before). Touches no database."""
     now = _now()
-    cases.store_policy(session, profile)
-    session.flush()
     made: dict[str, int] = {}
     keyed: dict[int, str] = {}
     rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in WRITTEN}
@@ -347,15 +562,20 @@ def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, Per
     next_case, next_person, next_party = ids["case_record"], ids["person"], ids["case_party"]
     next_charge, next_screening, next_decision = ids["charge"], ids["screening"], ids["screening_decision"]
     policy = (profile.content_hash, profile.id, profile.version)
-    json_of = {name: _Converted(conn, "screening_decision", name) for name in _DECISION_JSON} \
-        if conn.dialect.paramstyle == "qmark" else None
+    json_of = {name: _Converted(dialect, "screening_decision", name) for name in _DECISION_JSON} \
+        if dialect.paramstyle == "qmark" else None
+    reasoning_json = _ReasoningJSON(json_of["reasoning"]) if json_of is not None else None
+    search_texts = SearchTexts()
     for (case, links), fp in zip(batch, fingerprints, strict=True):
         if case.exceptions:
             raise cases.exceptions_refused(case.case_number)
         if case.facts:
             raise ValueError("store_cases stores cases without facts (as records files give them)")
         case_id, next_case = next_case, next_case + 1
-        search_text = cases.search_text_of(case)
+        # (`cases.search_text_of`'s)
+        search_text = search_texts.of(case_number=case.case_number, places=[case.county, case.court, case.agency],
+                                      names=[p.name for p in case.people],
+                                      charges=[(c.offense, c.statute, c.docket_number) for c in case.charges])
         # (the order of WRITTEN)
         case_rows.append((case_id, case.case_number, case.incident_date, case.county, case.agency, case.court,
                           case.notes, search_text, 1, now, now, None, False))
@@ -391,29 +611,53 @@ def store_cases(session: Session, batch: Sequence[tuple[spec.Case, dict[str, Per
         screening_id, next_screening = next_screening, next_screening + 1
         screenings.append((screening_id, case_id, *policy, result.presumptive, 1, now, profile.screening_version))
         for d in result.charges:
-            sections, relief = list(d.sections), list(d.relief_sections)
-            reasoning, missing = [r.to_json() for r in d.reasoning], [n.to_json() for n in d.missing]
-            if json_of is not None:
-                sections, relief = json_of["sections"](sections, d.sections), \
-                    json_of["relief_sections"](relief, d.relief_sections)
-                reasoning = json_of["reasoning"](reasoning)
-                missing = json_of["missing"](missing, tuple((n.charge, n.person, n.need) for n in d.missing))
+            if json_of is not None and reasoning_json is not None:
+                # (each distinct value converted once: the lists made only then)
+                need = tuple([(n.charge, n.person, n.need) for n in d.missing]) if d.missing else ()
+                sections, relief, missing = json_of["sections"].known.get(d.sections), \
+                    json_of["relief_sections"].known.get(d.relief_sections), json_of["missing"].known.get(need)
+                if sections is None:
+                    sections = json_of["sections"](list(d.sections), d.sections)
+                if relief is None:
+                    relief = json_of["relief_sections"](list(d.relief_sections), d.relief_sections)
+                if missing is None:
+                    missing = json_of["missing"]([n.to_json() for n in d.missing], need)
+                reasoning: Any = reasoning_json(d.reasoning)
+            else:
+                sections, relief = list(d.sections), list(d.relief_sections)
+                missing, reasoning = [n.to_json() for n in d.missing], [r.to_json() for r in d.reasoning]
             decisions.append((next_decision, screening_id, charge_ids[d.charge], d.decision, sections, reasoning,
                               d.quote, d.exception_allowed, d.record_relief, missing, relief))
             next_decision += 1
         out.append(Stored(case_id, result))
+    next_ids = {"case_record": next_case, "person": next_person, "case_party": next_party, "charge": next_charge,
+                "screening": next_screening, "screening_decision": next_decision}
+    return Prepared(dict(ids), next_ids, profile, json_of is not None, rows, search, imported, keyed, out, made)
+
+
+def write_prepared(session: Session, prepared: Prepared) -> tuple[list[Stored], dict[str, int]] | None:
+    """Write a prepared batch (`prepare_cases`) in the session's transaction: what `store_cases` returns; None,
+    writing nothing, when the case file's next ids are no longer those it was prepared with (another change stored
+    a case since: prepare it again)."""
+    if _next_ids(session) != prepared.ids:
+        return None
+    cases.store_policy(session, prepared.profile)
+    session.flush()
+    conn = session.connection()
+    rows = prepared.rows
     for model in _MODELS:  # (in the order of their foreign keys)
         name = model.__tablename__
         _insert_many(conn, name, WRITTEN[name], rows[name],
-                     _DECISION_JSON if name == "screening_decision" and json_of is not None else frozenset())
-    for person_id, key in keyed.items():
+                     _DECISION_JSON if name == "screening_decision" and prepared.converted else frozenset())
+    for person_id, key in prepared.keyed.items():
         conn.execute(update(m.Person).where(m.Person.id == person_id, m.Person.person_key.is_(None))
                      .values(person_key=key))
-    if session.get_bind().dialect.name == "sqlite":
+    search = prepared.search
+    if search and session.get_bind().dialect.name == "sqlite":
         conn.execute(text("DELETE FROM case_search WHERE rowid >= :first"), {"first": search[0][0]})
         conn.exec_driver_sql("INSERT INTO case_search(rowid, search_text) VALUES (?, ?)", search)
-    _insert_many(conn, "record_import_case", ("case_id", "run_id", "fingerprint"), imported)
-    return out, made
+    _insert_many(conn, "record_import_case", ("case_id", "run_id", "fingerprint"), prepared.imported)
+    return prepared.out, prepared.made
 
 
 def _store_cases_orm(session: Session, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]],

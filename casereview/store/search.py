@@ -40,3 +40,32 @@ def case_search_text(*, case_number: str, places: list[str | None], names: list[
     parts = [case_number, *(p or "" for p in places), *(n or "" for n in names)]
     parts += [f"{offense.replace('_', ' ')} {statute or ''} {docket or ''}" for offense, statute, docket in charges]
     return fold(" ".join(parts))
+
+
+class SearchTexts:
+    """`case_search_text` for many cases (an import's), the same text, each place, name, offense and statute folded
+    once. Folding works word by word, so the text of parts joined by spaces folds to their folded texts joined by
+    a space, the empty ones left out: the parts are folded, not the whole."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def fold(self, text: str) -> str:
+        found = self.known.get(text)
+        if found is None:
+            found = fold(text)
+            if len(self.known) < 1 << 16:
+                self.known[text] = found
+        return found
+
+    def of(self, *, case_number: str, places: list[str | None], names: list[str | None],
+           charges: list[tuple[str, str | None, str | None]]) -> str:
+        folded = self.fold
+        parts = [fold(case_number), *(folded(p) for p in places if p), *(folded(n) for n in names if n)]
+        for offense, statute, docket in charges:
+            parts.append(folded(offense.replace("_", " ")))
+            if statute:
+                parts.append(folded(statute))
+            if docket:
+                parts.append(fold(docket))
+        return " ".join([part for part in parts if part])
