@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from casereview.policy.profile import load_builtin
@@ -675,7 +675,7 @@ def test_two_writers_never_fork_the_trail(bare: Workspace) -> None:
             # B tries while A holds the write lock: it fails (after a short wait) rather than also writing 4.
             with Session(other) as b:
                 b.connection().exec_driver_sql("PRAGMA busy_timeout = 50")
-                with pytest.raises(OperationalError, match="locked"):
+                with pytest.raises(database.CaseFileWriting, match="still writing"):
                     audit.append(b, bare.audit_key, user_id=2, action="login", now=bare.now())
                 b.rollback()
         # B read the head before A's next record was committed: its snapshot is stale, so it cannot write.
@@ -683,7 +683,7 @@ def test_two_writers_never_fork_the_trail(bare: Workspace) -> None:
             b.connection().exec_driver_sql("PRAGMA busy_timeout = 50")
             assert audit.head(b)[0] == 4
             bare.record(user_id=1, action="session_locked")
-            with pytest.raises(OperationalError, match="locked"):
+            with pytest.raises(database.CaseFileWriting, match="still writing"):
                 audit.append(b, bare.audit_key, user_id=2, action="login", now=bare.now())
             b.rollback()
         # Tried again, B appends after A's records.
