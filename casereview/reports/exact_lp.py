@@ -136,13 +136,7 @@ class Program:
         n = self.n
         rows = [list(r) for r in self.rows]
         basis = list(self.basis)
-        z: list[Number] = [0 for _ in range(n + 1)]
-        for j, c in objective.items():
-            z[j] = -c
-        for i, col in enumerate(basis):
-            f = z[col]
-            if f:
-                z = [x - f * y for x, y in zip(z, rows[i], strict=True)]
+        z = _objective_row(objective, rows, basis, n + 1)
         steps = [0, -1]
         status = _run(rows, z, basis, n, target, steps)
         solution: list[Number] = [0] * n
@@ -163,7 +157,6 @@ class Program:
                     status = "reached"
         return Result(status, value, tuple(solution))
 
-
     def duals(self, objective: Mapping[int, int]) -> list[Number] | None:
         """An optimal dual solution of max objective·x (one value per equation as given: how much the optimum
         would rise per unit added to that equation's right side), or None when there is no finite optimum. The
@@ -174,16 +167,23 @@ class Program:
         n, m = self.n, len(self.signs)
         rows = [list(r) for r in self.full]
         basis = list(self.basis)
-        z: list[Number] = [0 for _ in range(n + m + 1)]
-        for j, c in objective.items():
-            z[j] = -c
-        for i, col in enumerate(basis):
-            f = z[col]
-            if f:
-                z = [x - f * y for x, y in zip(z, rows[i], strict=True)]
+        z = _objective_row(objective, rows, basis, n + m + 1)
         if _run(rows, z, basis, n, None, [0, -1]) != "optimal":
             return None
         return [self.signs[i] * z[n + i] for i in range(m)]
+
+
+def _objective_row(objective: Mapping[int, int], rows: list[list[Number]], basis: list[int],
+                   width: int) -> list[Number]:
+    """The tableau's objective row for max objective·x, reduced by the basic columns' rows."""
+    z: list[Number] = [0] * width
+    for j, c in objective.items():
+        z[j] = -c
+    for i, col in enumerate(basis):
+        f = z[col]
+        if f:
+            z = [x - f * y for x, y in zip(z, rows[i], strict=True)]
+    return z
 
 
 def maximize(a: Sequence[Mapping[int, int]], b: Sequence[int], n: int, objective: Mapping[int, int],
