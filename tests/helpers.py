@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Engine
 
 from casereview.services import accounts
 from casereview.services.access import OfficeType, Role, roles_for
 from casereview.services.session import UserSession, Workspace
+from casereview.store import database
+from casereview.store import keys as keymod
 from casereview.store.keys import TEST_KDF
 
 PASSWORD = "blue river seven"  # every test user's password
@@ -89,3 +96,20 @@ def password_file(folder: Path) -> Path:
     path = folder / "password.txt"
     path.write_text(PASSWORD + "\n", encoding="utf-8")
     return path
+
+
+FillT = TypeVar("FillT")
+
+
+def case_file_at(path: Path, revision: str, fill: Callable[[Engine], FillT], passphrase: str) -> tuple[bytes, FillT]:
+    """A new encrypted case file (with its key file) at an older schema revision, filled by `fill` the way that
+    revision stored things; returns its key and what `fill` returned. Opening it upgrades it."""
+    keys, key, _recovery = keymod.new_keys(passphrase, kdf=TEST_KDF)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    keymod.write_key_file(path, keys)
+    engine = database.make_engine(path, key=key)
+    try:
+        database.upgrade(engine, revision)
+        return key, fill(engine)
+    finally:
+        engine.dispose()

@@ -137,6 +137,7 @@ def fill(db: Session, count: int, *, seed: int = 7, user_id: int = 1, with_mappi
                                   "quote": "", "exception_allowed": False, "missing": []})
                 if at is times[-1]:
                     charges[cid - 1]["decision"] = d  # the latest screening's, as the store keeps it
+                    charges[cid - 1]["section"] = section
                     truth.append(TruthCharge(d, section, race, gender, _group(years), agency,
                                              incident.strftime("%Y-%m"), first_at.strftime("%Y-%m"), policy))
     for model, rows in ((m.Case, cases), (m.Person, people), (m.CaseParty, parties), (m.Charge, charges),

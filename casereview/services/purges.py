@@ -172,7 +172,7 @@ def purge_rows(db: Session, person_id: int) -> tuple[int, int]:
         policy = case.screenings[-1].policy_hash if case.screenings else None
         case.screenings = []  # their reasons name the people screened
         for charge in case.charges:
-            charge.decision = charge.record_relief = None
+            charge.decision = charge.record_relief = charge.section = None
         if not case.parties:
             cases.delete_case(db, case.case_number)
             deleted += 1

@@ -138,7 +138,7 @@ def _fill(session: Session, row: m.Case, case: spec.Case, now: datetime) -> None
     for pos, c in enumerate(case.charges):
         charge = old_charges.get(c.id) or m.Charge(local_id=c.id)
         if charge.offense != c.offense or charge.party is not parties[c.person]:
-            charge.decision = charge.record_relief = None  # screened again before it shows a decision
+            charge.decision = charge.record_relief = charge.section = None  # screened again before it shows one
         charge.position, charge.party = pos, parties[c.person]
         charge.with_party = parties[c.with_] if c.with_ else None
         charge.offense, charge.statute, charge.status, charge.offense_date = c.offense, c.statute, c.status, \
@@ -373,6 +373,7 @@ def screen_row(session: Session, row: m.Case, profile: PolicyProfile, *,
             relief_sections=list(d.relief_sections)))
         charge.decision = d.decision
         charge.record_relief = d.record_relief
+        charge.section = m.section_of(d.sections)
     session.add(saved)
     session.flush()
     return result

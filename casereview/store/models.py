@@ -8,6 +8,7 @@ hash), the time, and every decision with its reasons.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -104,11 +105,19 @@ class CaseParty(Base):
     person: Mapped[Person] = relationship(back_populates="parties")
 
 
+def section_of(sections: Sequence[Any]) -> str | None:
+    """The section a charge's decision is counted under in the reports: the first of its decisive sections (None
+    when it has none)."""
+    return str(sections[0]) if sections else None
+
+
 class Charge(Base):
     __tablename__ = "charge"
-    # ix_charge_report (migration 0015): the reports read a case's charges, person and decision from the index alone
+    # ix_charge_report (migration 0015): the reports read a case's charges, person and decision from the index alone;
+    # ix_charge_section (0016): and the charges by decisive section, in the index's order
     __table_args__ = (UniqueConstraint("case_id", "local_id"),
-                      Index("ix_charge_report", "case_id", "party_id", "decision"))
+                      Index("ix_charge_report", "case_id", "party_id", "decision"),
+                      Index("ix_charge_section", "section", "decision", "case_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
@@ -128,6 +137,9 @@ class Charge(Base):
     # The latest saved screening's outcome, for filtering the case list.
     decision: Mapped[str | None] = mapped_column(String(20), index=True)
     record_relief: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The first of that decision's decisive sections ("1(b)", "3" ...; None with no decision or no section): what
+    # the reports count by section (`section_of`), kept with the decision.
+    section: Mapped[str | None] = mapped_column(String(20))
     # An arrest warrant on this charge is outstanding (a motion to vacate or quash it: services.motions).
     warrant_outstanding: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

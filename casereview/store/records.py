@@ -357,7 +357,7 @@ WRITTEN: Final = {
                    "gender_category"),
     "charge": ("id", "case_id", "position", "local_id", "party_id", "with_party_id", "offense", "statute", "status",
                "offense_date", "arose_from_exchange", "court", "docket_number", "disposition_date", "notes",
-               "decision", "record_relief", "warrant_outstanding"),
+               "decision", "record_relief", "section", "warrant_outstanding"),
     "screening": ("id", "case_id", "policy_hash", "policy_id", "policy_version", "presumptive", "case_version",
                   "screened_at", "rules_version"),
     "screening_decision": ("id", "screening_id", "charge_id", "decision", "sections", "reasoning", "quote",
@@ -607,7 +607,7 @@ def prepare_cases(dialect: Dialect, batch: Sequence[tuple[spec.Case, dict[str, P
             charges.append((charge_id, case_id, position, c.id, party_ids[c.person],
                             party_ids[c.with_] if c.with_ else None, c.offense, c.statute, c.status, c.offense_date,
                             c.arose_from_exchange, c.court, c.docket_number, c.disposition_date, c.notes, d.decision,
-                            d.record_relief, False))  # (warrants: mark_warrants, once stored)
+                            d.record_relief, m.section_of(d.sections), False))  # (warrants: mark_warrants, once stored)
         screening_id, next_screening = next_screening, next_screening + 1
         screenings.append((screening_id, case_id, *policy, result.presumptive, 1, now, profile.screening_version))
         for d in result.charges:

@@ -2,6 +2,7 @@
 aggregate in one statement (`families`: each case's facts and each person's charges worked out once, then
 grouped per family on the columns as stored, the office's lists applied to the grouped rows), exception requests
 and documents one GROUP BY each. The covering indexes ix_charge_report and ix_screening_report (migration 0015)
+and ix_charge_section (0016)
 let the charges and screenings be read from their indexes alone.
 
 Every aggregate counts **charges** as last screened (each charge's decision in its case's latest screening; the
@@ -18,7 +19,6 @@ spellings mapped to an agency; unmapped text counts as written (trimmed), and no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -291,14 +291,14 @@ def families(db: Session, f: ReportFilter, decisions: Sequence[str], parts: Sequ
                  .outerjoin(race_map, and_(race_map.kind == "race", race_map.text_folded == p.c.race_text))
                  .outerjoin(gender_map, and_(gender_map.kind == "gender", gender_map.text_folded == p.c.gender_text))
                  .group_by(race, gender, age_group))
-    # by section: each case's latest screening's decisions (the charges are theirs), grouped on the decisive
-    # sections as stored (a JSON list), its first read here
-    sd = m.ScreeningDecision
-    stored = text(sd.sections)
-    by_section = (select(literal("section"), stored, text(literal(None)), text(literal(None)), func.count(),
+    # by section: the charges by the section their latest decision is counted under (charge.section, kept with the
+    # decision), from ix_charge_section in its order; only the filtered cases' when a filter is set
+    by_section = (select(literal("section"), text(func.coalesce(ch.section, literal(""))), text(literal(None)),
+                         text(literal(None)), func.count(),
                          *(func.sum(case((ch.decision == d, 1), else_=0)) for d in decisions))
-                  .select_from(k).join(sd, sd.screening_id == k.c.sid).join(ch, ch.id == sd.charge_id)
-                  .where(ch.decision.is_not(None)).group_by(stored))
+                  .where(ch.decision.is_not(None)).group_by(ch.section))
+    if f != ReportFilter():
+        by_section = by_section.where(ch.case_id.in_(select(k.c.case_id)))
     zeros = [literal(0) for _ in decisions]
     timing = (select(literal("timing"), text(k.c.incident_month), text(k.c.days), text(literal(None)), func.count(),
                      *zeros)
@@ -308,10 +308,8 @@ def families(db: Session, f: ReportFilter, decisions: Sequence[str], parts: Sequ
     for row in db.execute(chosen[0].union_all(*chosen[1:]) if len(chosen) > 1 else chosen[0]):
         out[str(row[0])].append(tuple(row[1:]))
     sections: dict[str, list[int]] = {}
-    for stored_text, _none, _none2, *numbers in out["section"]:
-        listed = json.loads(stored_text) if stored_text else []
-        first_section = str(listed[0]) if listed else ""
-        into = sections.setdefault(first_section, [0] * len(numbers))
+    for first_section, _none, _none2, *numbers in out["section"]:
+        into = sections.setdefault(str(first_section or ""), [0] * len(numbers))
         for i, v in enumerate(numbers):
             into[i] += int(v or 0)
     return Families(out["case"], out["person"], [(name, *v) for name, v in sections.items()],

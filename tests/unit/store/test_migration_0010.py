@@ -5,7 +5,6 @@ may screen screens them again, where the approval no longer makes a declined cha
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,10 @@ from casereview.policy.profile import load_builtin
 from casereview.services import accounts
 from casereview.services.access import OfficeType, Role
 from casereview.store import audit, cases, database
-from casereview.store import keys as keymod
 from casereview.store import models as m
 from casereview.store.keys import TEST_KDF
 from tests.conftest import PASSPHRASE
-from tests.helpers import PASSWORD, add_user, log_in
+from tests.helpers import PASSWORD, add_user, case_file_at, log_in
 
 PROFILE = load_builtin()
 APPROVED_LINE = ("Section 8 exception approval on charge 1 (ground: necessary to protect the safety and health of a "
@@ -105,15 +103,7 @@ def _fill_0009(engine: Engine) -> dict[str, int]:
 def old_file(tmp_path: Path) -> tuple[Path, bytes, dict[str, int]]:
     """An encrypted case file (with its key file) at revision 0009, holding the three cases of `_fill_0009`."""
     path = tmp_path / "old.db"
-    keys, key, _recovery = keymod.new_keys(PASSPHRASE, kdf=TEST_KDF)
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    keymod.write_key_file(path, keys)
-    engine = database.make_engine(path, key=key)
-    try:
-        database.upgrade(engine, "0009")
-        ids = _fill_0009(engine)
-    finally:
-        engine.dispose()
+    key, ids = case_file_at(path, "0009", _fill_0009, PASSPHRASE)
     return path, key, ids
 
 
