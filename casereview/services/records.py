@@ -254,6 +254,19 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
             next_ids = store.batch_ids(db)
             dialect = db.get_bind().dialect
     prepared: store.Prepared | None = None
+    next_items: list[tuple[spec.Case, dict[str, store.PersonLink]]] | None = None
+    # A stored batch's cases are summed into the report while the next batch commits (with the batch after it
+    # prepared): the thread that commits does not wait for it.
+    stored_last: tuple[list[CaseDraft], list[store.Stored]] | None = None
+
+    def tally(done: tuple[list[CaseDraft], list[store.Stored]] | None) -> None:
+        if done is None:
+            return
+        for draft, s in zip(*done, strict=True):
+            assert draft.case is not None
+            summary.add(draft.case, s.screening, draft.warrants)
+            _mark(report, draft, "stored")
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="records-import") as committer, _quick_handover():
         for n, chunk in enumerate(batches):
             try:
@@ -264,7 +277,8 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
                     for draft in later:
                         _mark(report, draft, "not reached")
                 break
-            items = _items(chunk, resolution)
+            items = next_items if next_items is not None else _items(chunk, resolution)
+            next_items = None
             fingerprints = [plan.fingerprints[d.number] for d in chunk]
             if prepared is None and next_ids is not None:
                 prepared = store.prepare_cases(dialect, items, profile, presumptive=presumptive,
@@ -280,10 +294,13 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
                     committing.wait()
                     if not writing.done() or writing.exception() is None:
                         nxt = batches[n + 1]
+                        next_items = _items(nxt, resolution)
                         following = store.prepare_cases(
-                            dialect, _items(nxt, resolution), profile, presumptive=presumptive,
+                            dialect, next_items, profile, presumptive=presumptive,
                             components={**components, **prepared.made}, run_id=run_id,
                             fingerprints=[plan.fingerprints[d.number] for d in nxt], ids=prepared.next_ids)
+                        tally(stored_last)
+                        stored_last = None
             finally:
                 stored, made, as_prepared = writing.result()  # (its error, if any, raised here)
             components.update(made)  # (only once the batch is saved)
@@ -292,12 +309,11 @@ def _import(user: UserSession, path: Path, mapping: Mapping | None, *, sheet: st
                 following = next_ids = None
             prepared = following
             report.stored_cases += len(chunk)
-            for draft, s in zip(chunk, stored, strict=True):
-                assert draft.case is not None
-                summary.add(draft.case, s.screening, draft.warrants)
-                _mark(report, draft, "stored")
+            tally(stored_last)  # (when no batch was made while this one committed)
+            stored_last = (chunk, stored)
             progress.report(report.stored_cases, total, f"Stored {report.stored_cases:,} of {total:,} cases")
             user.last_activity = ws.now()  # long work the user started counts as activity
+    tally(stored_last)
     with user.acting(Op.IMPORT_CASES, "import", f"records_run:{run_id}") as db:
         store.finish_run(db, run_id, status, _naive(ws))
     report.finished_at = ws.now()

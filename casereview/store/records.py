@@ -384,15 +384,27 @@ def _insert_many(conn: Connection, table_name: str, columns: Sequence[str], rows
     in `converted` hold values their type has converted already: `_Converted`)."""
     if not rows:
         return
-    table = m.Base.metadata.tables[table_name]
-    dialect = conn.dialect
-    if dialect.paramstyle != "qmark":  # (another database: SQLAlchemy's own executemany)
-        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+    bound = _bound(conn.dialect, table_name, columns, rows, converted)
+    if bound is None:  # (another database: SQLAlchemy's own executemany)
+        conn.execute(insert(m.Base.metadata.tables[table_name]),
+                     [dict(zip(columns, row, strict=True)) for row in rows])
         return
+    conn.exec_driver_sql(*bound)
+
+
+def _bound(dialect: Dialect, table_name: str, columns: Sequence[str], rows: list[tuple[Any, ...]],
+           converted: frozenset[str] = frozenset()) -> tuple[str, list[tuple[Any, ...]]] | None:
+    """`_insert_many`'s statement and its rows as the driver binds them (every value converted), for a driver
+    with ``?`` parameters (SQLite's); None for another."""
+    if dialect.paramstyle != "qmark":
+        return None
+    table = m.Base.metadata.tables[table_name]
     processors = [None if name in converted else table.c[name].type.bind_processor(dialect) for name in columns]
     quote = dialect.identifier_preparer.quote
     sql = f"INSERT INTO {quote(table_name)} ({', '.join(quote(c) for c in columns)}) " \
           f"VALUES ({', '.join('?' for _ in columns)})"
+    if not rows:
+        return sql, rows
     adapters = _driver_adapters(dialect)
     # Column by column: a call per value converted (each distinct date or flag once), none per value left as it
     # is; the dates the driver would adapt one by one as it binds them, adapted here the same way, each once.
@@ -407,11 +419,10 @@ def _insert_many(conn: Connection, table_name: str, columns: Sequence[str], rows
                 values[i], changed = _each_once(values[i], adapt), True
         elif convert is not None:
             values[i], changed = _each_once(values[i], convert), True
-    if changed:
-        rows = list(zip(*values, strict=True))
-    conn.exec_driver_sql(sql, rows)
+    return sql, list(zip(*values, strict=True)) if changed else rows
 
 
+_IMPORTED, _IMPORTED_COLUMNS = "record_import_case", ("case_id", "run_id", "fingerprint")
 _REPEATED: Final = (bool, date, datetime)  # the kinds of values a column repeats (and that equal only their own)
 
 
@@ -543,6 +554,9 @@ class Prepared:
     keyed: dict[int, str]
     out: list[Stored]
     made: dict[str, int]
+    # the INSERT statement of each table's rows and the rows as the driver binds them (`_bound`), made with the
+    # batch (so that the thread writing it only writes); none for a driver without ``?`` parameters
+    bound: dict[str, tuple[str, list[tuple[Any, ...]]]]
 
 
 def prepare_cases(dialect: Dialect, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]],
@@ -632,7 +646,15 @@ def prepare_cases(dialect: Dialect, batch: Sequence[tuple[spec.Case, dict[str, P
         out.append(Stored(case_id, result))
     next_ids = {"case_record": next_case, "person": next_person, "case_party": next_party, "charge": next_charge,
                 "screening": next_screening, "screening_decision": next_decision}
-    return Prepared(dict(ids), next_ids, profile, json_of is not None, rows, search, imported, keyed, out, made)
+    bound: dict[str, tuple[str, list[tuple[Any, ...]]]] = {}
+    for name, columns, values in (*((n, WRITTEN[n], rows[n]) for n in WRITTEN), (_IMPORTED, _IMPORTED_COLUMNS,
+                                                                                imported)):
+        statement = _bound(dialect, name, columns, values, _DECISION_JSON if name == "screening_decision" and
+                           json_of is not None else frozenset())
+        if statement is not None:
+            bound[name] = statement
+    return Prepared(dict(ids), next_ids, profile, json_of is not None, rows, search, imported, keyed, out, made,
+                    bound)
 
 
 def write_prepared(session: Session, prepared: Prepared) -> tuple[list[Stored], dict[str, int]] | None:
@@ -647,8 +669,12 @@ def write_prepared(session: Session, prepared: Prepared) -> tuple[list[Stored], 
     rows = prepared.rows
     for model in _MODELS:  # (in the order of their foreign keys)
         name = model.__tablename__
-        _insert_many(conn, name, WRITTEN[name], rows[name],
-                     _DECISION_JSON if name == "screening_decision" and prepared.converted else frozenset())
+        if name in prepared.bound:
+            if rows[name]:
+                conn.exec_driver_sql(*prepared.bound[name])
+        else:
+            _insert_many(conn, name, WRITTEN[name], rows[name],
+                         _DECISION_JSON if name == "screening_decision" and prepared.converted else frozenset())
     for person_id, key in prepared.keyed.items():
         conn.execute(update(m.Person).where(m.Person.id == person_id, m.Person.person_key.is_(None))
                      .values(person_key=key))
@@ -656,7 +682,11 @@ def write_prepared(session: Session, prepared: Prepared) -> tuple[list[Stored], 
     if search and session.get_bind().dialect.name == "sqlite":
         conn.execute(text("DELETE FROM case_search WHERE rowid >= :first"), {"first": search[0][0]})
         conn.exec_driver_sql("INSERT INTO case_search(rowid, search_text) VALUES (?, ?)", search)
-    _insert_many(conn, "record_import_case", ("case_id", "run_id", "fingerprint"), prepared.imported)
+    if _IMPORTED in prepared.bound:
+        if prepared.imported:
+            conn.exec_driver_sql(*prepared.bound[_IMPORTED])
+    else:
+        _insert_many(conn, _IMPORTED, _IMPORTED_COLUMNS, prepared.imported)
     return prepared.out, prepared.made
 
 
