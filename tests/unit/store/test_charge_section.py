@@ -181,6 +181,9 @@ def test_the_migration_fills_in_each_charges_section(tmp_path: Path) -> None:
         with engine.connect() as conn:
             assert "section" not in {c["name"] for c in inspect(conn).get_columns("charge")}
             assert "ix_charge_section" not in {i["name"] for i in inspect(conn).get_indexes("charge")}
+            # nothing else lost (a rebuild of the charge table would have deleted its decisions through their keys)
             assert conn.execute(text("SELECT count(*) FROM charge")).scalar() == 4
+            assert conn.execute(text("SELECT count(*) FROM screening_decision")).scalar() == 6
+            assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
     finally:
         engine.dispose()

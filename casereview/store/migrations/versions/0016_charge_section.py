@@ -49,5 +49,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_charge_section", table_name="charge")
-    with op.batch_alter_table("charge") as batch:
-        batch.drop_column("section")
+    # SQLite's own DROP COLUMN (3.35 and later), never a batch rebuild of the table: dropping the old charge table
+    # would delete, through their ON DELETE CASCADE keys, every screening decision, letter and motion of its charges.
+    op.execute("ALTER TABLE charge DROP COLUMN section")
