@@ -38,6 +38,8 @@ def test_dashboard_shows_suppressed_tables_and_exact_counts_when_allowed(qtbot: 
     assert window.report is not None and not window.report.internal
     assert window.tabs.count() == len(window.report.tables) + 1
     first = window.tabs.widget(2)
+    assert first.findChild(QChartView) is None  # made when first shown
+    window.tabs.setCurrentIndex(2)
     assert first.findChild(QChartView) is not None
     table = first.findChild(QTableView)
     assert table is not None

@@ -129,6 +129,13 @@ def bar_chart(table: dc.ProtectedTable) -> QChart:
     return chart
 
 
+# Each table's tab (its full title is above its chart and is its table's accessible name)
+TAB_NAMES = {"decisions_by_month": "By month", "decisions_by_section": "By section",
+             "by_race": "Race/ethnicity", "by_gender": "Gender identity",
+             "by_age": "Age group", "by_agency": "Agency", "arrests_declined": "Arrests still arriving",
+             "exception_requests": "Exception requests", "documents": "Letters and motions"}
+
+
 class Dashboard(QDialog):
     """The Reports window."""
 
@@ -169,6 +176,7 @@ class Dashboard(QDialog):
         self.date_to.dateChanged.connect(self.refresh)
         self.policy.currentIndexChanged.connect(self.refresh)
         self.copy_button.clicked.connect(self.copy_table)
+        self.tabs.currentChanged.connect(self._make_tab)
         self.refresh()
 
     def _date_filter(self, row: QHBoxLayout, label: str) -> tuple[QCheckBox, QDateEdit]:
@@ -219,22 +227,41 @@ class Dashboard(QDialog):
                             f"{report.threshold} or more. The tables are protected together. Counts are of charges "
                             "as last screened; dates select cases by incident date.")
         current = self.tabs.currentIndex()
+        # Each tab's chart and table are made when the tab is first shown (a chart of many bars takes a while to
+        # make; the window opens with the tab on show drawn); the tables' models are made at once (Copy).
+        old = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        self.tabs.blockSignals(True)
         self.tabs.clear()
-        self.models = []
+        for widget in old:
+            if widget is not None:
+                widget.deleteLater()
+        for model in self.models:
+            model.deleteLater()
+        self.models = [ProtectedModel(p, self, report.internal) for p in report.tables]
         for p in report.tables:
-            self.tabs.addTab(self._table_tab(p), p.table.title.split(",")[0])
-        self.tabs.addTab(self._timing_tab(report), "Days to a decision")
+            self.tabs.addTab(_holder(), TAB_NAMES.get(p.table.key, p.table.title.split(",")[0]))
+        self.tabs.addTab(_holder(), "Days to a decision")
         if 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        self._make_tab(self.tabs.currentIndex())
 
-    def _table_tab(self, p: dc.ProtectedTable) -> QWidget:
+    def _make_tab(self, index: int) -> None:
+        holder = self.tabs.widget(index)
+        layout = holder.layout() if holder is not None else None
+        if self.report is None or layout is None or layout.count():
+            return  # (no such tab, or made already)
+        if index < len(self.models):
+            layout.addWidget(self._table_tab(self.report.tables[index], self.models[index]))
+        else:
+            layout.addWidget(self._timing_tab(self.report))
+
+    def _table_tab(self, p: dc.ProtectedTable, model: ProtectedModel) -> QWidget:
         split = QSplitter(Qt.Orientation.Vertical)
         view = QChartView(bar_chart(p))
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
         view.setAccessibleName(f"Chart: {p.table.title}")
         split.addWidget(view)
-        model = ProtectedModel(p, self, self.report is not None and self.report.internal)
-        self.models.append(model)
         table = QTableView()
         table.setModel(model)
         table.setAccessibleName(f"Table: {p.table.title}")
@@ -296,6 +323,14 @@ class _TimingModel(QAbstractTableModel):
         if v is None:
             return "suppressed" if role == Qt.ItemDataRole.AccessibleTextRole else dc.MARKER
         return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _holder() -> QWidget:
+    """A tab's page, empty until the tab is first shown (`Dashboard._make_tab`)."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return page
 
 
 def open_dashboard(parent: QWidget, session: UserSession) -> Dashboard:
