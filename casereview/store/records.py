@@ -649,8 +649,7 @@ def prepare_cases(dialect: Dialect, batch: Sequence[tuple[spec.Case, dict[str, P
     bound: dict[str, tuple[str, list[tuple[Any, ...]]]] = {}
     for name, columns, values in (*((n, WRITTEN[n], rows[n]) for n in WRITTEN), (_IMPORTED, _IMPORTED_COLUMNS,
                                                                                 imported)):
-        statement = _bound(dialect, name, columns, values, _DECISION_JSON if name == "screening_decision" and
-                           json_of is not None else frozenset())
+        statement = _bound(dialect, name, columns, values, _converted_columns(name, json_of is not None))
         if statement is not None:
             bound[name] = statement
     return Prepared(dict(ids), next_ids, profile, json_of is not None, rows, search, imported, keyed, out, made,
@@ -669,12 +668,7 @@ def write_prepared(session: Session, prepared: Prepared) -> tuple[list[Stored], 
     rows = prepared.rows
     for model in _MODELS:  # (in the order of their foreign keys)
         name = model.__tablename__
-        if name in prepared.bound:
-            if rows[name]:
-                conn.exec_driver_sql(*prepared.bound[name])
-        else:
-            _insert_many(conn, name, WRITTEN[name], rows[name],
-                         _DECISION_JSON if name == "screening_decision" and prepared.converted else frozenset())
+        _write_rows(conn, prepared, name, WRITTEN[name], rows[name])
     for person_id, key in prepared.keyed.items():
         conn.execute(update(m.Person).where(m.Person.id == person_id, m.Person.person_key.is_(None))
                      .values(person_key=key))
@@ -682,12 +676,22 @@ def write_prepared(session: Session, prepared: Prepared) -> tuple[list[Stored], 
     if search and session.get_bind().dialect.name == "sqlite":
         conn.execute(text("DELETE FROM case_search WHERE rowid >= :first"), {"first": search[0][0]})
         conn.exec_driver_sql("INSERT INTO case_search(rowid, search_text) VALUES (?, ?)", search)
-    if _IMPORTED in prepared.bound:
-        if prepared.imported:
-            conn.exec_driver_sql(*prepared.bound[_IMPORTED])
-    else:
-        _insert_many(conn, _IMPORTED, _IMPORTED_COLUMNS, prepared.imported)
+    _write_rows(conn, prepared, _IMPORTED, _IMPORTED_COLUMNS, prepared.imported)
     return prepared.out, prepared.made
+
+
+def _converted_columns(table_name: str, converted: bool) -> frozenset[str]:
+    """The columns of a prepared table whose values are converted already (the decisions' JSON, when `converted`)."""
+    return _DECISION_JSON if converted and table_name == "screening_decision" else frozenset()
+
+
+def _write_rows(conn: Connection, prepared: Prepared, table_name: str, columns: Sequence[str],
+                rows: list[tuple[Any, ...]]) -> None:
+    """A prepared batch's rows of a table: as bound with the batch (`Prepared.bound`), else `_insert_many`."""
+    if table_name not in prepared.bound:
+        _insert_many(conn, table_name, columns, rows, _converted_columns(table_name, prepared.converted))
+    elif rows:
+        conn.exec_driver_sql(*prepared.bound[table_name])
 
 
 def _store_cases_orm(session: Session, batch: Sequence[tuple[spec.Case, dict[str, PersonLink]]],

@@ -2,8 +2,7 @@
 aggregate in one statement (`families`: each case's facts and each person's charges worked out once, then
 grouped per family on the columns as stored, the office's lists applied to the grouped rows), exception requests
 and documents one GROUP BY each. The covering indexes ix_charge_report and ix_screening_report (migration 0015)
-and ix_charge_section (0016)
-let the charges and screenings be read from their indexes alone.
+and ix_charge_section (0016) let the charges and screenings be read from their indexes alone.
 
 Every aggregate counts **charges** as last screened (each charge's decision in its case's latest screening; the
 person is the one charged), except exception requests (requests), letters and motions (documents) and the time
