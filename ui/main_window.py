@@ -45,7 +45,7 @@ from casereview.policy.case import STATUSES, CaseInputError
 from casereview.policy.engine import screen_case
 from casereview.policy.profile import DECISIONS
 from casereview.progress import Progress
-from casereview.services import accounts, backups
+from casereview.services import accounts, backups, reports
 from casereview.services import cases as casework
 from casereview.services import exception_requests as exceptions
 from casereview.services.access import OfficeType, Op
@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         # The first search is as quick as the rest once the case pages are in the cache.
         self.warm_up = run_task(self, "Preparing the search", lambda _p: casework.warm_up(session),
                                 show_after_ms=60_000, on_error=lambda _exc: None)
+        # And the Reports window's first counts, kept until the file changes (casereview/services/report_cache.py).
+        reports.count_ahead(session)
 
     # -------------------------------------------------------------------------------------------- the list
 

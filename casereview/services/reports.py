@@ -18,7 +18,7 @@ from casereview.policy.profile import DECISIONS
 from casereview.reports import disclosure as dc
 from casereview.reports import linked
 from casereview.reports.figures import MonthTiming, Report, quantile
-from casereview.services import report_data
+from casereview.services import report_cache, report_data
 from casereview.services.access import Op
 from casereview.services.session import UserSession
 from casereview.store import models as m
@@ -163,6 +163,25 @@ def _timing(rows: rq.Rows, threshold: int, internal: bool) -> list[MonthTiming]:
     return out
 
 
+def counted(user: UserSession, f: ReportFilter) -> tuple[list[dc.Table], rq.Rows]:
+    """`build_tables`, kept while the case file is unchanged (`report_cache`): the tables are frozen, the
+    caller gets lists of its own."""
+    tables, timing = report_cache.for_file(user.workspace.case_file).get(f, lambda: _frozen(build_tables(user, f)))
+    return list(tables), list(timing)
+
+
+def _frozen(built: tuple[list[dc.Table], rq.Rows]) -> tuple[tuple[dc.Table, ...], tuple[tuple[Any, ...], ...]]:
+    return tuple(built[0]), tuple(built[1])
+
+
+def count_ahead(user: UserSession) -> None:
+    """Count what the Reports window shows first (every case, every policy) in the background, when the user
+    may see reports: called when the file opens, so that the window finds it counted (`report_cache`)."""
+    if user.may(Op.VIEW_REPORTS):
+        cache = report_cache.for_file(user.workspace.case_file)
+        cache.start(ReportFilter(), lambda: _frozen(build_tables(user, ReportFilter())))
+
+
 def threshold_of(user: UserSession) -> int:
     with user.workspace.session() as db:
         office = db.get(m.Office, 1)
@@ -176,7 +195,7 @@ def compute(user: UserSession, f: ReportFilter | None = None, *, internal: bool 
         user.authorize(Op.INTERNAL_REPORTS)
     f = f or ReportFilter()
     threshold = threshold_of(user)
-    tables, timing = build_tables(user, f)
+    tables, timing = counted(user, f)
     # Everything computed here leaves the screen together (the dashboard's tabs, the PDF, the CSV): protected
     # as one system, so that no hidden count can be worked out from all the tables at once.
     protected = [dc.exact(t, threshold) for t in tables] if internal else linked.protect_linked(tables, threshold)

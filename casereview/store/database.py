@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -52,6 +53,7 @@ from casereview.store.server import (
     server_url,
 )
 
+_log = logging.getLogger(__name__)
 SQLITE_HEADER = b"SQLite format 3\x00"
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs",
                                  "fuse.rclone", "davfs", "fuse.davfs2", "glusterfs", "ceph", "lustre"})
@@ -161,6 +163,10 @@ class CaseFile:
     lock: CaseFileLock | None = None  # this process's hold on the file (None for a database server)
     read_only: bool = False  # on read-only media: it can be read, nothing can be saved
     address: str = ""  # a database server's address, postgresql://ROLE@HOST:PORT/DATABASE (never a password)
+    # What services keep for as long as the file is open (the reports' last counts: services/report_cache.py),
+    # and what they must finish or close before it closes (called first, newest first, by `close`)
+    kept: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    on_close: list[Callable[[], None]] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def is_server(self) -> bool:
@@ -175,6 +181,13 @@ class CaseFile:
         return self.session_factory()
 
     def close(self) -> None:
+        while self.on_close:
+            finish = self.on_close.pop()
+            try:
+                finish()
+            except Exception:  # (the file is closed all the same: its connections, then its lock)
+                _log.exception("closing the case file: %r failed", finish)
+        self.kept.clear()
         self.engine.dispose()
         if self.lock is not None:
             self.lock.note_connection(-1)

@@ -95,3 +95,40 @@ def test_group_tables_give_shares_only_from_counts_at_or_above_the_threshold(qtb
         else:
             assert text == f"{num.value / den.value * 100:.1f}%"
     assert "protected together" in window.banner.text()
+
+
+def test_the_main_window_counts_ahead_and_the_dashboard_shows_the_file_as_it_is(qtbot: QtBot, office: dict) -> None:  # type: ignore[type-arg]
+    """Opening the main window counts the reports ahead (for a role that may see them); the dashboard opened
+    then shows what counting now gives, and after a change (a party's category set) the new count."""
+    from casereview.services import report_cache, report_data, reports
+    from casereview.store.report_queries import ReportFilter
+    from ui.main_window import MainWindow
+
+    chief = office[Role.SUPERVISOR]
+    cache = report_cache.for_file(chief.workspace.case_file)
+    main = MainWindow(chief)
+    qtbot.addWidget(main)
+    qtbot.waitUntil(lambda: cache.holds(ReportFilter()), timeout=30000)
+
+    def cells(report: object) -> list[object]:
+        return [[[c.value for c in r] for r in p.cells] for p in report.tables]  # type: ignore[attr-defined]
+
+    window = Dashboard(chief)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.report is not None, timeout=20000)
+    cache.forget()
+    assert cells(window.report) == cells(reports.compute(chief))
+    before = cells(window.report)
+    with chief.workspace.session() as db:
+        from sqlalchemy import select
+
+        from casereview.store import models as m
+        party_id = db.scalar(select(m.CaseParty.id).where(
+            m.CaseParty.race_category.is_(None), m.CaseParty.race_ethnicity.is_(None)).limit(1))
+    assert party_id is not None
+    report_data.set_party_categories(office[Role.PROSECUTOR], party_id, race="white", gender=None)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.banner.text() != "Counting…", timeout=20000)
+    cache.forget()
+    assert cells(window.report) == cells(reports.compute(chief))
+    assert cells(window.report) != before  # (a charge counted as "unknown" now counted under White)
