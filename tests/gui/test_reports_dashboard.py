@@ -132,3 +132,26 @@ def test_the_main_window_counts_ahead_and_the_dashboard_shows_the_file_as_it_is(
     cache.forget()
     assert cells(window.report) == cells(reports.compute(chief))
     assert cells(window.report) != before  # (a charge counted as "unknown" now counted under White)
+
+
+def test_chart_labels_are_whole_and_shown_as_typed(qtbot: QtBot) -> None:
+    """A few categories: long labels on two lines, whole; many (months, agencies): upright; in both, what the
+    office typed is shown as typed (the labels are rich text: "&" and "<" escaped)."""
+    from PySide6.QtCharts import QBarCategoryAxis
+
+    from ui.reports.dashboard import bar_chart, two_lines
+
+    assert two_lines("American Indian or Alaska Native") == "American Indian<br>or Alaska Native"
+    assert two_lines("White") == "White"
+    assert two_lines("Smith & Jones Police") == "Smith &amp;<br>Jones Police"
+    few = dc.Table("k", "t", "Agency", ("Smith & Jones Police Department", "<b>PPB</b>"), ("n",), ((20,), (30,)))
+    chart = bar_chart(dc.exact(few, 11))
+    axis = chart.axes(Qt.Orientation.Horizontal)[0]
+    assert isinstance(axis, QBarCategoryAxis)
+    assert axis.categories() == ["Smith &amp; Jones<br>Police Department", "&lt;b&gt;PPB&lt;/b&gt;"]
+    assert axis.labelsAngle() == 0
+    many = dc.Table("k", "t", "Agency", tuple(f"A & {i}" for i in range(9)), ("n",), tuple((i,) for i in range(9)))
+    chart = bar_chart(dc.exact(many, 11))
+    axis = chart.axes(Qt.Orientation.Horizontal)[0]
+    assert isinstance(axis, QBarCategoryAxis)
+    assert axis.labelsAngle() == -90 and axis.categories()[0] == "A &amp; 0"

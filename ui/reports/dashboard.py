@@ -9,6 +9,7 @@ says INTERNAL above every table, and a copied table carries the same mark.
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
@@ -102,6 +103,16 @@ class ProtectedModel(QAbstractTableModel):
         return "\n".join(lines)
 
 
+def two_lines(label: str, width: int = 18) -> str:
+    """A long label broken at the space nearest its middle, as the chart's labels are written: rich text (they
+    do not wrap), so what the office typed is escaped ("Smith & Jones PD" shown as typed)."""
+    if len(label) <= width or " " not in label:
+        return html.escape(label)
+    middle = len(label) // 2
+    at = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return f"{html.escape(label[:at])}<br>{html.escape(label[at + 1:])}"
+
+
 def bar_chart(table: dc.ProtectedTable) -> QChart:
     """Bars per row and column (a hidden cell draws none: its value is not known here)."""
     chart = QChart()
@@ -117,9 +128,11 @@ def bar_chart(table: dc.ProtectedTable) -> QChart:
         series.append(bar)
     chart.addSeries(series)
     axis_x = QBarCategoryAxis()
-    axis_x.append([r if len(r) <= 16 else r[:15] + "…" for r in table.table.rows])
     if len(table.table.rows) > 8:  # (many months or agencies: upright labels, each read whole)
+        axis_x.append([html.escape(r if len(r) <= 16 else r[:15] + "…") for r in table.table.rows])
         axis_x.setLabelsAngle(-90)
+    else:  # (a few categories: each label whole, on two lines where it is long)
+        axis_x.append([two_lines(r) for r in table.table.rows])
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(axis_x)
     axis_y = QValueAxis()
@@ -130,6 +143,14 @@ def bar_chart(table: dc.ProtectedTable) -> QChart:
     series.attachAxis(axis_y)
     chart.legend().setVisible(len(table.table.cols) > 1)
     return chart
+
+
+def _chart_over_table(split: QSplitter) -> None:
+    """The chart gets three fifths of the tab's height (upright month labels are read whole on a 768-pixel-high
+    screen), the table the rest; the user may move the divider."""
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    split.setChildrenCollapsible(False)
 
 
 # Each table's tab (its full title is above its chart and is its table's accessible name)
@@ -270,6 +291,7 @@ class Dashboard(QDialog):
         table.resizeColumnsToContents()  # (a few rows: every label and heading read whole)
         table.setAccessibleName(f"Table: {p.table.title}")
         split.addWidget(table)
+        _chart_over_table(split)
         return split
 
     def _timing_tab(self, report: Report) -> QWidget:
@@ -293,6 +315,7 @@ class Dashboard(QDialog):
         text.setModel(model)
         text.setAccessibleName("Table: days to a decision")
         split.addWidget(text)
+        _chart_over_table(split)
         return split
 
     def copy_table(self) -> None:

@@ -210,7 +210,7 @@ def test_counted_ahead_when_asked_and_only_for_who_may_see_reports(users: dict[R
 def test_the_cache_connection_cannot_write(users: dict[Role, UserSession]) -> None:
     cache = _cache(users[Role.SUPERVISOR].workspace)
     probe: Any = cache._probe.dbapi_connection  # (the one connection the cache opens)
-    with pytest.raises(Exception, match="readonly|read-only|query_only|attempt to write"):
+    with pytest.raises(Exception, match=r"readonly|read-only|query_only|attempt to write"):
         probe.execute("UPDATE case_party SET age = 1")
 
 
