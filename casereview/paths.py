@@ -37,3 +37,9 @@ def demo_case_file() -> Path:
 def defense_demo_case_file() -> Path:
     """The defense office's demo (``main.py --demo defense``), a file of its own beside the prosecutor's."""
     return data_dir() / "demo-defense.db"
+
+
+def is_server(target: object) -> bool:
+    """Whether a case file target is a database server's URL (rather than a file's path). Here, not in
+    `casereview.store.server`, so that the first dialog needs no database library."""
+    return isinstance(target, str) and "://" in target

@@ -153,9 +153,14 @@ def _open_demo(office: str = "prosecutor") -> Started:
     return _wait_for("Opening the demo case file", prepare), path
 
 
+# What the first dialog must not wait for: each is loaded once the dialog is up (`_preload`) or when it is used.
+HEAVY_MODULES = ("sqlalchemy", "sqlcipher3", "psycopg", "argon2", "cryptography", "reportlab", "pyhanko",
+                 "openpyxl", "docx", "casereview.store.database", "casereview.policy.engine", "ui.main_window")
+
+
 def _startup_probe() -> None:
-    """For benchmarks/gui.py only (CASEREVIEW_STARTUP_PROBE=1): print the time once the first dialog is up, then
-    leave at once."""
+    """For benchmarks/gui.py and the start-up test (CASEREVIEW_STARTUP_PROBE=1): print the time once the first
+    dialog is up, and which of `HEAVY_MODULES` were loaded before it, then leave at once."""
     import os
     import time
 
@@ -163,7 +168,8 @@ def _startup_probe() -> None:
         from PySide6.QtCore import QTimer
 
         def probe() -> None:
-            print(f"shown {time.time():.6f}", flush=True)
+            loaded = [name for name in HEAVY_MODULES if name in sys.modules]
+            print(f"shown {time.time():.6f}\nheavy {' '.join(loaded)}", flush=True)
             os._exit(0)
 
         QTimer.singleShot(0, probe)
@@ -218,11 +224,9 @@ def _first_run() -> Started | None:
 
 
 def _start(args: argparse.Namespace) -> Started | None:
-    from casereview.store.server import is_server
-
     if args.demo:
         return _open_demo(args.demo)
-    if args.db is not None and is_server(args.db):
+    if args.db is not None and paths.is_server(args.db):
         return _log_in(str(args.db))
     path = Path(args.db) if args.db is not None else paths.default_case_file()
     if path.exists():

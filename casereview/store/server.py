@@ -35,6 +35,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from casereview.paths import data_dir
+from casereview.paths import is_server as is_server  # kept here too: where the server code looks for it
 from casereview.store import keys as keymod
 from casereview.store.safe_write import write_private
 
@@ -45,11 +46,6 @@ CONNECT_TIMEOUT = 10  # seconds: an unreachable server is said at once, not afte
 
 class ServerAddressProblem(ValueError):
     """A server URL that cannot be used as given; the message says what to change."""
-
-
-def is_server(target: object) -> bool:
-    """Whether a case file target is a database server's URL (rather than a file's path)."""
-    return isinstance(target, str) and "://" in target
 
 
 def server_url(target: str) -> URL:

@@ -48,6 +48,7 @@ from casereview.paths import (
     DEMO_PASSWORD,
     DEMO_USERS,
     defense_demo_case_file,
+    is_server,
 )
 from casereview.progress import Progress
 from ui.shared import file_dialogs
@@ -291,10 +292,6 @@ def _office_name(ws: Workspace) -> str | None:
 # ---------------------------------------------------------------------------------------------------- the dialog
 
 
-def _is_server(target: Path | str) -> bool:
-    return isinstance(target, str) and "://" in target
-
-
 def _without_password(target: str) -> str:
     """A server's address with any password taken out of it (and kept for this process only), so that neither a
     field nor a label ever shows it."""
@@ -305,7 +302,7 @@ def _without_password(target: str) -> str:
 
 def _shown(target: Path | str) -> str:
     """The case file's path, or the server's address without any password."""
-    if _is_server(target):
+    if is_server(target):
         from casereview.store.server import display_address
 
         return display_address(str(target))
@@ -322,7 +319,7 @@ class LoginDialog(QDialog):
                  clock: Callable[[], datetime] | None = None, known_passphrase: str | None = None,
                  unlocked: Workspace | None = None) -> None:
         super().__init__(parent)
-        self.path: Path | str = _without_password(str(path)) if _is_server(path) else Path(path)
+        self.path: Path | str = _without_password(str(path)) if is_server(path) else Path(path)
         self.session: UserSession | None = None
         self.case_file: CaseFile | None = None
         self._clock = clock
@@ -333,7 +330,7 @@ class LoginDialog(QDialog):
             self._opened = _Opened(unlocked.case_file, unlocked, _office_name(unlocked))
             self._borrowed = unlocked.case_file
             self._known = None
-        self._server_mode = _is_server(self.path)
+        self._server_mode = is_server(self.path)
         self._busy = False
         self.setWindowTitle("Log in to CaseReview")
         self.setMinimumWidth(600)
@@ -507,11 +504,13 @@ class LoginDialog(QDialog):
     _db_password_refused = False  # the server refused the role's password: it is asked (again) in the dialog
 
     def _show_keys_button(self) -> None:
-        from casereview.store.server import has_server_keys, is_server
-
         target = self.address.text().strip()
-        self.keys_button.setVisible(self._server_mode and self._opened is None and is_server(target)
-                                    and not has_server_keys(target))
+        wanted = self._server_mode and self._opened is None and is_server(target)
+        if wanted:  # the server module (and its database library) only once a server is in view
+            from casereview.store.server import has_server_keys
+
+            wanted = not has_server_keys(target)
+        self.keys_button.setVisible(wanted)
 
     def _address_edited(self, _text: str) -> None:
         self.address_message.clear()
@@ -523,8 +522,8 @@ class LoginDialog(QDialog):
         if self._busy:
             return
         self._close_opened()
-        self.path = _without_password(str(path)) if _is_server(path) else Path(path)
-        self._server_mode = _is_server(self.path)
+        self.path = _without_password(str(path)) if is_server(path) else Path(path)
+        self._server_mode = is_server(self.path)
         if isinstance(self.path, str):
             self.address.setText(self.path)
         self._known = None
