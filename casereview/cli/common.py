@@ -20,6 +20,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from casereview.paths import is_server
+
 if TYPE_CHECKING:
     from casereview.services.session import UserSession, Workspace
 
@@ -71,7 +73,7 @@ def case_file_target(text: str) -> Path | str:
 
 def on_server(db: Path | str) -> bool:
     """Whether a command's DB is a database server's address (see `case_file_target`)."""
-    return isinstance(db, str) and "://" in db
+    return is_server(db)
 
 
 def shown(db: Path | str) -> str:

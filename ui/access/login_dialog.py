@@ -551,7 +551,7 @@ class LoginDialog(QDialog):
         """Copy the office key file of the server (from the computer where it was set up) to where this computer
         keeps it."""
         from casereview.store.keys import KeyProblem
-        from casereview.store.server import describe, install_server_keys, is_server
+        from casereview.store.server import describe, install_server_keys
 
         target = self.address.text().strip()
         if not is_server(target):
@@ -635,7 +635,6 @@ class LoginDialog(QDialog):
             connect_args,
             describe,
             has_server_keys,
-            is_server,
             server_key_path,
             server_url,
         )
